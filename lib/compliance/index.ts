@@ -1,0 +1,3 @@
+export * from './acknowledge';
+export * from './nag-packs';
+export * from './report';

@@ -1,0 +1,351 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { z } from 'zod';
+import {
+  CAPABILITIES,
+  type Capability,
+  capabilitiesAtStage,
+  type MaturityStage,
+  missingPrerequisites,
+  type ResolvedMaturity,
+  resolveMaturity,
+  stageOfCapability,
+} from '../maturity';
+import {
+  DEFAULT_VPC_CIDR,
+  defaultAvailabilityZones,
+  type EnvironmentKind,
+  type EnvironmentSettings,
+  KIND_DEFAULTS,
+  kindFromName,
+} from './defaults';
+import {
+  type EnvironmentConfig,
+  type ModelConfig,
+  type PlatformConfig,
+  platformConfigSchema,
+  type UserConfig,
+} from './schema';
+
+/** The config file `cdk synth` reads when `-c config=...` names none. */
+export const DEFAULT_CONFIG_PATH = 'config/platform.json';
+
+/** A config that cannot be used. `problems` lists every one, each starting with its field path. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`invalid platform config (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The network of one environment, with defaults applied. */
+export type ResolvedNetwork =
+  | { readonly mode: 'create'; readonly cidr: string; readonly availabilityZones: readonly string[] }
+  | {
+      readonly mode: 'import';
+      readonly vpcId: string;
+      readonly vpcCidr: string;
+      readonly availabilityZones: readonly string[];
+      readonly privateSubnetIds: readonly string[];
+    };
+
+/** One environment with everything resolved: kind, settings, maturity and the users it has. */
+export interface ResolvedEnvironment {
+  readonly name: string;
+  /** Construct id of the environment's CDK Stage, for example `Dev`: `cdk deploy 'Dev/*'`. */
+  readonly stageId: string;
+  readonly account: string;
+  readonly region: string;
+  readonly kind: EnvironmentKind;
+  readonly settings: EnvironmentSettings;
+  readonly maturity: ResolvedMaturity;
+  readonly network: ResolvedNetwork;
+  readonly users: readonly UserConfig[];
+  readonly models: readonly ModelConfig[];
+}
+
+export interface ResolvedPlatformConfig {
+  readonly project: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly config: PlatformConfig;
+  /** The environments to synthesize, after `-c environments=...`. */
+  readonly environments: readonly ResolvedEnvironment[];
+  /** Every configured environment, whether synthesized or not (for cross-environment checks). */
+  readonly allEnvironments: readonly ResolvedEnvironment[];
+  /** Things the user asked for that are not synthesized, each said once. */
+  readonly warnings: readonly string[];
+}
+
+/** CDK context values that change what is synthesized; each comes from `-c key=value`. */
+export interface ConfigOverrides {
+  /** Path of a JSON config file, relative to `baseDir`. */
+  readonly config?: unknown;
+  /** Maturity stage of every environment, 1 to 5. */
+  readonly maturity?: unknown;
+  /** Comma-separated names of the environments to synthesize. */
+  readonly environments?: unknown;
+}
+
+function formatPath(segments: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** Turns zod issues into one line each, `field.path: what is wrong and what is expected`. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        lines.push(`${formatPath([...issue.path, key])}: unknown key; remove it or check its spelling`);
+      }
+      continue;
+    }
+    if (issue.code === 'invalid_type' && issue.input === undefined) {
+      lines.push(`${formatPath(issue.path)}: is required (expected ${issue.expected})`);
+      continue;
+    }
+    if (issue.code === 'invalid_type') {
+      lines.push(`${formatPath(issue.path)}: expected ${issue.expected}, got ${describeValue(issue.input)}`);
+      continue;
+    }
+    if (issue.code === 'invalid_value') {
+      const allowed = issue.values.map((v) => JSON.stringify(v)).join(', ');
+      lines.push(`${formatPath(issue.path)}: expected one of ${allowed}, got ${describeValue(issue.input)}`);
+      continue;
+    }
+    if (issue.code === 'invalid_key') {
+      lines.push(`${formatPath(issue.path)}: invalid key ${JSON.stringify(issue.input)}; ${issue.message}`);
+      continue;
+    }
+    lines.push(`${formatPath(issue.path)}: ${issue.message}`);
+  }
+  return lines;
+}
+
+function parseMaturityOverride(value: unknown): MaturityStage | string {
+  const text = String(value).trim();
+  if (!/^[1-5]$/.test(text)) return `-c maturity: expected a maturity stage from 1 to 5, got ${JSON.stringify(value)}`;
+  return Number(text) as MaturityStage;
+}
+
+function stageIdOf(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/** Checks that need more than one field: uniqueness, references between fields, prerequisites. */
+function crossFieldProblems(config: PlatformConfig): string[] {
+  const problems: string[] = [];
+  const envNames = config.environments.map((e) => e.name);
+  const stageIds = new Map<string, number>();
+  config.environments.forEach((env, i) => {
+    const first = envNames.indexOf(env.name);
+    if (first !== i) {
+      problems.push(`environments[${i}].name: duplicate environment name "${env.name}" (also environments[${first}])`);
+    } else {
+      const stageId = stageIdOf(env.name);
+      const clash = stageIds.get(stageId);
+      if (clash !== undefined) {
+        problems.push(
+          `environments[${i}].name: "${env.name}" gives the same stage id "${stageId}" as environments[${clash}]; rename one`,
+        );
+      }
+      stageIds.set(stageId, i);
+    }
+    if (env.kind === undefined && kindFromName(env.name) === undefined) {
+      problems.push(
+        `environments[${i}].kind: cannot tell the kind from the name "${env.name}"; set kind to "dev", "test" or "prod"`,
+      );
+    }
+    if (env.network?.existingVpc && (env.network.cidr || env.network.availabilityZones)) {
+      problems.push(
+        `environments[${i}].network: set either existingVpc or cidr/availabilityZones, not both (they describe different VPCs)`,
+      );
+    }
+    const existing = env.network?.existingVpc;
+    if (existing && existing.availabilityZones.length !== existing.privateSubnetIds.length) {
+      problems.push(
+        `environments[${i}].network.existingVpc.privateSubnetIds: expected one subnet per availability zone (${existing.availabilityZones.length}), got ${existing.privateSubnetIds.length}`,
+      );
+    }
+  });
+
+  const userNames = config.users.map((u) => u.name);
+  config.users.forEach((u, i) => {
+    const first = userNames.indexOf(u.name);
+    if (first !== i) problems.push(`users[${i}].name: duplicate user name "${u.name}" (also users[${first}])`);
+    u.environments?.forEach((envName, j) => {
+      if (!envNames.includes(envName)) {
+        problems.push(
+          `users[${i}].environments[${j}]: unknown environment "${envName}"; expected one of ${envNames.join(', ')}`,
+        );
+      }
+    });
+  });
+
+  const modelNames = config.models.map((m) => m.name);
+  config.models.forEach((m, i) => {
+    const first = modelNames.indexOf(m.name);
+    if (first !== i) problems.push(`models[${i}].name: duplicate model name "${m.name}" (also models[${first}])`);
+  });
+  const groupNames = config.featureGroups.map((g) => g.name);
+  config.featureGroups.forEach((g, i) => {
+    const first = groupNames.indexOf(g.name);
+    if (first !== i) {
+      problems.push(
+        `featureGroups[${i}].name: duplicate feature group name "${g.name}" (also featureGroups[${first}])`,
+      );
+    }
+  });
+  return problems;
+}
+
+/** Prerequisite problems of early-switched capabilities, judged at each environment's own stage. */
+function capabilityProblems(config: PlatformConfig, stages: ReadonlyMap<string, MaturityStage>): string[] {
+  const problems: string[] = [];
+  for (const capability of CAPABILITIES) {
+    const value = config.capabilities[capability];
+    if (value === undefined) continue;
+    for (const env of config.environments) {
+      const stage = stages.get(env.name) ?? 1;
+      const included = capabilitiesAtStage(stage);
+      if (value === false && included.includes(capability)) {
+        problems.push(
+          `capabilities.${capability}: cannot switch off a capability of stage ${stageOfCapability(capability)} in environment "${env.name}" at stage ${stage}; lower its maturity instead`,
+        );
+        continue;
+      }
+      if (value !== true) continue;
+      const selected = new Set<Capability>([...included, ...earlyCapabilities(config)]);
+      const missing = missingPrerequisites(selected).find((p) => p.capability === capability);
+      if (missing) {
+        problems.push(
+          `capabilities.${capability}: needs ${missing.missing.join(', ')} in environment "${env.name}" (stage ${stage}); raise its maturity or switch those on too`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+function earlyCapabilities(config: PlatformConfig): Capability[] {
+  return CAPABILITIES.filter((c) => config.capabilities[c] === true);
+}
+
+function resolveNetwork(env: EnvironmentConfig): ResolvedNetwork {
+  const existing = env.network?.existingVpc;
+  if (existing) return { mode: 'import', ...existing };
+  return {
+    mode: 'create',
+    cidr: env.network?.cidr ?? DEFAULT_VPC_CIDR,
+    availabilityZones: env.network?.availabilityZones ?? defaultAvailabilityZones(env.region),
+  };
+}
+
+/**
+ * Validates a config object and resolves everything the app needs. Throws a {@link ConfigError} listing every
+ * problem; never returns a half-valid config.
+ */
+export function resolveConfig(
+  input: unknown,
+  overrides: Omit<ConfigOverrides, 'config'> = {},
+  source = 'config',
+): ResolvedPlatformConfig {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new ConfigError(source, [`(root): expected a JSON object, got ${describeValue(input)}`]);
+  }
+  const parsed = platformConfigSchema.safeParse(input, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(source, formatIssues(parsed.error.issues));
+  const config = parsed.data;
+
+  const problems = crossFieldProblems(config);
+  let maturityOverride: MaturityStage | undefined;
+  if (overrides.maturity !== undefined) {
+    const result = parseMaturityOverride(overrides.maturity);
+    if (typeof result === 'string') problems.push(result);
+    else maturityOverride = result;
+  }
+  const stages = new Map<string, MaturityStage>(
+    config.environments.map((e) => [e.name, (maturityOverride ?? e.maturity ?? config.maturity) as MaturityStage]),
+  );
+  problems.push(...capabilityProblems(config, stages));
+
+  let selectedNames = config.environments.map((e) => e.name);
+  if (overrides.environments !== undefined) {
+    const wanted = String(overrides.environments)
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+    const unknown = wanted.filter((w) => !selectedNames.includes(w));
+    if (wanted.length === 0) problems.push('-c environments: expected a comma-separated list of environment names');
+    for (const name of unknown) {
+      problems.push(`-c environments: unknown environment "${name}"; expected one of ${selectedNames.join(', ')}`);
+    }
+    selectedNames = selectedNames.filter((n) => wanted.includes(n));
+  }
+  if (problems.length > 0) throw new ConfigError(source, problems);
+
+  const warnings = new Set<string>();
+  const allEnvironments = config.environments.map((env): ResolvedEnvironment => {
+    const kind = env.kind ?? (kindFromName(env.name) as EnvironmentKind);
+    const maturity = resolveMaturity(stages.get(env.name) ?? 1, earlyCapabilities(config));
+    for (const w of maturity.warnings) warnings.add(w);
+    return {
+      name: env.name,
+      stageId: stageIdOf(env.name),
+      account: env.account,
+      region: env.region,
+      kind,
+      settings: { ...KIND_DEFAULTS[kind], ...env.settings },
+      maturity,
+      network: resolveNetwork(env),
+      users: config.users.filter((u) => !u.environments || u.environments.includes(env.name)),
+      models: config.models,
+    };
+  });
+
+  return {
+    project: config.project,
+    tags: config.tags,
+    config,
+    environments: allEnvironments.filter((e) => selectedNames.includes(e.name)),
+    allEnvironments,
+    warnings: [...warnings],
+  };
+}
+
+/** Reads and validates the config file named by `-c config=...` (or the default), applying the other overrides. */
+export function loadConfig(overrides: ConfigOverrides = {}, baseDir = process.cwd()): ResolvedPlatformConfig {
+  const relative = overrides.config === undefined ? DEFAULT_CONFIG_PATH : String(overrides.config);
+  const file = path.resolve(baseDir, relative);
+  if (!existsSync(file)) {
+    throw new ConfigError(relative, [
+      `-c config: file not found: ${file}; pass the path of a JSON config, for example -c config=${DEFAULT_CONFIG_PATH}`,
+    ]);
+  }
+  let input: unknown;
+  try {
+    input = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(relative, [`(file): not valid JSON: ${(error as Error).message}`]);
+  }
+  return resolveConfig(input, { maturity: overrides.maturity, environments: overrides.environments }, relative);
+}

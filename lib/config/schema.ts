@@ -1,0 +1,197 @@
+import { z } from 'zod';
+import { CAPABILITIES } from '../maturity';
+import { DEFAULT_MATURITY, ENVIRONMENT_KINDS } from './defaults';
+
+/**
+ * The runtime schema of the platform config. It is the one definition behind the TypeScript types, the
+ * validation at synth and the JSON Schema in docs/config.schema.json.
+ */
+
+const quoted = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
+
+const accountId = z
+  .string({ error: (iss) => `expected a 12-digit account id as a string, got ${quoted(iss.input)}` })
+  .regex(/^\d{12}$/, { error: (iss) => `expected a 12-digit account id, got ${quoted(iss.input)}` })
+  .describe('AWS account id: 12 digits, as a string.');
+
+const region = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, {
+    error: (iss) => `expected an AWS region such as "eu-west-1", got ${quoted(iss.input)}`,
+  })
+  .describe('AWS region, such as eu-west-1.');
+
+const maturity = z
+  .int({ error: (iss) => `expected a maturity stage from 1 to 5, got ${quoted(iss.input)}` })
+  .min(1, { error: (iss) => `expected a maturity stage from 1 to 5, got ${quoted(iss.input)}` })
+  .max(5, { error: (iss) => `expected a maturity stage from 1 to 5, got ${quoted(iss.input)}` });
+
+const resourceName = (what: string, max: number) =>
+  z.string().regex(new RegExp(`^[a-z][a-z0-9-]{0,${max - 2}}[a-z0-9]$|^[a-z]$`), {
+    error: (iss) =>
+      `expected a ${what} of lowercase letters, digits and hyphens (at most ${max} characters, starting with a letter), got ${quoted(iss.input)}`,
+  });
+
+const settings = z
+  .strictObject({
+    removalPolicy: z.enum(['retain', 'destroy']).optional(),
+    terminationProtection: z.boolean().optional(),
+    requireApproval: z.boolean().optional(),
+    logRetentionDays: z
+      .union([
+        z.literal(1),
+        z.literal(3),
+        z.literal(5),
+        z.literal(7),
+        z.literal(14),
+        z.literal(30),
+        z.literal(60),
+        z.literal(90),
+        z.literal(120),
+        z.literal(150),
+        z.literal(180),
+        z.literal(365),
+        z.literal(400),
+        z.literal(545),
+        z.literal(731),
+        z.literal(1096),
+        z.literal(1827),
+        z.literal(2192),
+        z.literal(2557),
+        z.literal(2922),
+        z.literal(3288),
+        z.literal(3653),
+      ])
+      .optional()
+      .describe('One of the retention periods CloudWatch Logs accepts.'),
+    noncurrentVersionExpirationDays: z.int().min(1).max(3650).optional(),
+    accessLogRetentionDays: z.int().min(1).max(3650).optional(),
+    studioIdleTimeoutMinutes: z.int().min(60).max(525600).optional(),
+    mlflowServerSize: z.enum(['Small', 'Medium', 'Large']).optional(),
+    mlflowStopSchedule: z
+      .string()
+      .regex(/^(none|cron\(.+\)|rate\(.+\))$/, {
+        error: (iss) => `expected "none", "cron(...)" or "rate(...)", got ${quoted(iss.input)}`,
+      })
+      .optional(),
+  })
+  .describe('Overrides of the defaults of the environment kind (lib/config/defaults.ts).');
+
+const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, {
+  error: (iss) => `expected a subnet id such as "subnet-0123456789abcdef0", got ${quoted(iss.input)}`,
+});
+
+const network = z
+  .strictObject({
+    cidr: z
+      .string()
+      .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, {
+        error: (iss) => `expected an IPv4 CIDR block from /16 to /24, got ${quoted(iss.input)}`,
+      })
+      .optional()
+      .describe('CIDR of the VPC the platform creates. Default 10.20.0.0/16.'),
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { error: 'expected an availability zone name' }))
+      .min(2)
+      .optional()
+      .describe('Availability zones of the VPC; default the first two of the region. Never looked up.'),
+    existingVpc: z
+      .strictObject({
+        vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, {
+          error: (iss) => `expected a VPC id such as "vpc-0123456789abcdef0", got ${quoted(iss.input)}`,
+        }),
+        vpcCidr: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { error: 'expected an IPv4 CIDR block' }),
+        availabilityZones: z.array(z.string()).min(2),
+        privateSubnetIds: z.array(subnetId).min(2),
+      })
+      .optional()
+      .describe(
+        'Import a VPC instead of creating one. It must already have the VPC endpoints SageMaker needs in VpcOnly mode.',
+      ),
+  })
+  .describe('Where the environment runs: a VPC the platform creates, or an existing one.');
+
+const environment = z.strictObject({
+  name: resourceName('environment name', 12).describe('Environment name; dev, test and prod imply their kind.'),
+  account: accountId,
+  region,
+  maturity: maturity.optional().describe('Maturity stage of this environment; defaults to the top-level maturity.'),
+  kind: z
+    .enum(ENVIRONMENT_KINDS)
+    .optional()
+    .describe('dev, test or prod: selects defaults. Defaults from the name when it is dev, test or prod.'),
+  settings: settings.optional(),
+  network: network.optional(),
+});
+
+export const PERSONAS = ['data-scientist', 'ml-engineer', 'model-approver'] as const;
+export type Persona = (typeof PERSONAS)[number];
+
+const user = z.strictObject({
+  name: resourceName('user profile name', 40),
+  persona: z.enum(PERSONAS),
+  environments: z
+    .array(z.string())
+    .min(1)
+    .optional()
+    .describe('Environments that get a Studio user profile for this user; default every environment.'),
+});
+
+const tooling = z
+  .strictObject({
+    account: accountId,
+    region,
+  })
+  .describe('The account of the delivery pipeline (stage 4). It may be the dev account.');
+
+const model = z
+  .strictObject({
+    name: resourceName('model name', 24),
+    description: z.string().max(256).optional(),
+  })
+  .describe('A model the platform registers, serves and trains (stage 2 onwards).');
+
+const featureGroup = z
+  .strictObject({
+    name: resourceName('feature group name', 40),
+    description: z.string().max(128).optional(),
+  })
+  .describe('A feature group of the feature store (stage 4).');
+
+const capabilities = z
+  .partialRecord(z.enum(CAPABILITIES), z.boolean())
+  .describe('Switch a capability on before the stage that includes it, when its prerequisites are present.');
+
+export const platformConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Path or URL of the JSON Schema; ignored by the platform.'),
+    project: resourceName('project name', 16).describe(
+      'Project name, used as the prefix of stack, role and domain names.',
+    ),
+    maturity: maturity.default(DEFAULT_MATURITY).describe('The maturity stage of every environment, 1 to 5.'),
+    environments: z.array(environment).min(1, { error: 'expected at least one environment' }),
+    users: z.array(user).default([]),
+    tooling: tooling.optional(),
+    models: z.array(model).default([]),
+    featureGroups: z.array(featureGroup).default([]),
+    capabilities: capabilities.default({}),
+    tags: z
+      .record(z.string().regex(/^(?!aws:)[\w .:/=+\-@]{1,128}$/), z.string().max(256))
+      .default({})
+      .describe('Extra cost-allocation tags on every resource. Never put a value here that changes by stage.'),
+  })
+  .describe('Configuration of the MLOps maturity platform.');
+
+/** The config as written in a file. */
+export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
+/** The config after validation, with defaults filled in. */
+export type PlatformConfig = z.output<typeof platformConfigSchema>;
+export type EnvironmentConfig = PlatformConfig['environments'][number];
+export type UserConfig = PlatformConfig['users'][number];
+export type ModelConfig = PlatformConfig['models'][number];
+export type NetworkConfig = NonNullable<EnvironmentConfig['network']>;
+
+/** JSON Schema of the config file, as checked in at docs/config.schema.json. */
+export function configJsonSchema(): object {
+  return z.toJSONSchema(platformConfigSchema, { io: 'input', target: 'draft-2020-12' });
+}

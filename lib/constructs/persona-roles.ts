@@ -1,0 +1,125 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import type { Persona } from '../config/schema';
+import { PlatformRole } from './platform-role';
+
+export interface PersonaRolesProps {
+  /** Prefix of the role names, unique per project and environment (for example `mlops-dev`). */
+  readonly namePrefix: string;
+  /** Principal allowed to assume the persona roles, usually the environment's own account. */
+  readonly trustedPrincipal: iam.IPrincipal;
+  /** Execution roles that data scientists and ML engineers may pass to SageMaker. */
+  readonly executionRoles: readonly iam.IRole[];
+}
+
+/** IAM actions that change a model package's approval status. Only the model approver holds them. */
+export const APPROVAL_ACTIONS = ['sagemaker:UpdateModelPackage'] as const;
+
+/**
+ * The three human personas of the platform, each least privilege: DataScientist, MLEngineer and
+ * ModelApprover. Only ModelApprover may change a model package's approval status; the others are denied it
+ * explicitly, so a broader policy attached later cannot grant it by accident.
+ */
+export class PersonaRoles extends Construct {
+  readonly dataScientist: PlatformRole;
+  readonly mlEngineer: PlatformRole;
+  readonly modelApprover: PlatformRole;
+
+  constructor(scope: Construct, id: string, props: PersonaRolesProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const make = (roleId: string, suffix: string, description: string) =>
+      new PlatformRole(this, roleId, {
+        roleName: `${props.namePrefix}-${suffix}`,
+        assumedBy: props.trustedPrincipal,
+        description,
+      });
+    this.dataScientist = make('DataScientist', 'data-scientist', 'Explores data and experiments in Studio');
+    this.mlEngineer = make('MlEngineer', 'ml-engineer', 'Builds pipelines and operates models');
+    this.modelApprover = make('ModelApprover', 'model-approver', 'Approves or rejects model versions');
+
+    const modelPackageArn = (resourceName: string) =>
+      stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName });
+    const modelPackageGroupArn = stack.formatArn({
+      service: 'sagemaker',
+      resource: 'model-package-group',
+      resourceName: '*',
+    });
+
+    this.modelApprover.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'ReviewAndApproveModelVersions',
+        actions: [
+          ...APPROVAL_ACTIONS,
+          'sagemaker:DescribeModelPackage',
+          'sagemaker:DescribeModelPackageGroup',
+          'sagemaker:ListModelPackages',
+        ],
+        resources: [modelPackageArn('*'), modelPackageGroupArn],
+      }),
+      'approvers review and approve versions of every model in this environment; groups are created per model later',
+    );
+    for (const role of [this.dataScientist, this.mlEngineer]) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'OnlyTheModelApproverApproves',
+          effect: iam.Effect.DENY,
+          actions: [...APPROVAL_ACTIONS],
+          resources: ['*'],
+        }),
+      );
+      for (const executionRole of props.executionRoles) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: 'PassExecutionRolesToSageMaker',
+            actions: ['iam:PassRole'],
+            resources: [executionRole.roleArn],
+            conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+          }),
+        );
+      }
+    }
+  }
+
+  /** Every persona role with its persona. */
+  get all(): ReadonlyArray<[Persona, PlatformRole]> {
+    return [
+      ['data-scientist', this.dataScientist],
+      ['ml-engineer', this.mlEngineer],
+      ['model-approver', this.modelApprover],
+    ];
+  }
+
+  /** The role of a persona. */
+  roleFor(persona: Persona): PlatformRole {
+    const found = this.all.find(([p]) => p === persona);
+    if (!found) throw new Error(`unknown persona '${persona}'`);
+    return found[1];
+  }
+
+  /** Lets every persona open Studio as one of the domain's user profiles. */
+  grantStudioAccess(domainId: string): void {
+    const stack = Stack.of(this);
+    const userProfiles = stack.formatArn({
+      service: 'sagemaker',
+      resource: 'user-profile',
+      resourceName: `${domainId}/*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    const domain = stack.formatArn({ service: 'sagemaker', resource: 'domain', resourceName: domainId });
+    for (const [, role] of this.all) {
+      role.addWildcardStatement(
+        new iam.PolicyStatement({
+          sid: 'OpenStudio',
+          actions: ['sagemaker:CreatePresignedDomainUrl', 'sagemaker:DescribeUserProfile'],
+          resources: [userProfiles],
+        }),
+        'personas open Studio through any user profile of this one domain; profiles come and go with the team',
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'DescribeDomain', actions: ['sagemaker:DescribeDomain'], resources: [domain] }),
+      );
+    }
+  }
+}

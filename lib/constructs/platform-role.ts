@@ -1,0 +1,95 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
+import type { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
+
+export interface PlatformRoleProps extends iam.RoleProps {}
+
+interface Justification {
+  /** The wildcard findings this justification covers, computed once the app is resolved. */
+  readonly findings: () => string[];
+  readonly reason: string;
+}
+
+interface StatementJson {
+  readonly Effect?: string;
+  readonly Action?: string | string[];
+  readonly Resource?: unknown;
+}
+
+/** The wildcard findings of policy statements, spelled as cdk-nag's AwsSolutions-IAM5 spells them. */
+export function wildcardFindings(statements: readonly StatementJson[]): string[] {
+  const findings = new Set<string>();
+  for (const statement of statements) {
+    if (statement.Effect !== 'Allow') continue;
+    for (const action of [statement.Action ?? []].flat()) {
+      if (action.includes('*')) findings.add(`Action::${action}`);
+    }
+    for (const resource of [statement.Resource ?? []].flat().map(flattenCfnReference)) {
+      if (resource.includes('*')) findings.add(`Resource::${resource}`);
+    }
+  }
+  return [...findings];
+}
+
+/**
+ * An IAM role whose permissions, grants included, all land in one customer-managed policy instead of an
+ * inline one, so they can be reviewed and reused (NIST 800-53 AC-6). A wildcard is only accepted when it is
+ * justified through {@link addWildcardStatement}, {@link justifyGrant} or {@link justifyActions}; each such
+ * wildcard is then acknowledged as one cdk-nag finding with its reason.
+ */
+export class PlatformRole extends iam.Role {
+  /** The customer-managed policy that holds every statement of this role. */
+  readonly policy: iam.ManagedPolicy;
+  private readonly justifications: Justification[] = [];
+
+  constructor(scope: Construct, id: string, props: PlatformRoleProps) {
+    super(scope, id, props);
+    this.policy = new iam.ManagedPolicy(this, 'Policy', { roles: [this], description: props.description });
+    // Cross-stack references are only final after the app is prepared, and the finding ids contain them,
+    // so the acknowledgements are made in the validation phase, before the rule packs run.
+    this.node.addValidation({ validate: () => this.acknowledgeJustifiedWildcards() });
+  }
+
+  override addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.policy.addStatements(statement);
+    return { statementAdded: true, policyDependable: this.policy };
+  }
+
+  /** Adds a statement whose wildcards are intended; each wildcard in it is acknowledged with the reason. */
+  addWildcardStatement(statement: iam.PolicyStatement, reason: string): void {
+    this.addToPrincipalPolicy(statement);
+    this.justifications.push({ findings: () => this.findingsOf([statement]), reason });
+  }
+
+  /** Acknowledges the wildcards of a grant (such as the `/*` of a bucket grant) with the reason. */
+  justifyGrant(grant: iam.Grant, reason: string): iam.Grant {
+    this.justifications.push({ findings: () => this.findingsOf(grant.principalStatements), reason });
+    return grant;
+  }
+
+  /** Acknowledges wildcard actions that grants add on their own, such as `kms:GenerateDataKey*` of a key grant. */
+  justifyActions(actions: readonly string[], reason: string): void {
+    this.justifications.push({ findings: () => actions.map((a) => `Action::${a}`), reason });
+  }
+
+  private findingsOf(statements: readonly iam.PolicyStatement[]): string[] {
+    const stack = Stack.of(this);
+    return wildcardFindings(statements.map((s) => stack.resolve(s.toStatementJson())));
+  }
+
+  private acknowledgeJustifiedWildcards(): string[] {
+    const stack = Stack.of(this);
+    const present = new Set(wildcardFindings(stack.resolve(this.policy.document.toJSON())?.Statement ?? []));
+    const done = new Set<string>();
+    for (const { findings, reason } of this.justifications) {
+      for (const finding of findings()) {
+        if (!present.has(finding) || done.has(finding)) continue;
+        done.add(finding);
+        acknowledge(this.policy, `AwsSolutions-IAM5[${finding}]`, reason);
+      }
+    }
+    return [];
+  }
+}

@@ -1,0 +1,69 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
+
+export interface SecureBucketProps {
+  /**
+   * Customer-managed key for SSE-KMS. Only the server-access-log bucket may go without one, because S3 log
+   * delivery cannot write to an SSE-KMS bucket.
+   */
+  readonly encryptionKey?: kms.IKey;
+  /** Bucket that receives this bucket's server access logs. Omit it only for the access-log bucket itself. */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+  /**
+   * What happens to the bucket when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Days before a noncurrent object version is deleted.
+   * @default 90
+   */
+  readonly noncurrentVersionExpirationDays?: number;
+  /**
+   * Days before current objects expire; for log buckets.
+   * @default - current objects never expire
+   */
+  readonly expirationDays?: number;
+}
+
+/**
+ * An S3 bucket with the platform's baseline: Block Public Access, TLS only, versioning, SSE-KMS with a
+ * bucket key, BucketOwnerEnforced, server access logs and a lifecycle for noncurrent versions.
+ */
+export class SecureBucket extends s3.Bucket {
+  constructor(scope: Construct, id: string, props: SecureBucketProps) {
+    if (!props.encryptionKey && props.serverAccessLogsBucket) {
+      throw new Error(`secure bucket '${id}' needs an encryptionKey; only the access-log bucket may go without one`);
+    }
+    const noncurrentDays = props.noncurrentVersionExpirationDays ?? 90;
+    super(scope, id, {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      ...(props.encryptionKey
+        ? { encryption: s3.BucketEncryption.KMS, encryptionKey: props.encryptionKey, bucketKeyEnabled: true }
+        : { encryption: s3.BucketEncryption.S3_MANAGED }),
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+      serverAccessLogsPrefix: props.serverAccessLogsBucket ? `${id}/` : undefined,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'noncurrent-versions',
+          noncurrentVersionExpiration: Duration.days(noncurrentDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+          ...(props.expirationDays ? { expiration: Duration.days(props.expirationDays) } : {}),
+        },
+      ],
+    });
+    acknowledge(
+      this,
+      'NIST.800.53.R5-S3BucketReplicationEnabled',
+      'recovery relies on versioning, noncurrent-version retention and RETAIN; cross-region replication is a per-fork DR choice (docs/adr/0006)',
+    );
+  }
+}

@@ -1,0 +1,65 @@
+import { Annotations, Stage, type StageProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { ResolvedEnvironment } from './config/loader';
+import { FoundationStack } from './stacks/foundation-stack';
+import { NetworkStack } from './stacks/network-stack';
+import { WorkbenchStack } from './stacks/workbench-stack';
+import { applyPlatformTags } from './tagging';
+
+export interface PlatformEnvironmentProps extends StageProps {
+  readonly project: string;
+  readonly environment: ResolvedEnvironment;
+  /** Extra cost-allocation tags. */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * One environment (dev, test, prod, ...) as a CDK Stage: the capability stacks its maturity stage selects.
+ * The same class is deployed by `cdk deploy 'Dev/*'` and by the delivery pipeline, so stack names and logical
+ * ids never depend on how it is deployed.
+ */
+export class PlatformEnvironment extends Stage {
+  readonly foundation: FoundationStack;
+  readonly network: NetworkStack;
+  readonly workbench?: WorkbenchStack;
+
+  constructor(scope: Construct, id: string, props: PlatformEnvironmentProps) {
+    super(scope, id, { ...props, env: { account: props.environment.account, region: props.environment.region } });
+    const { project, environment } = props;
+    const has = (capability: Parameters<ResolvedEnvironment['maturity']['capabilities']['has']>[0]) =>
+      environment.maturity.capabilities.has(capability);
+    const base = { project, envConfig: environment };
+
+    this.foundation = new FoundationStack(this, 'Foundation', {
+      ...base,
+      description: `${project} ${environment.name}: KMS keys and encrypted data lake (stage 1)`,
+    });
+    this.network = new NetworkStack(this, 'Network', {
+      ...base,
+      description: `${project} ${environment.name}: private VPC and SageMaker endpoints (stage 1)`,
+      logsKey: this.foundation.logsKey,
+    });
+    if (has('workbench')) {
+      this.workbench = new WorkbenchStack(this, 'Workbench', {
+        ...base,
+        description: `${project} ${environment.name}: SageMaker Studio, persona roles and MLflow (stage 1)`,
+        vpc: this.network.vpc,
+        workloadSubnets: this.network.workloadSubnets,
+        workloadSecurityGroup: this.network.workloadSecurityGroup,
+        dataKey: this.foundation.dataKey,
+        artifactsKey: this.foundation.artifactsKey,
+        logsKey: this.foundation.logsKey,
+        rawDataBucket: this.foundation.rawDataBucket,
+        curatedDataBucket: this.foundation.curatedDataBucket,
+        artifactsBucket: this.foundation.artifactsBucket,
+        alertsTopic: this.foundation.alertsTopic,
+        experimentTracking: has('experimentTracking'),
+      });
+    }
+
+    for (const warning of environment.maturity.warnings) {
+      Annotations.of(this).addWarningV2('@mlops/platform:maturity', `${environment.name}: ${warning}`);
+    }
+    applyPlatformTags(this, { project, environment: environment.name, extraTags: props.tags });
+  }
+}

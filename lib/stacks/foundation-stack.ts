@@ -1,0 +1,124 @@
+import { ArnFormat, Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
+import { SecureBucket } from '../constructs/secure-bucket';
+import { PlatformStack, type PlatformStackProps } from './platform-stack';
+
+/**
+ * Stage 1, the encrypted data lake: one KMS key per blast radius (data, artifacts, logs) and the raw, curated,
+ * artifact and access-log buckets.
+ */
+export class FoundationStack extends PlatformStack {
+  /** Encrypts raw and curated data and data-capture records. */
+  readonly dataKey: kms.Key;
+  /** Encrypts model artifacts, pipeline outputs and Studio storage. */
+  readonly artifactsKey: kms.Key;
+  /** Encrypts CloudWatch log groups. */
+  readonly logsKey: kms.Key;
+  /** Operational alerts of the environment: alarms and failure events. Subscribe your on-call channel to it. */
+  readonly alertsTopic: sns.Topic;
+  readonly accessLogsBucket: s3.Bucket;
+  readonly rawDataBucket: s3.Bucket;
+  readonly curatedDataBucket: s3.Bucket;
+  readonly artifactsBucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    super(scope, id, props);
+    const removalPolicy = this.statefulRemovalPolicy;
+    const keyProps = { enableKeyRotation: true, removalPolicy, pendingWindow: Duration.days(30) };
+
+    this.dataKey = new kms.Key(this, 'DataKey', {
+      ...keyProps,
+      alias: `alias/${this.resourceName('data')}`,
+      description: `Raw and curated data of ${this.project} ${this.envConfig.name}`,
+    });
+    this.artifactsKey = new kms.Key(this, 'ArtifactsKey', {
+      ...keyProps,
+      alias: `alias/${this.resourceName('artifacts')}`,
+      description: `Model artifacts and ML workspaces of ${this.project} ${this.envConfig.name}`,
+    });
+    this.logsKey = new kms.Key(this, 'LogsKey', {
+      ...keyProps,
+      alias: `alias/${this.resourceName('logs')}`,
+      description: `CloudWatch Logs of ${this.project} ${this.envConfig.name}`,
+    });
+    // CloudWatch Logs encrypts with the key only for log groups of this account and region.
+    this.logsKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogsOfThisAccount',
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': this.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+
+    // Alarms and EventBridge rules publish to the encrypted alerts topic, only for this account.
+    this.logsKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowAlarmsAndEventsToPublishAlerts',
+        principals: [
+          new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
+          new iam.ServicePrincipal('events.amazonaws.com'),
+        ],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    this.alertsTopic = new sns.Topic(this, 'AlertsTopic', {
+      displayName: `${this.project} ${this.envConfig.name} alerts`,
+      masterKey: this.logsKey,
+      enforceSSL: true,
+    });
+
+    this.accessLogsBucket = new SecureBucket(this, 'AccessLogsBucket', {
+      removalPolicy,
+      expirationDays: this.envConfig.settings.accessLogRetentionDays,
+      noncurrentVersionExpirationDays: 7,
+    });
+    acknowledge(
+      this.accessLogsBucket,
+      'AwsSolutions-S1',
+      'this is the server-access-log target itself; logging it into itself would loop',
+    );
+    acknowledge(
+      this.accessLogsBucket,
+      'NIST.800.53.R5-S3BucketLoggingEnabled',
+      'this is the server-access-log target itself; logging it into itself would loop',
+    );
+    acknowledge(
+      this.accessLogsBucket,
+      'NIST.800.53.R5-S3DefaultEncryptionKMS',
+      'S3 server access log delivery only supports SSE-S3 on the target bucket, not SSE-KMS',
+    );
+
+    const dataBucketProps = {
+      removalPolicy,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      noncurrentVersionExpirationDays: this.envConfig.settings.noncurrentVersionExpirationDays,
+    };
+    this.rawDataBucket = new SecureBucket(this, 'RawDataBucket', { ...dataBucketProps, encryptionKey: this.dataKey });
+    this.curatedDataBucket = new SecureBucket(this, 'CuratedDataBucket', {
+      ...dataBucketProps,
+      encryptionKey: this.dataKey,
+    });
+    this.artifactsBucket = new SecureBucket(this, 'ArtifactsBucket', {
+      ...dataBucketProps,
+      encryptionKey: this.artifactsKey,
+    });
+  }
+}

@@ -1,0 +1,124 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { PlatformRole } from '../constructs/platform-role';
+import { PlatformStack, type PlatformStackProps } from './platform-stack';
+
+export interface NetworkStackProps extends PlatformStackProps {
+  /** Key that encrypts the VPC flow logs. */
+  readonly logsKey: kms.IKey;
+}
+
+/** Interface endpoints SageMaker Studio and jobs need in VpcOnly mode, with no route to the internet. */
+const INTERFACE_ENDPOINTS: ReadonlyArray<[string, ec2.InterfaceVpcEndpointAwsService]> = [
+  ['SageMakerApi', ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API],
+  ['SageMakerRuntime', ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_RUNTIME],
+  ['SageMakerStudio', ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_STUDIO],
+  ['SageMakerNotebook', ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_NOTEBOOK],
+  ['Sts', ec2.InterfaceVpcEndpointAwsService.STS],
+  ['CloudWatchLogs', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
+  ['EcrApi', ec2.InterfaceVpcEndpointAwsService.ECR],
+  ['EcrDocker', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],
+];
+
+/**
+ * Stage 1 network: a VPC with private isolated subnets in at least two AZs and the VPC endpoints SageMaker
+ * needs, or an existing VPC imported from ids in config. Nothing is looked up at synth.
+ */
+export class NetworkStack extends PlatformStack {
+  readonly vpc: ec2.IVpc;
+  /** Subnets that SageMaker domains, jobs and endpoints use. */
+  readonly workloadSubnets: ec2.SubnetSelection;
+  /** Security group of SageMaker workloads: Studio apps, jobs and endpoints talk to each other and to endpoints. */
+  readonly workloadSecurityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: NetworkStackProps) {
+    super(scope, id, props);
+    const network = this.envConfig.network;
+
+    // The CIDR comes from config, not from the VPC token, so security-group rules stay checkable at synth.
+    const vpcCidr = network.mode === 'import' ? network.vpcCidr : network.cidr;
+    if (network.mode === 'import') {
+      this.vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
+        vpcId: network.vpcId,
+        vpcCidrBlock: network.vpcCidr,
+        availabilityZones: [...network.availabilityZones],
+        isolatedSubnetIds: [...network.privateSubnetIds],
+      });
+      this.workloadSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+    } else {
+      const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
+        encryptionKey: props.logsKey,
+        retention: this.envConfig.settings.logRetentionDays as logs.RetentionDays,
+        removalPolicy: this.statefulRemovalPolicy,
+      });
+      const flowLogsRole = new PlatformRole(this, 'FlowLogsRole', {
+        assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        }),
+        description: 'VPC flow logs deliver to their log group',
+      });
+      const vpc = new ec2.Vpc(this, 'Vpc', {
+        ipAddresses: ec2.IpAddresses.cidr(network.cidr),
+        availabilityZones: [...network.availabilityZones],
+        natGateways: 0,
+        subnetConfiguration: [{ name: 'Private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 20 }],
+        flowLogs: {
+          All: {
+            destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs, flowLogsRole),
+            trafficType: ec2.FlowLogTrafficType.ALL,
+          },
+        },
+      });
+      this.vpc = vpc;
+      this.workloadSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+
+      vpc.addGatewayEndpoint('S3Endpoint', {
+        service: ec2.GatewayVpcEndpointAwsService.S3,
+        subnets: [this.workloadSubnets],
+      });
+      const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+        vpc,
+        description: 'HTTPS from inside the VPC to the AWS service endpoints',
+        allowAllOutbound: false,
+      });
+      endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(vpcCidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
+      for (const [endpointId, service] of INTERFACE_ENDPOINTS) {
+        vpc.addInterfaceEndpoint(endpointId, {
+          service,
+          subnets: this.workloadSubnets,
+          securityGroups: [endpointSecurityGroup],
+          privateDnsEnabled: true,
+          // The shared security group already allows HTTPS from the VPC CIDR given in config.
+          open: false,
+        });
+      }
+    }
+
+    this.workloadSecurityGroup = new ec2.SecurityGroup(this, 'WorkloadSecurityGroup', {
+      vpc: this.vpc,
+      description: 'SageMaker Studio apps, jobs and endpoints of the platform',
+      allowAllOutbound: false,
+    });
+    // Studio apps reach their EFS home and each other; jobs talk between containers.
+    this.workloadSecurityGroup.addIngressRule(
+      this.workloadSecurityGroup,
+      ec2.Port.allTcp(),
+      'SageMaker workloads among themselves',
+    );
+    this.workloadSecurityGroup.addEgressRule(
+      this.workloadSecurityGroup,
+      ec2.Port.allTcp(),
+      'SageMaker workloads among themselves',
+    );
+    // The subnets are isolated (no internet route), so HTTPS egress only reaches the interface endpoints and the
+    // S3 gateway endpoint, whose prefix list cannot be named without a lookup.
+    this.workloadSecurityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to the VPC endpoints and the S3 gateway endpoint',
+    );
+  }
+}

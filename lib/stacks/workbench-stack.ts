@@ -1,0 +1,389 @@
+import { ArnFormat, Aws, Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { DeadLetterQueue } from '../constructs/dead-letter-queue';
+import { PersonaRoles } from '../constructs/persona-roles';
+import { PlatformRole } from '../constructs/platform-role';
+import { PlatformStack, type PlatformStackProps } from './platform-stack';
+
+export interface WorkbenchStackProps extends PlatformStackProps {
+  readonly vpc: ec2.IVpc;
+  readonly workloadSubnets: ec2.SubnetSelection;
+  readonly workloadSecurityGroup: ec2.ISecurityGroup;
+  readonly dataKey: kms.IKey;
+  readonly artifactsKey: kms.IKey;
+  readonly logsKey: kms.IKey;
+  readonly rawDataBucket: s3.IBucket;
+  readonly curatedDataBucket: s3.IBucket;
+  readonly artifactsBucket: s3.IBucket;
+  readonly alertsTopic: sns.ITopic;
+  /**
+   * Deploy the managed MLflow tracking server.
+   * @default true
+   */
+  readonly experimentTracking?: boolean;
+}
+
+/**
+ * Stage 1 workbench: a VpcOnly SageMaker Studio domain with IAM auth and KMS, its least-privilege execution
+ * role, the persona roles, one user profile per configured user, and managed MLflow for experiment tracking.
+ */
+export class WorkbenchStack extends PlatformStack {
+  readonly domain: sagemaker.CfnDomain;
+  /** Execution role of Studio apps and of the jobs data scientists start from them. */
+  readonly executionRole: PlatformRole;
+  readonly personas: PersonaRoles;
+  readonly trackingServer?: sagemaker.CfnMlflowTrackingServer;
+
+  constructor(scope: Construct, id: string, props: WorkbenchStackProps) {
+    super(scope, id, props);
+    const settings = this.envConfig.settings;
+
+    this.executionRole = new PlatformRole(this, 'StudioExecutionRole', {
+      roleName: this.resourceName('studio-execution'),
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      description: 'Studio apps and the experiment jobs started from them',
+    });
+    const subnetIds = props.vpc.selectSubnets(props.workloadSubnets).subnetIds;
+
+    this.domain = new sagemaker.CfnDomain(this, 'Domain', {
+      domainName: this.resourceName('studio'),
+      authMode: 'IAM',
+      appNetworkAccessType: 'VpcOnly',
+      kmsKeyId: props.artifactsKey.keyArn,
+      vpcId: props.vpc.vpcId,
+      subnetIds,
+      defaultUserSettings: {
+        executionRole: this.executionRole.roleArn,
+        securityGroups: [props.workloadSecurityGroup.securityGroupId],
+        studioWebPortal: 'ENABLED',
+        defaultLandingUri: 'studio::',
+        jupyterLabAppSettings: { appLifecycleManagement: idleShutdown(settings.studioIdleTimeoutMinutes) },
+        codeEditorAppSettings: { appLifecycleManagement: idleShutdown(settings.studioIdleTimeoutMinutes) },
+      },
+      defaultSpaceSettings: {
+        executionRole: this.executionRole.roleArn,
+        securityGroups: [props.workloadSecurityGroup.securityGroupId],
+      },
+    });
+    // The domain holds every user's EFS home directory: keep it outside dev.
+    this.domain.applyRemovalPolicy(this.statefulRemovalPolicy);
+
+    this.grantExecutionRole(props);
+
+    this.personas = new PersonaRoles(this, 'Personas', {
+      namePrefix: this.resourceName('persona').replace(/-persona$/, ''),
+      trustedPrincipal: new iam.AccountRootPrincipal(),
+      executionRoles: [this.executionRole],
+    });
+    this.personas.grantStudioAccess(this.domain.attrDomainId);
+    for (const [persona, role] of this.personas.all) {
+      if (persona === 'model-approver') continue;
+      role.justifyGrant(
+        props.rawDataBucket.grantRead(role),
+        'personas read any raw object; the raw bucket holds only this environment data',
+      );
+      role.justifyGrant(
+        props.curatedDataBucket.grantRead(role),
+        'personas read any curated object; the curated bucket holds only this environment data',
+      );
+      role.justifyGrant(
+        props.artifactsBucket.grantRead(role),
+        'personas read any model artifact to compare and debug models of this environment',
+      );
+    }
+
+    // One profile per user, keyed by the user's name: renaming a user replaces the profile (and its home).
+    const profiles = new Construct(this, 'UserProfiles');
+    for (const user of this.envConfig.users) {
+      const profile = new sagemaker.CfnUserProfile(profiles, user.name, {
+        domainId: this.domain.attrDomainId,
+        userProfileName: user.name,
+        userSettings: {
+          executionRole: this.executionRole.roleArn,
+          securityGroups: [props.workloadSecurityGroup.securityGroupId],
+        },
+      });
+      profile.applyRemovalPolicy(this.statefulRemovalPolicy);
+    }
+
+    if (props.experimentTracking ?? true) {
+      this.trackingServer = this.createTrackingServer(props);
+    }
+  }
+
+  private grantExecutionRole(props: WorkbenchStackProps): void {
+    const role = this.executionRole;
+    const domainId = this.domain.attrDomainId;
+    role.justifyGrant(props.rawDataBucket.grantRead(role), 'Studio reads any raw object of this environment');
+    role.justifyGrant(
+      props.curatedDataBucket.grantReadWrite(role),
+      'Studio reads and writes curated datasets anywhere in the curated bucket of this environment',
+    );
+    role.justifyGrant(
+      props.artifactsBucket.grantReadWrite(role),
+      'Studio and its experiment jobs write model artifacts anywhere in the artifact bucket of this environment',
+    );
+    const arn = (resource: string, resourceName: string) =>
+      this.formatArn({ service: 'sagemaker', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'ManageOwnStudioAppsAndSpaces',
+        actions: [
+          'sagemaker:CreateApp',
+          'sagemaker:DeleteApp',
+          'sagemaker:DescribeApp',
+          'sagemaker:CreateSpace',
+          'sagemaker:UpdateSpace',
+          'sagemaker:DeleteSpace',
+          'sagemaker:DescribeSpace',
+          'sagemaker:DescribeUserProfile',
+          'sagemaker:AddTags',
+        ],
+        resources: [arn('app', `${domainId}/*`), arn('space', `${domainId}/*`), arn('user-profile', `${domainId}/*`)],
+      }),
+      'Studio creates apps and spaces with generated names inside this one domain',
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DescribeOwnDomain',
+        actions: ['sagemaker:DescribeDomain'],
+        resources: [this.formatArn({ service: 'sagemaker', resource: 'domain', resourceName: domainId })],
+      }),
+    );
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'ListStudioResources',
+        actions: [
+          'sagemaker:ListApps',
+          'sagemaker:ListSpaces',
+          'sagemaker:ListUserProfiles',
+          'sagemaker:ListTrainingJobs',
+          'sagemaker:ListProcessingJobs',
+          'sagemaker:ListMlflowTrackingServers',
+        ],
+        resources: ['*'],
+      }),
+      'SageMaker List actions do not support resource-level permissions',
+    );
+    // Experiment jobs may run only inside the platform VPC with a KMS-encrypted volume.
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'RunExperimentJobsInTheVpcWithKms',
+        actions: ['sagemaker:CreateTrainingJob', 'sagemaker:CreateProcessingJob'],
+        resources: [arn('training-job', '*'), arn('processing-job', '*')],
+        conditions: { Null: { 'sagemaker:VpcSubnets': 'false', 'sagemaker:VolumeKmsKey': 'false' } },
+      }),
+      'experiment jobs get generated names; the condition forces VPC subnets and a KMS volume key on each',
+    );
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'FollowExperimentJobs',
+        actions: [
+          'sagemaker:DescribeTrainingJob',
+          'sagemaker:StopTrainingJob',
+          'sagemaker:DescribeProcessingJob',
+          'sagemaker:StopProcessingJob',
+        ],
+        resources: [arn('training-job', '*'), arn('processing-job', '*')],
+      }),
+      'experiment jobs get generated names, so they can only be matched by prefix',
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'PassItselfToExperimentJobs',
+        actions: ['iam:PassRole'],
+        resources: [role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheModelApproverApproves',
+        effect: iam.Effect.DENY,
+        actions: ['sagemaker:UpdateModelPackage'],
+        resources: ['*'],
+      }),
+    );
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'WriteSageMakerLogs',
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        resources: [
+          this.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: '/aws/sagemaker/*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+      'SageMaker names log groups and streams per job under /aws/sagemaker/',
+    );
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'PublishSageMakerMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } },
+      }),
+      'PutMetricData has no resource-level permissions; the condition limits it to SageMaker namespaces',
+    );
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'DescribeNetworkForVpcJobs',
+        actions: [
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeVpcs',
+          'ec2:DescribeDhcpOptions',
+          'ec2:DescribeSubnets',
+          'ec2:DescribeSecurityGroups',
+        ],
+        resources: ['*'],
+      }),
+      'EC2 Describe actions have no resource-level permissions; SageMaker needs them to place jobs in the VPC',
+    );
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'AttachJobsToThePlatformVpc',
+        actions: [
+          'ec2:CreateNetworkInterface',
+          'ec2:CreateNetworkInterfacePermission',
+          'ec2:DeleteNetworkInterface',
+          'ec2:DeleteNetworkInterfacePermission',
+        ],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: {
+            'ec2:Vpc': this.formatArn({ service: 'ec2', resource: 'vpc', resourceName: props.vpc.vpcId }),
+          },
+        },
+      }),
+      'network interfaces get generated ids; the ec2:Vpc condition keeps them in the platform VPC',
+    );
+    props.artifactsKey.grant(role, 'kms:CreateGrant', 'kms:DescribeKey');
+    role.justifyActions(
+      ['kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+      'the bucket grants need every data-key and re-encrypt variant of the two bucket keys, and nothing else',
+    );
+  }
+
+  private createTrackingServer(props: WorkbenchStackProps): sagemaker.CfnMlflowTrackingServer {
+    const settings = this.envConfig.settings;
+    const trackingServerName = this.resourceName('mlflow');
+    const mlflowRole = new PlatformRole(this, 'MlflowRole', {
+      roleName: this.resourceName('mlflow'),
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      description: 'Managed MLflow writes experiment artifacts to the artifact bucket',
+    });
+    mlflowRole.justifyGrant(
+      props.artifactsBucket.grantReadWrite(mlflowRole, 'mlflow/*'),
+      'MLflow names artifact objects per run under the mlflow/ prefix of the artifact bucket',
+    );
+    mlflowRole.justifyActions(
+      ['kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+      'the artifact bucket grant needs every data-key and re-encrypt variant of the artifact key only',
+    );
+    const server = new sagemaker.CfnMlflowTrackingServer(this, 'MlflowTrackingServer', {
+      trackingServerName,
+      artifactStoreUri: props.artifactsBucket.s3UrlForObject('mlflow'),
+      roleArn: mlflowRole.roleArn,
+      trackingServerSize: settings.mlflowServerSize,
+      automaticModelRegistration: false,
+      weeklyMaintenanceWindowStart: 'Sun:03:00',
+    });
+    server.node.addDependency(mlflowRole.policy);
+
+    const trackingServerArn = this.formatArn({
+      service: 'sagemaker',
+      resource: 'mlflow-tracking-server',
+      resourceName: trackingServerName,
+    });
+    const users = [this.executionRole, this.personas.dataScientist, this.personas.mlEngineer];
+    for (const role of users) {
+      role.addWildcardStatement(
+        new iam.PolicyStatement({
+          sid: 'TrackExperimentsInMlflow',
+          actions: [
+            'sagemaker-mlflow:AccessUI',
+            'sagemaker-mlflow:Create*',
+            'sagemaker-mlflow:Get*',
+            'sagemaker-mlflow:Search*',
+            'sagemaker-mlflow:Log*',
+            'sagemaker-mlflow:Update*',
+            'sagemaker-mlflow:Set*',
+            'sagemaker-mlflow:List*',
+            'sagemaker-mlflow:DeleteTag',
+          ],
+          resources: [trackingServerArn],
+        }),
+        'the MLflow REST API has many run and experiment actions, scoped here to the one tracking server',
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'OpenAndStartMlflow',
+          actions: [
+            'sagemaker:CreatePresignedMlflowTrackingServerUrl',
+            'sagemaker:DescribeMlflowTrackingServer',
+            'sagemaker:StartMlflowTrackingServer',
+          ],
+          resources: [trackingServerArn],
+        }),
+      );
+    }
+
+    if (settings.mlflowStopSchedule !== 'none') {
+      // MLflow bills per hour while it runs; outside prod it stops every evening and users start it on demand.
+      const deadLetters = new DeadLetterQueue(this, 'MlflowStopDeadLetters', {
+        encryptionKey: props.logsKey,
+        alarmTopic: props.alertsTopic,
+        purpose: 'the MLflow stop schedule',
+      });
+      const schedulerRole = new PlatformRole(this, 'MlflowStopRole', {
+        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        }),
+        description: 'EventBridge Scheduler stops the MLflow tracking server',
+      });
+      new scheduler.Schedule(this, 'MlflowStopSchedule', {
+        description: 'Stops the MLflow tracking server so it does not bill overnight',
+        schedule: scheduler.ScheduleExpression.expression(settings.mlflowStopSchedule),
+        target: new schedulerTargets.Universal({
+          service: 'sagemaker',
+          action: 'stopMlflowTrackingServer',
+          input: scheduler.ScheduleTargetInput.fromObject({ TrackingServerName: server.trackingServerName }),
+          role: schedulerRole,
+          deadLetterQueue: deadLetters.queue,
+          retryAttempts: 3,
+          maxEventAge: Duration.hours(1),
+          policyStatements: [
+            new iam.PolicyStatement({
+              actions: ['sagemaker:StopMlflowTrackingServer'],
+              resources: [trackingServerArn],
+            }),
+          ],
+        }),
+      });
+    }
+    return server;
+  }
+}
+
+function idleShutdown(minutes: number): sagemaker.CfnDomain.AppLifecycleManagementProperty {
+  return {
+    idleSettings: {
+      lifecycleManagement: 'ENABLED',
+      idleTimeoutInMinutes: minutes,
+      minIdleTimeoutInMinutes: 60,
+      maxIdleTimeoutInMinutes: Math.max(minutes, 240),
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { Tags } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+
+/**
+ * Resource types whose Tags are create-only: changing a tag replaces them (and, for a domain or user profile,
+ * deletes home directories). They get only tags whose values never change.
+ */
+export const FROZEN_TAG_RESOURCE_TYPES = [
+  'AWS::SageMaker::Domain',
+  'AWS::SageMaker::UserProfile',
+  'AWS::SageMaker::FeatureGroup',
+  'AWS::SageMaker::DataQualityJobDefinition',
+  'AWS::SageMaker::ModelQualityJobDefinition',
+  'AWS::SageMaker::ModelBiasJobDefinition',
+  'AWS::SageMaker::ModelExplainabilityJobDefinition',
+] as const;
+
+export interface PlatformTagsProps {
+  readonly project: string;
+  readonly environment: string;
+  /** Extra cost-allocation tags from config; kept off the types in {@link FROZEN_TAG_RESOURCE_TYPES}. */
+  readonly extraTags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Cost-allocation tags on everything that takes tags. Project and environment never change for a deployed
+ * environment, so they are safe on every type; extra tags from config can change, so they skip the frozen types.
+ * No tag ever depends on the maturity stage.
+ */
+export function applyPlatformTags(scope: IConstruct, props: PlatformTagsProps): void {
+  Tags.of(scope).add('project', props.project);
+  Tags.of(scope).add('environment', props.environment);
+  for (const [key, value] of Object.entries(props.extraTags ?? {})) {
+    Tags.of(scope).add(key, value, { excludeResourceTypes: [...FROZEN_TAG_RESOURCE_TYPES] });
+  }
+}
