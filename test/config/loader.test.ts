@@ -1,0 +1,185 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, loadConfig, resolveConfig } from '../../lib/config/loader';
+import type { PlatformConfigInput } from '../../lib/config/schema';
+import { defaultConfigInput, REPO_ROOT } from '../support/platform';
+
+function problemsOf(action: () => unknown): readonly string[] {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError, but the config was accepted');
+}
+
+const env = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  account: '111111111111',
+  region: 'eu-west-1',
+  ...extra,
+});
+
+describe('the default config', () => {
+  test('resolves dev, test and prod at stage 1 in three accounts of one region', () => {
+    // WHEN
+    const config = loadConfig({}, REPO_ROOT);
+
+    // THEN
+    expect(config.environments.map((e) => [e.stageId, e.kind, e.maturity.effective])).toEqual([
+      ['Dev', 'dev', 1],
+      ['Test', 'test', 1],
+      ['Prod', 'prod', 1],
+    ]);
+    expect(new Set(config.environments.map((e) => e.account)).size).toBe(3);
+    expect(new Set(config.environments.map((e) => e.region)).size).toBe(1);
+  });
+
+  test('applies the kind defaults: prod retains data and is protected, dev is disposable', () => {
+    const [dev, , prod] = loadConfig({}, REPO_ROOT).environments;
+    expect(dev?.settings).toMatchObject({ removalPolicy: 'destroy', terminationProtection: false });
+    expect(prod?.settings).toMatchObject({
+      removalPolicy: 'retain',
+      terminationProtection: true,
+      requireApproval: true,
+    });
+  });
+});
+
+describe('a bad config', () => {
+  test('names the account, the unknown key and the maturity, each by field path', () => {
+    // GIVEN
+    const input = { ...defaultConfigInput(), maturity: 7, bogusKey: true } as PlatformConfigInput;
+    input.environments = [env('dev', { account: '12345' })];
+
+    // WHEN
+    const problems = problemsOf(() => resolveConfig(input));
+
+    // THEN
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'environments[0].account: expected a 12-digit account id, got "12345"',
+        'bogusKey: unknown key; remove it or check its spelling',
+        'maturity: expected a maturity stage from 1 to 5, got 7',
+      ]),
+    );
+    expect(problems).toHaveLength(3);
+  });
+
+  test('an empty object says which fields are required', () => {
+    expect(problemsOf(() => resolveConfig({}))).toEqual([
+      'project: is required (expected string)',
+      'environments: is required (expected array)',
+    ]);
+  });
+
+  test('something that is not an object is rejected as such', () => {
+    expect(problemsOf(() => resolveConfig([]))).toEqual(['(root): expected a JSON object, got an array']);
+  });
+
+  test('a missing config file names the path and how to pass one', () => {
+    const problems = problemsOf(() => loadConfig({ config: 'no/such/file.json' }, REPO_ROOT));
+    expect(problems[0]).toMatch(/^-c config: file not found: .*no\/such\/file\.json; pass the path of a JSON config/);
+  });
+
+  test('a file that is not JSON is reported as such', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'platform-config-'));
+    writeFileSync(path.join(dir, 'broken.json'), '{ "project": ');
+    expect(problemsOf(() => loadConfig({ config: 'broken.json' }, dir))[0]).toMatch(/^\(file\): not valid JSON/);
+  });
+
+  test('duplicate environment names, an unknown kind and an underivable kind are all listed', () => {
+    const problems = problemsOf(() =>
+      resolveConfig({ project: 'acme', environments: [env('dev'), env('dev'), env('staging')] }),
+    );
+    expect(problems).toEqual([
+      'environments[1].name: duplicate environment name "dev" (also environments[0])',
+      'environments[2].kind: cannot tell the kind from the name "staging"; set kind to "dev", "test" or "prod"',
+    ]);
+  });
+
+  test('a capability switched on without its prerequisite is rejected for each environment', () => {
+    const problems = problemsOf(() =>
+      resolveConfig({ project: 'acme', environments: [env('dev')], capabilities: { modelMonitoring: true } }),
+    );
+    expect(problems).toEqual([
+      'capabilities.modelMonitoring: needs realtimeServing, trainingPipeline in environment "dev" (stage 1); raise its maturity or switch those on too',
+    ]);
+  });
+
+  test('switching off a capability that the stage includes is rejected', () => {
+    const problems = problemsOf(() =>
+      resolveConfig({ project: 'acme', environments: [env('dev')], capabilities: { workbench: false } }),
+    );
+    expect(problems[0]).toMatch(/^capabilities\.workbench: cannot switch off a capability of stage 1/);
+  });
+
+  test('users must name known environments and be unique', () => {
+    const problems = problemsOf(() =>
+      resolveConfig({
+        project: 'acme',
+        environments: [env('dev')],
+        users: [
+          { name: 'ana', persona: 'data-scientist', environments: ['qa'] },
+          { name: 'ana', persona: 'data-engineer' },
+        ],
+      }),
+    );
+    expect(problems).toEqual([
+      'users[1].persona: expected one of "data-scientist", "ml-engineer", "model-approver", got string "data-engineer"',
+    ]);
+  });
+
+  test('users referring to unknown environments are reported after the schema passes', () => {
+    const problems = problemsOf(() =>
+      resolveConfig({
+        project: 'acme',
+        environments: [env('dev')],
+        users: [
+          { name: 'ana', persona: 'data-scientist', environments: ['qa'] },
+          { name: 'ana', persona: 'ml-engineer' },
+        ],
+      }),
+    );
+    expect(problems).toEqual([
+      'users[0].environments[0]: unknown environment "qa"; expected one of dev',
+      'users[1].name: duplicate user name "ana" (also users[0])',
+    ]);
+  });
+});
+
+describe('command-line overrides', () => {
+  test('-c maturity sets the stage of every environment, capped at the highest implemented stage with a warning', () => {
+    const config = loadConfig({ maturity: '5' }, REPO_ROOT);
+    expect(config.environments.every((e) => e.maturity.requested === 5)).toBe(true);
+    expect(config.warnings).toEqual([
+      'maturity stage 5 is not implemented yet; synthesizing stage 1, the highest implemented stage',
+    ]);
+  });
+
+  test('-c maturity outside 1-5 is rejected', () => {
+    expect(problemsOf(() => loadConfig({ maturity: '0' }, REPO_ROOT))).toEqual([
+      '-c maturity: expected a maturity stage from 1 to 5, got "0"',
+    ]);
+  });
+
+  test('-c environments selects environments and rejects unknown names', () => {
+    expect(loadConfig({ environments: 'dev,prod' }, REPO_ROOT).environments.map((e) => e.name)).toEqual([
+      'dev',
+      'prod',
+    ]);
+    expect(problemsOf(() => loadConfig({ environments: 'dev,qa' }, REPO_ROOT))).toEqual([
+      '-c environments: unknown environment "qa"; expected one of dev, test, prod',
+    ]);
+  });
+
+  test('an environment kind and settings override the defaults of the name', () => {
+    const config = resolveConfig({
+      project: 'acme',
+      environments: [env('staging', { kind: 'prod', settings: { logRetentionDays: 731 } })],
+    });
+    expect(config.environments[0]?.settings).toMatchObject({ removalPolicy: 'retain', logRetentionDays: 731 });
+  });
+});

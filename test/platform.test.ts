@@ -1,0 +1,455 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Stack, Stage, Validations } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
+import type { IConstruct } from 'constructs';
+import { MIN_REASON_LENGTH } from '../lib/compliance/acknowledge';
+import { capabilitiesAtStage, highestImplementedStage, MATURITY_STAGES } from '../lib/maturity';
+import {
+  type CloudFormationResource,
+  type CloudFormationTemplate,
+  defaultConfigInput,
+  REPO_ROOT,
+  resourcesOfType,
+  synthAtStage,
+  synthPlatform,
+} from './support/platform';
+import { replacementsBetween } from './support/upgrade-safety';
+
+const ENVIRONMENTS = ['Dev', 'Test', 'Prod'] as const;
+const STAGE_ONE_STACKS = ['Foundation', 'Network', 'Workbench'];
+
+function statementsOf(policy: CloudFormationResource): Array<Record<string, unknown>> {
+  const document = policy.Properties?.PolicyDocument as { Statement: Array<Record<string, unknown>> } | undefined;
+  return document?.Statement ?? [];
+}
+
+function stackArtifact(stackPath: string, maturity: number): CloudFormationStackArtifact {
+  const platform = synthAtStage(maturity);
+  const [envId] = stackPath.split('/');
+  const nested = platform.assembly.getNestedAssembly(`assembly-${envId}`);
+  const found = nested.stacks.find((s) => s.hierarchicalId === stackPath);
+  if (!found) throw new Error(`no stack ${stackPath}`);
+  return found;
+}
+
+describe.each(MATURITY_STAGES)('every environment at maturity %i', (maturity) => {
+  test('has the stacks of the stages it includes', () => {
+    // WHEN
+    const platform = synthAtStage(maturity);
+
+    // THEN
+    for (const env of ENVIRONMENTS) {
+      const stacks = platform.stackPaths.filter((p) => p.startsWith(`${env}/`)).map((p) => p.split('/')[1]);
+      expect(stacks).toEqual(expect.arrayContaining(STAGE_ONE_STACKS));
+    }
+    const effective = Math.min(maturity, highestImplementedStage());
+    for (const env of platform.config.environments) {
+      expect([...env.maturity.capabilities]).toEqual(capabilitiesAtStage(effective as 1));
+    }
+  });
+
+  test('has no unacknowledged cdk-nag finding (AwsSolutions, NIST 800-53 R5, Serverless)', () => {
+    expect(synthAtStage(maturity).violations).toEqual([]);
+  });
+
+  test('warns, instead of failing silently, when the stage is not implemented yet', () => {
+    const platform = synthAtStage(maturity);
+    if (maturity <= highestImplementedStage()) {
+      expect(platform.config.warnings).toEqual([]);
+    } else {
+      expect(platform.config.warnings).toEqual([
+        `maturity stage ${maturity} is not implemented yet; synthesizing stage ${highestImplementedStage()}, the highest implemented stage`,
+      ]);
+    }
+  });
+});
+
+describe('environment differences', () => {
+  test('only prod stacks have termination protection', () => {
+    for (const env of ENVIRONMENTS) {
+      for (const stack of STAGE_ONE_STACKS) {
+        expect(stackArtifact(`${env}/${stack}`, 1).terminationProtection).toBe(env === 'Prod');
+      }
+    }
+  });
+
+  test.each([
+    ['Dev', 'Delete'],
+    ['Test', 'Retain'],
+    ['Prod', 'Retain'],
+  ])('%s stateful resources have DeletionPolicy %s', (env, policy) => {
+    const platform = synthAtStage(1);
+    const stateful = ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::SageMaker::Domain', 'AWS::SageMaker::UserProfile'];
+    for (const stack of STAGE_ONE_STACKS) {
+      const template = platform.templateJson(`${env}/${stack}`);
+      for (const type of stateful) {
+        for (const resource of Object.values(resourcesOfType(template, type))) {
+          expect(resource).toMatchObject({ DeletionPolicy: policy, UpdateReplacePolicy: policy });
+        }
+      }
+    }
+  });
+
+  test('dev has no always-on compute: no instances, NAT gateways or endpoints, idle shutdown, MLflow stopped nightly', () => {
+    const platform = synthAtStage(1);
+    const alwaysOn = [
+      'AWS::EC2::Instance',
+      'AWS::EC2::NatGateway',
+      'AWS::SageMaker::Endpoint',
+      'AWS::SageMaker::NotebookInstance',
+      'AWS::SageMaker::App',
+      'AWS::AutoScaling::AutoScalingGroup',
+    ];
+    for (const stack of STAGE_ONE_STACKS) {
+      const template = platform.templateJson(`Dev/${stack}`);
+      for (const type of alwaysOn) expect(Object.keys(resourcesOfType(template, type))).toEqual([]);
+    }
+    const workbench = platform.template('Dev/Workbench');
+    const idle = { LifecycleManagement: 'ENABLED', IdleTimeoutInMinutes: 60 };
+    workbench.hasResourceProperties('AWS::SageMaker::Domain', {
+      DefaultUserSettings: {
+        JupyterLabAppSettings: { AppLifecycleManagement: { IdleSettings: Match.objectLike(idle) } },
+        CodeEditorAppSettings: { AppLifecycleManagement: { IdleSettings: Match.objectLike(idle) } },
+      },
+    });
+    workbench.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 19 ? * * *)',
+      Target: Match.objectLike({
+        Arn: {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:::aws-sdk:sagemaker:stopMlflowTrackingServer'],
+          ],
+        },
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: { Arn: Match.anyValue() },
+      }),
+    });
+  });
+
+  test('prod keeps its MLflow server running and sized up', () => {
+    const workbench = synthAtStage(1).template('Prod/Workbench');
+    workbench.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    workbench.hasResourceProperties('AWS::SageMaker::MlflowTrackingServer', { TrackingServerSize: 'Medium' });
+  });
+
+  test('stack names are stable and project-scoped, so a manual deploy and the pipeline agree', () => {
+    expect(stackArtifact('Prod/Workbench', 1).stackName).toBe('mlops-prod-workbench');
+    expect(stackArtifact('Dev/Foundation', 1).stackName).toBe('mlops-dev-foundation');
+  });
+});
+
+describe('stage 1 foundation', () => {
+  const template = () => synthAtStage(1).templateJson('Test/Foundation');
+
+  test('has three customer-managed keys, each with rotation', () => {
+    const keys = Object.values(resourcesOfType(template(), 'AWS::KMS::Key'));
+    expect(keys).toHaveLength(3);
+    for (const key of keys) expect(key.Properties).toMatchObject({ EnableKeyRotation: true });
+  });
+
+  test('every bucket blocks public access, is versioned, owner-enforced and has a noncurrent-version lifecycle', () => {
+    const buckets = resourcesOfType(template(), 'AWS::S3::Bucket');
+    expect(Object.keys(buckets)).toHaveLength(4);
+    for (const bucket of Object.values(buckets)) {
+      expect(bucket.Properties).toMatchObject({
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        LifecycleConfiguration: {
+          Rules: [expect.objectContaining({ NoncurrentVersionExpiration: expect.anything(), Status: 'Enabled' })],
+        },
+      });
+    }
+  });
+
+  test('data and artifact buckets use SSE-KMS and log to the access-log bucket; the log bucket uses SSE-S3', () => {
+    const buckets = resourcesOfType(template(), 'AWS::S3::Bucket');
+    const [logBucketId] = Object.keys(buckets).filter((id) => id.startsWith('AccessLogsBucket'));
+    for (const [id, bucket] of Object.entries(buckets)) {
+      const encryption = bucket.Properties?.BucketEncryption as { ServerSideEncryptionConfiguration: unknown[] };
+      const sse = encryption.ServerSideEncryptionConfiguration[0];
+      if (id === logBucketId) {
+        expect(sse).toMatchObject({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } });
+        continue;
+      }
+      expect(sse).toMatchObject({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' }, BucketKeyEnabled: true });
+      expect(bucket.Properties?.LoggingConfiguration).toEqual({
+        DestinationBucketName: { Ref: logBucketId },
+        LogFilePrefix: `${id.replace(/[0-9A-F]{8}$/, '')}/`,
+      });
+    }
+  });
+
+  test('every bucket policy denies requests without TLS', () => {
+    const policies = Object.values(resourcesOfType(template(), 'AWS::S3::BucketPolicy'));
+    expect(policies).toHaveLength(4);
+    for (const policy of policies) {
+      expect(JSON.stringify(policy.Properties)).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+});
+
+describe('stage 1 network', () => {
+  test('has isolated subnets in two AZs from config, no internet gateway, and the SageMaker endpoints', () => {
+    const template = synthAtStage(1).template('Dev/Network');
+    template.resourceCountIs('AWS::EC2::Subnet', 2);
+    template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    template.hasResourceProperties('AWS::EC2::Subnet', { AvailabilityZone: 'eu-west-1a' });
+    template.hasResourceProperties('AWS::EC2::Subnet', { AvailabilityZone: 'eu-west-1b' });
+    const endpoints = Object.values(
+      resourcesOfType(synthAtStage(1).templateJson('Dev/Network'), 'AWS::EC2::VPCEndpoint'),
+    );
+    const services = endpoints.map((e) => JSON.stringify(e.Properties?.ServiceName)).join(' ');
+    for (const service of [
+      '.s3',
+      'sagemaker.api',
+      'sagemaker.runtime',
+      'studio',
+      'notebook',
+      '.sts',
+      '.logs',
+      '.ecr.api',
+      '.ecr.dkr',
+    ]) {
+      expect(services).toContain(service);
+    }
+    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL' });
+  });
+
+  test('an existing VPC is imported from the ids in config, without creating one', () => {
+    const config = { ...defaultConfigInput(), users: [] };
+    config.environments = [
+      {
+        name: 'dev',
+        account: '111111111111',
+        region: 'eu-west-1',
+        network: {
+          existingVpc: {
+            vpcId: 'vpc-0123456789abcdef0',
+            vpcCidr: '10.50.0.0/16',
+            availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+            privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+          },
+        },
+      },
+    ];
+    const platform = synthPlatform({ config });
+    platform.template('Dev/Network').resourceCountIs('AWS::EC2::VPC', 0);
+    platform.template('Dev/Workbench').hasResourceProperties('AWS::SageMaker::Domain', {
+      VpcId: 'vpc-0123456789abcdef0',
+      SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+    });
+    expect(platform.violations).toEqual([]);
+  });
+});
+
+describe('stage 1 workbench', () => {
+  const template = () => synthAtStage(1).template('Prod/Workbench');
+  const json = () => synthAtStage(1).templateJson('Prod/Workbench');
+
+  test('the Studio domain is VpcOnly with IAM auth and a customer-managed key', () => {
+    template().hasResourceProperties('AWS::SageMaker::Domain', {
+      AuthMode: 'IAM',
+      AppNetworkAccessType: 'VpcOnly',
+      KmsKeyId: Match.anyValue(),
+      DomainName: 'mlops-prod-studio',
+    });
+  });
+
+  test('creates a user profile per configured user of the environment', () => {
+    const profiles = Object.values(resourcesOfType(json(), 'AWS::SageMaker::UserProfile'));
+    expect(profiles.map((p) => p.Properties?.UserProfileName).sort()).toEqual([
+      'data-scientist',
+      'ml-engineer',
+      'model-approver',
+    ]);
+    const devProfiles = resourcesOfType(synthAtStage(1).templateJson('Dev/Workbench'), 'AWS::SageMaker::UserProfile');
+    expect(Object.keys(devProfiles)).toHaveLength(2);
+  });
+
+  test('no role uses AmazonSageMakerFullAccess or any AWS-managed policy', () => {
+    for (const role of Object.values(resourcesOfType(json(), 'AWS::IAM::Role'))) {
+      expect(JSON.stringify(role.Properties?.ManagedPolicyArns ?? [])).not.toContain('policy/Amazon');
+    }
+  });
+
+  test('only the model approver may change a model package approval status', () => {
+    const policies = resourcesOfType(json(), 'AWS::IAM::ManagedPolicy');
+    const allowing: string[] = [];
+    const denying: string[] = [];
+    for (const [id, policy] of Object.entries(policies)) {
+      for (const statement of statementsOf(policy)) {
+        const actions = [statement.Action].flat();
+        if (!actions.some((a) => a === 'sagemaker:UpdateModelPackage' || a === 'sagemaker:*')) continue;
+        (statement.Effect === 'Allow' ? allowing : denying).push(id);
+      }
+    }
+    expect(allowing).toEqual([expect.stringMatching(/^PersonasModelApproverPolicy/)]);
+    expect(denying.map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'PersonasDataScientistPolicy',
+      'PersonasMlEngineerPolicy',
+      'StudioExecutionRolePolicy',
+    ]);
+  });
+
+  test('every iam:PassRole names a role and is limited to SageMaker', () => {
+    const policies = Object.values(resourcesOfType(json(), 'AWS::IAM::ManagedPolicy'));
+    const passRoles = policies.flatMap(statementsOf).filter((s) => [s.Action].flat().includes('iam:PassRole'));
+    expect(passRoles.length).toBeGreaterThanOrEqual(3);
+    for (const statement of passRoles) {
+      expect(statement.Resource).not.toEqual('*');
+      expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+    }
+  });
+
+  test('MLflow stores its artifacts under mlflow/ in the artifact bucket', () => {
+    template().hasResourceProperties('AWS::SageMaker::MlflowTrackingServer', {
+      ArtifactStoreUri: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['s3://', '/mlflow'])] }),
+      TrackingServerName: 'mlops-prod-mlflow',
+    });
+  });
+});
+
+describe('tags', () => {
+  test('every taggable resource carries project and environment, and no tag value depends on the stage', () => {
+    for (const maturity of [1, 5]) {
+      const platform = synthAtStage(maturity);
+      for (const stackPath of platform.stackPaths) {
+        const envName = stackPath.split('/')[0]?.toLowerCase();
+        for (const [id, resource] of Object.entries(platform.templateJson(stackPath).Resources)) {
+          const tags = resource.Properties?.Tags;
+          if (!Array.isArray(tags)) continue;
+          expect({ id, tags }).toEqual({
+            id,
+            tags: expect.arrayContaining([
+              { Key: 'environment', Value: envName },
+              { Key: 'project', Value: 'mlops' },
+            ]),
+          });
+          expect(JSON.stringify(tags)).not.toMatch(/stage|maturity/i);
+        }
+      }
+    }
+  });
+});
+
+describe('upgrade safety', () => {
+  test.each([1, 2, 3, 4])('going from stage %i to the next replaces and removes nothing', (maturity) => {
+    const before = synthAtStage(maturity);
+    const after = synthAtStage(maturity + 1);
+    const problems: string[] = [];
+    for (const stackPath of before.stackPaths) {
+      expect(after.stackPaths).toContain(stackPath);
+      for (const problem of replacementsBetween(before.templateJson(stackPath), after.templateJson(stackPath))) {
+        problems.push(`${stackPath}: ${problem}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  test('the check itself catches a removed resource and a changed create-only property', () => {
+    const before: CloudFormationTemplate = {
+      Resources: {
+        Gone: { Type: 'AWS::S3::Bucket', Properties: {} },
+        Domain: { Type: 'AWS::SageMaker::Domain', Properties: { AuthMode: 'IAM', DomainName: 'a' } },
+      },
+    };
+    const after: CloudFormationTemplate = {
+      Resources: { Domain: { Type: 'AWS::SageMaker::Domain', Properties: { AuthMode: 'SSO', DomainName: 'a' } } },
+    };
+    expect(replacementsBetween(before, after)).toEqual([
+      'Gone (AWS::S3::Bucket) is removed',
+      'Domain (AWS::SageMaker::Domain) changes create-only AuthMode: "IAM" -> "SSO"',
+    ]);
+  });
+});
+
+describe('stateful logical ids', () => {
+  const STATEFUL_TYPES = new Set([
+    'AWS::S3::Bucket',
+    'AWS::KMS::Key',
+    'AWS::Logs::LogGroup',
+    'AWS::SageMaker::Domain',
+    'AWS::SageMaker::UserProfile',
+    'AWS::SageMaker::MlflowTrackingServer',
+    'AWS::SageMaker::ModelPackageGroup',
+    'AWS::SageMaker::FeatureGroup',
+    'AWS::DynamoDB::Table',
+    'AWS::EC2::VPC',
+  ]);
+
+  test('match test/stateful-logical-ids.json (renaming one replaces data: write a migration note first)', () => {
+    const platform = synthAtStage(5);
+    const actual: Record<string, string[]> = {};
+    for (const stackPath of platform.stackPaths) {
+      const ids = Object.entries(platform.templateJson(stackPath).Resources)
+        .filter(([, r]) => STATEFUL_TYPES.has(r.Type))
+        .map(([id, r]) => `${id} ${r.Type}`)
+        .sort();
+      if (ids.length > 0) actual[stackPath] = ids;
+    }
+    const pinned = JSON.parse(readFileSync(path.join(REPO_ROOT, 'test', 'stateful-logical-ids.json'), 'utf8'));
+    expect(actual).toEqual(pinned);
+  });
+});
+
+describe('acknowledged findings', () => {
+  function acknowledgements(root: IConstruct): Array<{ path: string; scope: IConstruct; id: string; reason: string }> {
+    return root.node.findAll().flatMap((scope) =>
+      scope.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) =>
+          Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+            path: scope.node.path,
+            scope,
+            id: id.replace(/^[A-Za-z]+::/, ''),
+            reason,
+          })),
+        ),
+    );
+  }
+
+  test('each names one finding, sits on a resource rather than a stack, and says why', () => {
+    const all = acknowledgements(synthAtStage(1).app);
+    expect(all.length).toBeGreaterThan(0);
+    for (const ack of all) {
+      expect({ ack: `${ack.id} at ${ack.path}`, granular: /^AwsSolutions-IAM[45]$/.test(ack.id) }).toEqual({
+        ack: `${ack.id} at ${ack.path}`,
+        granular: false,
+      });
+      expect(ack.reason.trim().length).toBeGreaterThanOrEqual(MIN_REASON_LENGTH);
+      expect(Stack.isStack(ack.scope) || Stage.isStage(ack.scope)).toBe(false);
+    }
+  });
+});
+
+describe('single-account mode', () => {
+  test('all environments in one account synthesize with no name collisions and no findings', () => {
+    const config = defaultConfigInput();
+    config.environments = config.environments.map((e) => ({ ...e, account: '111111111111' }));
+    const platform = synthPlatform({ config });
+    expect(platform.violations).toEqual([]);
+    const names = new Map<string, string>();
+    const nameProperties = ['RoleName', 'DomainName', 'TrackingServerName', 'AliasName', 'ManagedPolicyName'];
+    for (const stackPath of platform.stackPaths) {
+      for (const resource of Object.values(platform.templateJson(stackPath).Resources)) {
+        for (const property of nameProperties) {
+          const name = resource.Properties?.[property];
+          if (typeof name !== 'string') continue;
+          const key = `${resource.Type} ${name}`;
+          expect({ key, clash: names.get(key) }).toEqual({ key, clash: undefined });
+          names.set(key, stackPath);
+        }
+      }
+    }
+    expect(names.size).toBeGreaterThan(10);
+  });
+});

@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { buildPlatform } from '../../lib/app';
+import { failedValidations } from '../../lib/compliance/report';
+import { type ConfigOverrides, loadConfig, type ResolvedPlatformConfig, resolveConfig } from '../../lib/config/loader';
+import type { PlatformConfigInput } from '../../lib/config/schema';
+import type { PlatformEnvironment } from '../../lib/environment';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/** The feature flags and settings of cdk.json, so tests synthesize exactly what `cdk synth` does. */
+export function cdkJsonContext(): Record<string, unknown> {
+  return JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
+}
+
+/** The checked-in default config, parsed but not validated. */
+export function defaultConfigInput(): PlatformConfigInput {
+  return JSON.parse(readFileSync(path.join(REPO_ROOT, 'config', 'platform.json'), 'utf8'));
+}
+
+export interface SynthOptions {
+  /** `-c maturity=N`. */
+  readonly maturity?: number;
+  /** A config object instead of config/platform.json. */
+  readonly config?: PlatformConfigInput;
+  /** `-c environments=...`. */
+  readonly environments?: string;
+  /** Bundle Lambda code (slow); only one test per function needs it. */
+  readonly bundle?: boolean;
+}
+
+export interface SynthesizedPlatform {
+  readonly config: ResolvedPlatformConfig;
+  readonly app: App;
+  readonly environments: readonly PlatformEnvironment[];
+  readonly assembly: CloudAssembly;
+  /** Unacknowledged compliance findings, one line each. */
+  readonly violations: readonly string[];
+  /** Template of `Env/Stack`, e.g. `Dev/Foundation`. */
+  template(stackPath: string): Template;
+  /** Raw template JSON of `Env/Stack`. */
+  templateJson(stackPath: string): CloudFormationTemplate;
+  /** Every stack path, e.g. `['Dev/Foundation', ...]`. */
+  readonly stackPaths: readonly string[];
+}
+
+export interface CloudFormationTemplate {
+  readonly Resources: Record<string, CloudFormationResource>;
+  readonly [key: string]: unknown;
+}
+
+export interface CloudFormationResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+  readonly Condition?: string;
+  readonly [key: string]: unknown;
+}
+
+/** Synthesizes the platform as `cdk synth` does, with compliance findings collected instead of failing. */
+export function synthPlatform(options: SynthOptions = {}): SynthesizedPlatform {
+  const overrides: ConfigOverrides = { maturity: options.maturity, environments: options.environments };
+  const config = options.config ? resolveConfig(options.config, overrides) : loadConfig(overrides, REPO_ROOT);
+  const app = new App({
+    context: {
+      ...cdkJsonContext(),
+      // findings are asserted by the tests, not turned into a failing exit code
+      '@aws-cdk/core:failSynthOnValidationErrors': false,
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+    },
+  });
+  const environments = buildPlatform(app, config);
+  const assembly = app.synth();
+  const templates = new Map<string, CloudFormationTemplate>();
+  for (const env of environments) {
+    const nested = assembly.getNestedAssembly(env.artifactId);
+    for (const stack of nested.stacks) templates.set(stack.hierarchicalId, stack.template);
+  }
+  const templateJson = (stackPath: string) => {
+    const found = templates.get(stackPath);
+    if (!found) throw new Error(`no stack ${stackPath}; have ${[...templates.keys()].join(', ')}`);
+    return found;
+  };
+  return {
+    config,
+    app,
+    environments,
+    assembly,
+    violations: failedValidations(assembly.directory),
+    template: (stackPath) => Template.fromJSON(templateJson(stackPath)),
+    templateJson,
+    stackPaths: [...templates.keys()],
+  };
+}
+
+const cache = new Map<number, SynthesizedPlatform>();
+
+/** The default config at a stage, synthesized once per test file. */
+export function synthAtStage(maturity: number): SynthesizedPlatform {
+  let found = cache.get(maturity);
+  if (!found) {
+    found = synthPlatform({ maturity });
+    cache.set(maturity, found);
+  }
+  return found;
+}
+
+/** Resources of a template of a given type, by logical id. */
+export function resourcesOfType(
+  template: CloudFormationTemplate,
+  type: string,
+): Record<string, CloudFormationResource> {
+  return Object.fromEntries(Object.entries(template.Resources).filter(([, r]) => r.Type === type));
+}
