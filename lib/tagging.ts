@@ -2,8 +2,9 @@ import { Tags } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /**
- * Resource types whose Tags are create-only: changing a tag replaces them (and, for a domain or user profile,
- * deletes home directories). They get only tags whose values never change.
+ * Resource types whose Tags are create-only, in every region or in some (the Domain's are in a few regions):
+ * changing a tag replaces them (for a domain or user profile, with the users' home directories). They get only
+ * tags whose values never change.
  */
 export const FROZEN_TAG_RESOURCE_TYPES = [
   'AWS::SageMaker::Domain',

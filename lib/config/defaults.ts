@@ -72,6 +72,9 @@ export const DEFAULT_MATURITY = 1;
 /** CIDR of the platform VPC when an environment names none. */
 export const DEFAULT_VPC_CIDR = '10.20.0.0/16';
 
+/** Prefix length of the isolated subnet the platform VPC gets in each availability zone. */
+export const SUBNET_PREFIX = 20;
+
 /** How many availability zones the platform VPC spans when none are listed. */
 export const DEFAULT_AZ_COUNT = 2;
 

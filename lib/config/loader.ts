@@ -12,12 +12,14 @@ import {
   stageOfCapability,
 } from '../maturity';
 import {
+  DEFAULT_AZ_COUNT,
   DEFAULT_VPC_CIDR,
   defaultAvailabilityZones,
   type EnvironmentKind,
   type EnvironmentSettings,
   KIND_DEFAULTS,
   kindFromName,
+  SUBNET_PREFIX,
 } from './defaults';
 import {
   type EnvironmentConfig,
@@ -179,6 +181,18 @@ function crossFieldProblems(config: PlatformConfig): string[] {
       problems.push(
         `environments[${i}].network: set either existingVpc or cidr/availabilityZones, not both (they describe different VPCs)`,
       );
+    }
+    const cidr = env.network?.cidr;
+    const azCount = env.network?.availabilityZones?.length ?? DEFAULT_AZ_COUNT;
+    if (cidr) {
+      // each availability zone gets one /20 isolated subnet
+      const prefix = Number(cidr.split('/')[1]);
+      const largestPrefix = SUBNET_PREFIX - Math.ceil(Math.log2(azCount));
+      if (prefix > largestPrefix) {
+        problems.push(
+          `environments[${i}].network.cidr: a /${prefix} VPC cannot hold ${azCount} subnets of /${SUBNET_PREFIX}; use /${largestPrefix} or larger, got "${cidr}"`,
+        );
+      }
     }
     const existing = env.network?.existingVpc;
     if (existing && existing.availabilityZones.length !== existing.privateSubnetIds.length) {

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { SUBNET_PREFIX } from '../config/defaults';
 import { PlatformRole } from '../constructs/platform-role';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
@@ -64,7 +65,9 @@ export class NetworkStack extends PlatformStack {
         ipAddresses: ec2.IpAddresses.cidr(network.cidr),
         availabilityZones: [...network.availabilityZones],
         natGateways: 0,
-        subnetConfiguration: [{ name: 'Private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 20 }],
+        subnetConfiguration: [
+          { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: SUBNET_PREFIX },
+        ],
         flowLogs: {
           All: {
             destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs, flowLogsRole),

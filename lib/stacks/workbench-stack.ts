@@ -353,6 +353,12 @@ export class WorkbenchStack extends PlatformStack {
         }),
         description: 'EventBridge Scheduler stops the MLflow tracking server',
       });
+      // Scheduler sends failed deliveries with the schedule's role, which must also use the queue's key.
+      deadLetters.queue.grantSendMessages(schedulerRole);
+      schedulerRole.justifyActions(
+        ['kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+        'sending to the KMS-encrypted dead-letter queue needs data keys of that one queue key',
+      );
       new scheduler.Schedule(this, 'MlflowStopSchedule', {
         description: 'Stops the MLflow tracking server so it does not bill overnight',
         schedule: scheduler.ScheduleExpression.expression(settings.mlflowStopSchedule),

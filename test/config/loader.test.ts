@@ -150,6 +150,15 @@ describe('a bad config', () => {
   });
 });
 
+test('a VPC CIDR too small for one /20 subnet per availability zone is rejected by field', () => {
+  const problems = problemsOf(() =>
+    resolveConfig({ project: 'acme', environments: [env('dev', { network: { cidr: '10.0.0.0/21' } })] }),
+  );
+  expect(problems).toEqual([
+    'environments[0].network.cidr: a /21 VPC cannot hold 2 subnets of /20; use /19 or larger, got "10.0.0.0/21"',
+  ]);
+});
+
 describe('command-line overrides', () => {
   test('-c maturity sets the stage of every environment, capped at the highest implemented stage with a warning', () => {
     const config = loadConfig({ maturity: '5' }, REPO_ROOT);
