@@ -9,6 +9,7 @@ import { capabilitiesAtStage, highestImplementedStage, MATURITY_STAGES } from '.
 import {
   type CloudFormationResource,
   type CloudFormationTemplate,
+  cdkJsonContext,
   defaultConfigInput,
   REPO_ROOT,
   resourcesOfType,
@@ -64,6 +65,12 @@ describe.each(MATURITY_STAGES)('every environment at maturity %i', (maturity) =>
       ]);
     }
   });
+});
+
+test('cdk.json turns on synth-time template validation and bucket-policy log delivery', () => {
+  const context = cdkJsonContext();
+  expect(context['@aws-cdk/core:validateAgainstDefaultRules']).toBe(true);
+  expect(context['@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy']).toBe(true);
 });
 
 describe('environment differences', () => {
