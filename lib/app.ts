@@ -5,9 +5,18 @@ import { PlatformEnvironment } from './environment';
 
 /** Adds the whole platform to an app: one Stage per environment, with compliance enforced at synth. */
 export function buildPlatform(app: App, config: ResolvedPlatformConfig): PlatformEnvironment[] {
+  // dev environments publish models into every environment's registry until training pipelines take over
+  const publisherAccounts = config.allEnvironments
+    .filter((e) => e.kind === 'dev')
+    .map((e) => ({ account: e.account, environment: e.name }));
   const environments = config.environments.map(
     (environment) =>
-      new PlatformEnvironment(app, environment.stageId, { project: config.project, environment, tags: config.tags }),
+      new PlatformEnvironment(app, environment.stageId, {
+        project: config.project,
+        environment,
+        tags: config.tags,
+        publisherAccounts,
+      }),
   );
   enforceCompliance(app);
   return environments;

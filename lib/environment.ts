@@ -3,6 +3,8 @@ import type { Construct } from 'constructs';
 import type { ResolvedEnvironment } from './config/loader';
 import { FoundationStack } from './stacks/foundation-stack';
 import { NetworkStack } from './stacks/network-stack';
+import { RegistryStack } from './stacks/registry-stack';
+import { ServingStack } from './stacks/serving-stack';
 import { WorkbenchStack } from './stacks/workbench-stack';
 import { applyPlatformTags } from './tagging';
 
@@ -11,6 +13,8 @@ export interface PlatformEnvironmentProps extends StageProps {
   readonly environment: ResolvedEnvironment;
   /** Extra cost-allocation tags. */
   readonly tags?: Readonly<Record<string, string>>;
+  /** Accounts and names of the dev environments, whose data scientists publish models (stage 2). */
+  readonly publisherAccounts?: readonly { readonly account: string; readonly environment: string }[];
 }
 
 /**
@@ -22,6 +26,9 @@ export class PlatformEnvironment extends Stage {
   readonly foundation: FoundationStack;
   readonly network: NetworkStack;
   readonly workbench?: WorkbenchStack;
+  readonly registry?: RegistryStack;
+  /** Real-time serving stacks, by model name. */
+  readonly serving = new Map<string, ServingStack>();
 
   constructor(scope: Construct, id: string, props: PlatformEnvironmentProps) {
     super(scope, id, { ...props, env: { account: props.environment.account, region: props.environment.region } });
@@ -55,6 +62,39 @@ export class PlatformEnvironment extends Stage {
         alertsTopic: this.foundation.alertsTopic,
         experimentTracking: has('experimentTracking'),
       });
+    }
+
+    const foundation = this.foundation;
+    if (has('modelRegistry')) {
+      this.registry = new RegistryStack(this, 'Registry', {
+        ...base,
+        description: `${project} ${environment.name}: model registry, approved versions, publisher role (stage 2)`,
+        artifactsBucket: foundation.artifactsBucket,
+        logsKey: foundation.logsKey,
+        alertsTopic: foundation.alertsTopic,
+        publisherAccounts: props.publisherAccounts ?? [],
+      });
+    }
+    if (has('realtimeServing') && this.registry) {
+      for (const model of environment.models.filter((m) => m.realtime)) {
+        const serving = new ServingStack(this, `Serving-${model.name}`, {
+          ...base,
+          description: `${project} ${environment.name}: real-time serving of ${model.name} behind an API (stage 2)`,
+          model,
+          vpc: this.network.vpc,
+          workloadSubnets: this.network.workloadSubnets,
+          workloadSecurityGroup: this.network.workloadSecurityGroup,
+          dataKey: foundation.dataKey,
+          artifactsKey: foundation.artifactsKey,
+          logsKey: foundation.logsKey,
+          dataBucket: foundation.rawDataBucket,
+          artifactsBucket: foundation.artifactsBucket,
+          alertsTopic: foundation.alertsTopic,
+        });
+        // the approved-version parameter must exist before CloudFormation can resolve it
+        serving.addStackDependency(this.registry);
+        this.serving.set(model.name, serving);
+      }
     }
 
     for (const warning of environment.maturity.warnings) {

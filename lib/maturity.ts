@@ -60,12 +60,12 @@ export const CAPABILITY_DEFINITIONS: Readonly<Record<Capability, CapabilityDefin
   modelRegistry: {
     summary: 'model package group per model, approved-version parameters, publisher role',
     requires: ['dataLake', 'workbench'],
-    implemented: false,
+    implemented: true,
   },
   realtimeServing: {
     summary: 'SageMaker endpoint per model with guardrails, behind an IAM-authorized API',
     requires: ['modelRegistry', 'network'],
-    implemented: false,
+    implemented: true,
   },
   batchScoring: {
     summary: 'scheduled batch transform into a partitioned, queryable table',

@@ -14,7 +14,12 @@ export const FROZEN_TAG_RESOURCE_TYPES = [
   'AWS::SageMaker::ModelQualityJobDefinition',
   'AWS::SageMaker::ModelBiasJobDefinition',
   'AWS::SageMaker::ModelExplainabilityJobDefinition',
+  // not create-only, but any update writes the template value back: it would reset an approved model to none
+  'AWS::SSM::Parameter',
 ] as const;
+
+/** Types that CDK would tag but whose CloudFormation schema has no Tags property. */
+const UNTAGGABLE_RESOURCE_TYPES = ['AWS::ApplicationAutoScaling::ScalableTarget'];
 
 export interface PlatformTagsProps {
   readonly project: string;
@@ -29,9 +34,11 @@ export interface PlatformTagsProps {
  * No tag ever depends on the maturity stage.
  */
 export function applyPlatformTags(scope: IConstruct, props: PlatformTagsProps): void {
-  Tags.of(scope).add('project', props.project);
-  Tags.of(scope).add('environment', props.environment);
+  Tags.of(scope).add('project', props.project, { excludeResourceTypes: UNTAGGABLE_RESOURCE_TYPES });
+  Tags.of(scope).add('environment', props.environment, { excludeResourceTypes: UNTAGGABLE_RESOURCE_TYPES });
   for (const [key, value] of Object.entries(props.extraTags ?? {})) {
-    Tags.of(scope).add(key, value, { excludeResourceTypes: [...FROZEN_TAG_RESOURCE_TYPES] });
+    Tags.of(scope).add(key, value, {
+      excludeResourceTypes: [...FROZEN_TAG_RESOURCE_TYPES, ...UNTAGGABLE_RESOURCE_TYPES],
+    });
   }
 }

@@ -87,3 +87,68 @@ export function kindFromName(name: string): EnvironmentKind | undefined {
 export function defaultAvailabilityZones(region: string): string[] {
   return ['a', 'b', 'c'].slice(0, DEFAULT_AZ_COUNT).map((suffix) => `${region}${suffix}`);
 }
+
+/** How a model is served in one environment, with every value resolved. */
+export type ServingDefaults =
+  | {
+      readonly kind: 'serverless';
+      readonly memorySizeInMb: number;
+      readonly maxConcurrency: number;
+    }
+  | {
+      readonly kind: 'instances';
+      readonly instanceType: string;
+      readonly minInstances: number;
+      readonly maxInstances: number;
+      readonly targetInvocationsPerInstance: number;
+    };
+
+/** Blue/green guardrails of instance endpoints per kind; `undefined` keeps SageMaker's all-at-once default. */
+export interface DeploymentDefaults {
+  readonly trafficRouting: 'CANARY' | 'LINEAR' | 'ALL_AT_ONCE';
+  readonly stepPercent?: number;
+  readonly waitIntervalInSeconds: number;
+  readonly bakingPeriodInSeconds: number;
+}
+
+export interface ModelKindDefaults {
+  /** Dev has no idle cost (serverless); test runs one small instance; prod at least two across AZs. */
+  readonly serving: ServingDefaults;
+  readonly deployment?: DeploymentDefaults;
+  readonly dataCapturePercent: number;
+}
+
+export const MODEL_KIND_DEFAULTS: Readonly<Record<EnvironmentKind, ModelKindDefaults>> = {
+  dev: {
+    serving: { kind: 'serverless', memorySizeInMb: 2048, maxConcurrency: 5 },
+    dataCapturePercent: 100,
+  },
+  test: {
+    serving: {
+      kind: 'instances',
+      instanceType: 'ml.m5.large',
+      minInstances: 1,
+      maxInstances: 1,
+      targetInvocationsPerInstance: 100,
+    },
+    deployment: { trafficRouting: 'ALL_AT_ONCE', waitIntervalInSeconds: 300, bakingPeriodInSeconds: 300 },
+    dataCapturePercent: 100,
+  },
+  prod: {
+    serving: {
+      kind: 'instances',
+      instanceType: 'ml.m5.large',
+      minInstances: 2,
+      maxInstances: 4,
+      targetInvocationsPerInstance: 100,
+    },
+    deployment: { trafficRouting: 'CANARY', stepPercent: 10, waitIntervalInSeconds: 600, bakingPeriodInSeconds: 600 },
+    dataCapturePercent: 20,
+  },
+};
+
+/** Prod endpoints never run on fewer instances: SageMaker spreads instances across AZs only from two. */
+export const PROD_MIN_INSTANCES = 2;
+
+/** Batch transform defaults. */
+export const BATCH_DEFAULTS = { instanceType: 'ml.m5.large', instanceCount: 1 } as const;

@@ -21,13 +21,8 @@ import {
   kindFromName,
   SUBNET_PREFIX,
 } from './defaults';
-import {
-  type EnvironmentConfig,
-  type ModelConfig,
-  type PlatformConfig,
-  platformConfigSchema,
-  type UserConfig,
-} from './schema';
+import { modelProblems, type ResolvedModel, resolveModel } from './models';
+import { type EnvironmentConfig, type PlatformConfig, platformConfigSchema, type UserConfig } from './schema';
 
 /** The config file `cdk synth` reads when `-c config=...` names none. */
 export const DEFAULT_CONFIG_PATH = 'config/platform.json';
@@ -66,7 +61,8 @@ export interface ResolvedEnvironment {
   readonly maturity: ResolvedMaturity;
   readonly network: ResolvedNetwork;
   readonly users: readonly UserConfig[];
-  readonly models: readonly ModelConfig[];
+  /** The models with this environment's serving shape resolved. */
+  readonly models: readonly ResolvedModel[];
 }
 
 export interface ResolvedPlatformConfig {
@@ -220,6 +216,11 @@ function crossFieldProblems(config: PlatformConfig): string[] {
     const first = modelNames.indexOf(m.name);
     if (first !== i) problems.push(`models[${i}].name: duplicate model name "${m.name}" (also models[${first}])`);
   });
+  const kinds = config.environments.flatMap((e) => {
+    const kind = e.kind ?? kindFromName(e.name);
+    return kind ? [{ name: e.name, kind }] : [];
+  });
+  problems.push(...modelProblems(config.models, kinds));
   const groupNames = config.featureGroups.map((g) => g.name);
   config.featureGroups.forEach((g, i) => {
     const first = groupNames.indexOf(g.name);
@@ -332,7 +333,7 @@ export function resolveConfig(
       maturity,
       network: resolveNetwork(env),
       users: config.users.filter((u) => !u.environments || u.environments.includes(env.name)),
-      models: config.models,
+      models: config.models.map((model) => resolveModel(model, env.name, kind)),
     };
   });
 

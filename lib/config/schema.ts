@@ -144,10 +144,105 @@ const tooling = z
   })
   .describe('The account of the delivery pipeline (stage 4). It may be the dev account.');
 
+const SERVERLESS_MEMORY_SIZES = [1024, 2048, 3072, 4096, 5120, 6144] as const;
+
+const servingShape = z
+  .strictObject({
+    serverless: z
+      .boolean()
+      .optional()
+      .describe('Serve from a serverless endpoint (no idle cost) instead of instances.'),
+    instanceType: z
+      .string()
+      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, {
+        error: (iss) => `expected a SageMaker instance type such as "ml.m5.large", got ${quoted(iss.input)}`,
+      })
+      .optional(),
+    minInstances: z.int().min(1).max(100).optional(),
+    maxInstances: z.int().min(1).max(100).optional(),
+    targetInvocationsPerInstance: z
+      .int()
+      .min(1)
+      .optional()
+      .describe('Autoscaling target: invocations per instance per minute.'),
+    serverlessMemoryMb: z
+      .union(
+        SERVERLESS_MEMORY_SIZES.map((size) => z.literal(size)) as unknown as [z.ZodLiteral<1024>, z.ZodLiteral<2048>],
+      )
+      .optional()
+      .describe('Memory of a serverless endpoint: 1024 to 6144 in steps of 1024.'),
+    serverlessMaxConcurrency: z.int().min(1).max(200).optional(),
+  })
+  .describe('How a model is served in one environment; unset fields come from the environment kind.');
+
+const container = z
+  .union([
+    z.strictObject({
+      framework: z.enum(['xgboost', 'sklearn']).describe('A SageMaker built-in algorithm or framework image.'),
+      version: z.string().regex(/^[0-9][0-9a-z.-]*$/, { error: 'expected a framework version such as "1.7-1"' }),
+    }),
+    z.strictObject({
+      imageUri: z
+        .string()
+        .regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, {
+          error: (iss) => `expected an ECR image URI with a tag or digest, got ${quoted(iss.input)}`,
+        }),
+    }),
+  ])
+  .describe('The training and inference container: a built-in framework by name and version, or an ECR image.');
+
+const s3Prefix = (what: string) =>
+  z.string().regex(/^([a-z0-9][a-z0-9_=.-]*\/)+$/, {
+    error: (iss) => `expected ${what}: lowercase path segments ending with "/", got ${quoted(iss.input)}`,
+  });
+
+const batch = z
+  .strictObject({
+    schedule: z.string().regex(/^(cron|rate)\(.+\)$/, {
+      error: (iss) =>
+        `expected an EventBridge Scheduler expression such as "cron(0 3 * * ? *)", got ${quoted(iss.input)}`,
+    }),
+    inputPrefix: s3Prefix('a prefix of the curated bucket').describe('Input records, in the curated data bucket.'),
+    outputPrefix: s3Prefix('a prefix of the curated bucket')
+      .optional()
+      .describe('Where scores land in the curated bucket, partitioned by run_date. Default scores/<model>/.'),
+    instanceType: z
+      .string()
+      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/)
+      .optional(),
+    instanceCount: z.int().min(1).max(20).optional(),
+  })
+  .describe('Scheduled batch scoring into a table that Athena can query.');
+
+const modelAlarms = z
+  .strictObject({
+    latencyP99Millis: z.number().positive().optional(),
+    errors5xx: z.int().min(0).optional(),
+    zeroInvocationsPeriods: z.int().min(1).optional(),
+  })
+  .describe('Alarm thresholds of the endpoint; defaults in lib/config/defaults.ts.');
+
 const model = z
   .strictObject({
     name: resourceName('model name', 24),
     description: z.string().max(256).optional(),
+    serving: z
+      .enum(['realtime', 'batch', 'both'])
+      .default('realtime')
+      .describe('Real-time endpoint behind an API, scheduled batch scoring, or both.'),
+    container: container.default({ framework: 'xgboost', version: '1.7-1' }),
+    contentTypes: z
+      .array(z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/, { error: 'expected a MIME type such as "text/csv"' }))
+      .min(1)
+      .default(['text/csv'])
+      .describe('Request content types the endpoint and API accept.'),
+    dataCapturePercent: z.int().min(0).max(100).optional().describe('Share of requests captured; default by kind.'),
+    environments: z
+      .record(z.string(), servingShape)
+      .default({})
+      .describe('Serving shape per environment name, overriding the kind defaults.'),
+    batch: batch.optional(),
+    alarms: modelAlarms.default({}),
   })
   .describe('A model the platform registers, serves and trains (stage 2 onwards).');
 
@@ -190,6 +285,7 @@ export type EnvironmentConfig = PlatformConfig['environments'][number];
 export type UserConfig = PlatformConfig['users'][number];
 export type ModelConfig = PlatformConfig['models'][number];
 export type NetworkConfig = NonNullable<EnvironmentConfig['network']>;
+export type ServingShapeConfig = z.output<typeof servingShape>;
 
 /** JSON Schema of the config file, as checked in at docs/config.schema.json. */
 export function configJsonSchema(): object {

@@ -192,3 +192,76 @@ describe('command-line overrides', () => {
     expect(config.environments[0]?.settings).toMatchObject({ removalPolicy: 'retain', logRetentionDays: 731 });
   });
 });
+
+describe('models', () => {
+  const churn = (extra: Record<string, unknown> = {}) => ({ name: 'churn', ...extra });
+  const threeEnvironments = [env('dev'), env('test'), env('prod')];
+
+  test('the default config has the churn sample: serverless in dev, one instance in test, two to four in prod', () => {
+    const [dev, test, prod] = loadConfig({}, REPO_ROOT).environments.map((e) => e.models[0]);
+    expect(dev).toMatchObject({ name: 'churn', realtime: true, serving: { kind: 'serverless' } });
+    expect(dev?.deployment).toBeUndefined();
+    expect(test?.serving).toMatchObject({ kind: 'instances', minInstances: 1, maxInstances: 1 });
+    expect(prod?.serving).toMatchObject({ kind: 'instances', minInstances: 2, maxInstances: 4 });
+    expect(prod?.deployment).toMatchObject({ trafficRouting: 'CANARY' });
+    expect(prod?.batch).toMatchObject({ schedule: 'cron(0 3 * * ? *)', outputPrefix: 'scores/churn/' });
+  });
+
+  test('an environment override changes only that environment', () => {
+    const config = resolveConfig({
+      project: 'acme',
+      environments: threeEnvironments,
+      models: [churn({ environments: { test: { serverless: true, serverlessMemoryMb: 4096 } } })],
+    });
+    expect(config.environments[1]?.models[0]?.serving).toEqual({
+      kind: 'serverless',
+      memorySizeInMb: 4096,
+      maxConcurrency: 5,
+    });
+    expect(config.environments[2]?.models[0]?.serving.kind).toBe('instances');
+  });
+
+  test('prod below two instances, a serverless prod, an unknown environment and a missing batch are rejected', () => {
+    const problems = problemsOf(() =>
+      resolveConfig({
+        project: 'acme',
+        environments: threeEnvironments,
+        models: [
+          churn({ environments: { prod: { minInstances: 1 }, qa: {} } }),
+          { name: 'fraud', serving: 'both', environments: { prod: { serverless: true } } },
+        ],
+      }),
+    );
+    expect(problems).toEqual([
+      'models[0].environments.prod.minInstances: prod needs at least 2 instances to span availability zones, got 1',
+      'models[0].environments.qa: unknown environment "qa"; expected one of dev, test, prod',
+      'models[1].batch: required when serving is "both"; add a schedule and inputPrefix',
+      'models[1].environments.prod.serverless: prod serves from instances across availability zones; remove it',
+    ]);
+  });
+
+  test('a malformed instance type, image URI and batch prefix are reported by field', () => {
+    const problems = problemsOf(() =>
+      resolveConfig({
+        project: 'acme',
+        environments: threeEnvironments,
+        models: [
+          churn({
+            container: { imageUri: 'my-image:latest' },
+            environments: { test: { instanceType: 'm5.large' } },
+            serving: 'batch',
+            batch: { schedule: 'daily', inputPrefix: '/in' },
+          }),
+        ],
+      }),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'models[0].container.imageUri: expected an ECR image URI with a tag or digest, got "my-image:latest"',
+        'models[0].environments.test.instanceType: expected a SageMaker instance type such as "ml.m5.large", got "m5.large"',
+        'models[0].batch.schedule: expected an EventBridge Scheduler expression such as "cron(0 3 * * ? *)", got "daily"',
+        'models[0].batch.inputPrefix: expected a prefix of the curated bucket: lowercase path segments ending with "/", got "/in"',
+      ]),
+    );
+  });
+});

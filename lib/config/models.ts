@@ -1,0 +1,116 @@
+import {
+  BATCH_DEFAULTS,
+  type DeploymentDefaults,
+  type EnvironmentKind,
+  MODEL_KIND_DEFAULTS,
+  PROD_MIN_INSTANCES,
+  type ServingDefaults,
+} from './defaults';
+import type { ModelConfig, ServingShapeConfig } from './schema';
+
+/** A model as one environment serves it: every default of the environment kind applied. */
+export interface ResolvedModel {
+  readonly name: string;
+  readonly description?: string;
+  readonly realtime: boolean;
+  readonly container: ModelConfig['container'];
+  readonly contentTypes: readonly string[];
+  readonly serving: ServingDefaults;
+  readonly deployment?: DeploymentDefaults;
+  readonly dataCapturePercent: number;
+  readonly alarms: ModelConfig['alarms'];
+  readonly batch?: {
+    readonly schedule: string;
+    readonly inputPrefix: string;
+    readonly outputPrefix: string;
+    readonly instanceType: string;
+    readonly instanceCount: number;
+  };
+}
+
+/** Applies the kind defaults and the environment's overrides to a model. */
+export function resolveModel(model: ModelConfig, environmentName: string, kind: EnvironmentKind): ResolvedModel {
+  const defaults = MODEL_KIND_DEFAULTS[kind];
+  const shape: ServingShapeConfig = model.environments[environmentName] ?? {};
+  const serverless = shape.serverless ?? defaults.serving.kind === 'serverless';
+  const base = defaults.serving;
+  const serving: ServingDefaults = serverless
+    ? {
+        kind: 'serverless',
+        memorySizeInMb: shape.serverlessMemoryMb ?? (base.kind === 'serverless' ? base.memorySizeInMb : 2048),
+        maxConcurrency: shape.serverlessMaxConcurrency ?? (base.kind === 'serverless' ? base.maxConcurrency : 5),
+      }
+    : {
+        kind: 'instances',
+        instanceType: shape.instanceType ?? (base.kind === 'instances' ? base.instanceType : 'ml.m5.large'),
+        minInstances: shape.minInstances ?? (base.kind === 'instances' ? base.minInstances : 1),
+        maxInstances:
+          shape.maxInstances ?? Math.max(shape.minInstances ?? 1, base.kind === 'instances' ? base.maxInstances : 1),
+        targetInvocationsPerInstance:
+          shape.targetInvocationsPerInstance ?? (base.kind === 'instances' ? base.targetInvocationsPerInstance : 100),
+      };
+  return {
+    name: model.name,
+    description: model.description,
+    realtime: model.serving !== 'batch',
+    container: model.container,
+    contentTypes: model.contentTypes,
+    serving,
+    deployment: serving.kind === 'instances' ? (defaults.deployment ?? undefined) : undefined,
+    dataCapturePercent: model.dataCapturePercent ?? defaults.dataCapturePercent,
+    alarms: model.alarms,
+    batch:
+      model.batch && model.serving !== 'realtime'
+        ? {
+            schedule: model.batch.schedule,
+            inputPrefix: model.batch.inputPrefix,
+            outputPrefix: model.batch.outputPrefix ?? `scores/${model.name}/`,
+            instanceType: model.batch.instanceType ?? BATCH_DEFAULTS.instanceType,
+            instanceCount: model.batch.instanceCount ?? BATCH_DEFAULTS.instanceCount,
+          }
+        : undefined,
+  };
+}
+
+/** Problems of the models config that need the environments to judge, each by field path. */
+export function modelProblems(
+  models: readonly ModelConfig[],
+  environments: ReadonlyArray<{ readonly name: string; readonly kind: EnvironmentKind }>,
+): string[] {
+  const problems: string[] = [];
+  const names = environments.map((e) => e.name);
+  models.forEach((model, i) => {
+    if (model.serving !== 'realtime' && !model.batch) {
+      problems.push(`models[${i}].batch: required when serving is "${model.serving}"; add a schedule and inputPrefix`);
+    }
+    if (model.serving === 'realtime' && model.batch) {
+      problems.push(`models[${i}].batch: set serving to "both" or "batch" to use it, or remove it`);
+    }
+    for (const [envName, shape] of Object.entries(model.environments)) {
+      const field = `models[${i}].environments.${envName}`;
+      const env = environments.find((e) => e.name === envName);
+      if (!env) {
+        problems.push(`${field}: unknown environment "${envName}"; expected one of ${names.join(', ')}`);
+        continue;
+      }
+      const resolved = resolveModel(model, envName, env.kind).serving;
+      if (resolved.kind === 'instances' && resolved.maxInstances < resolved.minInstances) {
+        problems.push(
+          `${field}.maxInstances: must be at least minInstances (${resolved.minInstances}), got ${resolved.maxInstances}`,
+        );
+      }
+      if (env.kind === 'prod' && resolved.kind === 'serverless') {
+        problems.push(`${field}.serverless: prod serves from instances across availability zones; remove it`);
+      }
+      if (env.kind === 'prod' && resolved.kind === 'instances' && resolved.minInstances < PROD_MIN_INSTANCES) {
+        problems.push(
+          `${field}.minInstances: prod needs at least ${PROD_MIN_INSTANCES} instances to span availability zones, got ${resolved.minInstances}`,
+        );
+      }
+      if (resolved.kind === 'serverless' && (shape.instanceType || shape.minInstances || shape.maxInstances)) {
+        problems.push(`${field}: instance settings have no effect on a serverless endpoint; set serverless to false`);
+      }
+    }
+  });
+  return problems;
+}

@@ -1,0 +1,175 @@
+import { ArnFormat, Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { DeadLetterQueue } from '../constructs/dead-letter-queue';
+import { PlatformRole } from '../constructs/platform-role';
+import { approvedModelParameterName, modelPackageGroupName, NO_APPROVED_MODEL } from '../naming';
+import { PlatformStack, type PlatformStackProps } from './platform-stack';
+
+export interface RegistryStackProps extends PlatformStackProps {
+  readonly artifactsBucket: s3.IBucket;
+  readonly logsKey: kms.IKey;
+  readonly alertsTopic: sns.ITopic;
+  /**
+   * Accounts whose data scientists publish models into this environment (the dev accounts). Their
+   * DataScientist and MLEngineer persona roles may assume the publisher role.
+   */
+  readonly publisherAccounts: readonly { readonly account: string; readonly environment: string }[];
+}
+
+/** Prefix of the artifact bucket under which published model artifacts land. */
+export const PUBLISHED_ARTIFACTS_PREFIX = 'published';
+
+/**
+ * Stage 2 model registry of one environment: a model package group per model, the approved-version SSM
+ * parameter per model (`none` until a version is approved), notifications of every approval change, and the
+ * publisher role through which a model trained in dev reaches this environment's registry.
+ */
+export class RegistryStack extends PlatformStack {
+  /** The model package group of each model, by model name. */
+  readonly modelPackageGroups = new Map<string, sagemaker.CfnModelPackageGroup>();
+  /** The approved-version parameter of each model, by model name. */
+  readonly approvedModelParameters = new Map<string, ssm.StringParameter>();
+  /** Present when the environment has models to publish. */
+  readonly publisherRole?: PlatformRole;
+
+  constructor(scope: Construct, id: string, props: RegistryStackProps) {
+    super(scope, id, props);
+    const { project, envConfig } = this;
+
+    const groups = new Construct(this, 'ModelPackageGroups');
+    const parameters = new Construct(this, 'ApprovedModels');
+    for (const model of envConfig.models) {
+      const group = new sagemaker.CfnModelPackageGroup(groups, model.name, {
+        modelPackageGroupName: modelPackageGroupName(project, envConfig.name, model.name),
+        // create-only: a changed description would replace the group and its versions, so it never varies
+        modelPackageGroupDescription: `Versions of the ${model.name} model in ${envConfig.name}`,
+      });
+      group.applyRemovalPolicy(this.statefulRemovalPolicy);
+      this.modelPackageGroups.set(model.name, group);
+
+      // CloudFormation never reads this value back: approving writes it, and the serving stack resolves it.
+      const parameter = new ssm.StringParameter(parameters, model.name, {
+        parameterName: approvedModelParameterName(project, envConfig.name, model.name),
+        stringValue: NO_APPROVED_MODEL,
+        description: `Approved model package ARN of ${model.name} served in ${envConfig.name}, or ${NO_APPROVED_MODEL}`,
+      });
+      this.approvedModelParameters.set(model.name, parameter);
+    }
+
+    if (envConfig.models.length > 0) {
+      this.notifyApprovalChanges(props);
+      this.publisherRole = this.createPublisherRole(props);
+    }
+  }
+
+  /** Every approval, rejection or new version of this environment's models reaches the alerts topic. */
+  private notifyApprovalChanges(props: RegistryStackProps): void {
+    const deadLetters = new DeadLetterQueue(this, 'ApprovalEventsDeadLetters', {
+      encryptionKey: props.logsKey,
+      alarmTopic: props.alertsTopic,
+      purpose: 'model package state change notifications',
+    });
+    new events.Rule(this, 'ModelPackageStateChange', {
+      description: 'A model version of this environment was registered, approved or rejected',
+      eventPattern: {
+        source: ['aws.sagemaker'],
+        detailType: ['SageMaker Model Package State Change'],
+        detail: {
+          ModelPackageGroupName: [...this.modelPackageGroups.values()].map((g) => g.modelPackageGroupName),
+        },
+      },
+      targets: [
+        new targets.SnsTopic(props.alertsTopic, {
+          deadLetterQueue: deadLetters.queue,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+  }
+
+  /**
+   * The publisher path before stage 3: dev's data scientists upload artifacts into this environment's artifact
+   * bucket and register a version, pending approval here. Nothing else: no approval, no deletion, no reads.
+   */
+  private createPublisherRole(props: RegistryStackProps): PlatformRole {
+    const principals = props.publisherAccounts.map((p) => new iam.AccountPrincipal(p.account));
+    const allowedRoles = props.publisherAccounts.flatMap((p) =>
+      ['data-scientist', 'ml-engineer'].map((persona) =>
+        this.formatArn({
+          service: 'iam',
+          region: '',
+          account: p.account,
+          resource: 'role',
+          resourceName: `${this.project}-${p.environment}-${persona}`,
+        }),
+      ),
+    );
+    const role = new PlatformRole(this, 'ModelPublisherRole', {
+      roleName: this.resourceName('model-publisher'),
+      description: 'Publishes model versions from dev into this registry, pending approval',
+      assumedBy: new iam.CompositePrincipal(...principals).withConditions({
+        ArnEquals: { 'aws:PrincipalArn': allowedRoles },
+      }),
+      maxSessionDuration: Duration.hours(1),
+    });
+
+    for (const model of this.envConfig.models) {
+      role.justifyGrant(
+        props.artifactsBucket.grantPut(role, `${PUBLISHED_ARTIFACTS_PREFIX}/${model.name}/*`),
+        'publishers upload artifacts with versioned names, only under the published/<model>/ prefix',
+      );
+    }
+    role.justifyActions(
+      ['kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+      'uploads to the KMS-encrypted artifact bucket need data keys of the artifact key only',
+    );
+
+    const groupArns = [...this.modelPackageGroups.values()].map((g) =>
+      this.formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: g.modelPackageGroupName }),
+    );
+    const packageArns = [...this.modelPackageGroups.values()].map((g) =>
+      this.formatArn({
+        service: 'sagemaker',
+        resource: 'model-package',
+        resourceName: `${g.modelPackageGroupName}/*`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+    );
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'RegisterVersionsPendingApproval',
+        actions: ['sagemaker:CreateModelPackage'],
+        resources: [...groupArns, ...packageArns],
+        // a publisher can never register a version as already approved
+        conditions: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' } },
+      }),
+      'versions get numbered names inside the model groups of this environment, so they are matched per group',
+    );
+    role.addWildcardStatement(
+      new iam.PolicyStatement({ sid: 'TagNewVersions', actions: ['sagemaker:AddTags'], resources: packageArns }),
+      'registering a version with tags tags it too; versions get numbered names inside each model group',
+    );
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'ReadTheRegistry',
+        actions: [
+          'sagemaker:DescribeModelPackageGroup',
+          'sagemaker:DescribeModelPackage',
+          'sagemaker:ListModelPackages',
+        ],
+        resources: [...groupArns, ...packageArns],
+      }),
+      'publishers check what they registered; versions get numbered names inside each model group',
+    );
+    return role;
+  }
+}

@@ -1,0 +1,98 @@
+import { CfnCondition, CfnOutput, CfnParameter, Fn } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { ResolvedModel } from '../config/models';
+import { ModelApi } from '../constructs/model-api';
+import { ModelEndpoint } from '../constructs/model-endpoint';
+import {
+  APPROVED_MODEL_STACK_PARAMETER,
+  approvedModelParameterName,
+  endpointName,
+  NO_APPROVED_MODEL,
+} from '../naming';
+import { PlatformStack, type PlatformStackProps } from './platform-stack';
+
+export interface ServingStackProps extends PlatformStackProps {
+  readonly model: ResolvedModel;
+  readonly vpc: ec2.IVpc;
+  readonly workloadSubnets: ec2.SubnetSelection;
+  readonly workloadSecurityGroup: ec2.ISecurityGroup;
+  readonly dataKey: kms.IKey;
+  readonly artifactsKey: kms.IKey;
+  readonly logsKey: kms.IKey;
+  readonly dataBucket: s3.IBucket;
+  readonly artifactsBucket: s3.IBucket;
+  readonly alertsTopic: sns.ITopic;
+}
+
+/** Prefix of the raw data bucket under which an endpoint's captured requests and responses land. */
+export const DATA_CAPTURE_PREFIX = 'data-capture';
+
+/**
+ * Stage 2 real-time serving of one model: the approved version behind a guarded endpoint and an
+ * IAM-authorized API. Everything sits under the condition "a version is approved", so the first deploy
+ * (parameter still `none`) creates nothing, and approving a version updates this stack.
+ */
+export class ServingStack extends PlatformStack {
+  readonly versionApproved: CfnCondition;
+  readonly endpoint: ModelEndpoint;
+  readonly api: ModelApi;
+
+  constructor(scope: Construct, id: string, props: ServingStackProps) {
+    super(scope, id, props);
+    const { project, envConfig } = this;
+    const { model } = props;
+
+    // CloudFormation reads the approved version at every deploy: no synth-time lookup (ADR 0004).
+    const approvedModel = new CfnParameter(this, APPROVED_MODEL_STACK_PARAMETER, {
+      type: 'AWS::SSM::Parameter::Value<String>',
+      default: approvedModelParameterName(project, envConfig.name, model.name),
+      description: `SSM parameter holding the approved model package ARN of ${model.name}; set by the approve command`,
+    });
+    this.versionApproved = new CfnCondition(this, 'VersionApproved', {
+      expression: Fn.conditionNot(Fn.conditionEquals(approvedModel.valueAsString, NO_APPROVED_MODEL)),
+    });
+
+    const name = endpointName(project, envConfig.name, model.name);
+    this.endpoint = new ModelEndpoint(this, 'Endpoint', {
+      modelPackageArn: approvedModel.valueAsString,
+      condition: this.versionApproved,
+      endpointName: name,
+      vpc: props.vpc,
+      subnets: props.workloadSubnets,
+      securityGroups: [props.workloadSecurityGroup],
+      encryptionKey: props.artifactsKey,
+      artifactsBucket: props.artifactsBucket,
+      dataCapture: {
+        bucket: props.dataBucket,
+        prefix: `${DATA_CAPTURE_PREFIX}/${model.name}`,
+        encryptionKey: props.dataKey,
+        samplingPercentage: model.dataCapturePercent,
+      },
+      serving: model.serving,
+      deployment: model.deployment,
+      alarmTopic: props.alertsTopic,
+      alarms: model.alarms,
+    });
+
+    this.api = new ModelApi(this, 'Api', {
+      apiName: name,
+      endpointName: name,
+      contentTypes: [...model.contentTypes],
+      logsKey: props.logsKey,
+      logRetention: envConfig.settings.logRetentionDays as logs.RetentionDays,
+      removalPolicy: this.statefulRemovalPolicy,
+      condition: this.versionApproved,
+    });
+
+    const outputs = [
+      new CfnOutput(this, 'EndpointName', { value: name, description: 'SageMaker endpoint of the approved version' }),
+      new CfnOutput(this, 'InvocationUrl', { value: this.api.url, description: 'POST here, signed with SigV4' }),
+    ];
+    for (const output of outputs) output.condition = this.versionApproved;
+  }
+}
