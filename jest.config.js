@@ -1,6 +1,8 @@
 /** Tests run through swc (no type check); `npm run typecheck` does the type checking. */
 module.exports = {
   testEnvironment: 'node',
+  // CDK tests are CPU-bound and start slowly (loading aws-cdk-lib); use both cores of a 2-core machine.
+  maxWorkers: '100%',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/test/integration/'],

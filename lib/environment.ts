@@ -1,6 +1,7 @@
 import { Annotations, Stage, type StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ResolvedEnvironment } from './config/loader';
+import { BatchStack } from './stacks/batch-stack';
 import { FoundationStack } from './stacks/foundation-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { RegistryStack } from './stacks/registry-stack';
@@ -29,6 +30,8 @@ export class PlatformEnvironment extends Stage {
   readonly registry?: RegistryStack;
   /** Real-time serving stacks, by model name. */
   readonly serving = new Map<string, ServingStack>();
+  /** Batch scoring stacks, by model name. */
+  readonly batch = new Map<string, BatchStack>();
 
   constructor(scope: Construct, id: string, props: PlatformEnvironmentProps) {
     super(scope, id, { ...props, env: { account: props.environment.account, region: props.environment.region } });
@@ -94,6 +97,29 @@ export class PlatformEnvironment extends Stage {
         // the approved-version parameter must exist before CloudFormation can resolve it
         serving.addStackDependency(this.registry);
         this.serving.set(model.name, serving);
+      }
+    }
+
+    if (has('batchScoring') && this.registry) {
+      for (const model of environment.models) {
+        const parameter = this.registry.approvedModelParameters.get(model.name);
+        if (!model.batch || !parameter) continue;
+        const batch = new BatchStack(this, `Batch-${model.name}`, {
+          ...base,
+          description: `${project} ${environment.name}: scheduled batch scoring of ${model.name} (stage 2)`,
+          model: { ...model, batch: model.batch },
+          approvedModelParameter: parameter,
+          vpc: this.network.vpc,
+          workloadSubnets: this.network.workloadSubnets,
+          workloadSecurityGroup: this.network.workloadSecurityGroup,
+          dataKey: foundation.dataKey,
+          artifactsKey: foundation.artifactsKey,
+          logsKey: foundation.logsKey,
+          curatedDataBucket: foundation.curatedDataBucket,
+          artifactsBucket: foundation.artifactsBucket,
+          alertsTopic: foundation.alertsTopic,
+        });
+        this.batch.set(model.name, batch);
       }
     }
 

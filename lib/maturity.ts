@@ -70,7 +70,7 @@ export const CAPABILITY_DEFINITIONS: Readonly<Record<Capability, CapabilityDefin
   batchScoring: {
     summary: 'scheduled batch transform into a partitioned, queryable table',
     requires: ['modelRegistry'],
-    implemented: false,
+    implemented: true,
   },
   trainingPipeline: {
     summary: 'SageMaker training pipeline per model built with the typed definition builder',

@@ -391,6 +391,9 @@ describe('stateful logical ids', () => {
     'AWS::SageMaker::FeatureGroup',
     'AWS::DynamoDB::Table',
     'AWS::EC2::VPC',
+    'AWS::SSM::Parameter',
+    'AWS::Glue::Database',
+    'AWS::Glue::Table',
   ]);
 
   test('match test/stateful-logical-ids.json (renaming one replaces data: write a migration note first)', () => {
@@ -440,12 +443,23 @@ describe('acknowledged findings', () => {
 
 describe('single-account mode', () => {
   test('all environments in one account synthesize with no name collisions and no findings', () => {
-    const config = defaultConfigInput();
+    const config = { ...defaultConfigInput(), maturity: highestImplementedStage() };
     config.environments = config.environments.map((e) => ({ ...e, account: '111111111111' }));
     const platform = synthPlatform({ config });
     expect(platform.violations).toEqual([]);
     const names = new Map<string, string>();
-    const nameProperties = ['RoleName', 'DomainName', 'TrackingServerName', 'AliasName', 'ManagedPolicyName'];
+    const nameProperties = [
+      'RoleName',
+      'DomainName',
+      'TrackingServerName',
+      'AliasName',
+      'ManagedPolicyName',
+      'Name',
+      'ModelPackageGroupName',
+      'EndpointName',
+      'AlarmName',
+      'StateMachineName',
+    ];
     for (const stackPath of platform.stackPaths) {
       for (const resource of Object.values(platform.templateJson(stackPath).Resources)) {
         for (const property of nameProperties) {

@@ -112,7 +112,13 @@ const network = z
   .describe('Where the environment runs: a VPC the platform creates, or an existing one.');
 
 const environment = z.strictObject({
-  name: resourceName('environment name', 12).describe('Environment name; dev, test and prod imply their kind.'),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,11}$/, {
+      error: (iss) =>
+        `expected an environment name of lowercase letters and digits (at most 12, starting with a letter, no hyphens, because names join with hyphens), got ${quoted(iss.input)}`,
+    })
+    .describe('Environment name; dev, test and prod imply their kind.'),
   account: accountId,
   region,
   maturity: maturity.optional().describe('Maturity stage of this environment; defaults to the top-level maturity.'),

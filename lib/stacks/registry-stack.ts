@@ -82,9 +82,8 @@ export class RegistryStack extends PlatformStack {
       eventPattern: {
         source: ['aws.sagemaker'],
         detailType: ['SageMaker Model Package State Change'],
-        detail: {
-          ModelPackageGroupName: [...this.modelPackageGroups.values()].map((g) => g.modelPackageGroupName),
-        },
+        // a prefix, not a list of names: the pattern stays small however many models there are
+        detail: { ModelPackageGroupName: [{ prefix: modelPackageGroupName(this.project, this.envConfig.name, '') }] },
       },
       targets: [
         new targets.SnsTopic(props.alertsTopic, {
@@ -122,28 +121,28 @@ export class RegistryStack extends PlatformStack {
       maxSessionDuration: Duration.hours(1),
     });
 
-    for (const model of this.envConfig.models) {
-      role.justifyGrant(
-        props.artifactsBucket.grantPut(role, `${PUBLISHED_ARTIFACTS_PREFIX}/${model.name}/*`),
-        'publishers upload artifacts with versioned names, only under the published/<model>/ prefix',
-      );
-    }
+    role.justifyGrant(
+      props.artifactsBucket.grantPut(role, `${PUBLISHED_ARTIFACTS_PREFIX}/*`),
+      'publishers upload artifacts with versioned names, only under the published/ prefix of this bucket',
+    );
     role.justifyActions(
       ['kms:GenerateDataKey*', 'kms:ReEncrypt*'],
       'uploads to the KMS-encrypted artifact bucket need data keys of the artifact key only',
     );
 
-    const groupArns = [...this.modelPackageGroups.values()].map((g) =>
-      this.formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: g.modelPackageGroupName }),
-    );
-    const packageArns = [...this.modelPackageGroups.values()].map((g) =>
+    // Name prefixes keep the policy small for any number of models (a managed policy holds 6,144 characters).
+    const groupPrefix = modelPackageGroupName(this.project, this.envConfig.name, '*');
+    const groupArns = [
+      this.formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: groupPrefix }),
+    ];
+    const packageArns = [
       this.formatArn({
         service: 'sagemaker',
         resource: 'model-package',
-        resourceName: `${g.modelPackageGroupName}/*`,
+        resourceName: `${groupPrefix}/*`,
         arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
       }),
-    );
+    ];
     role.addWildcardStatement(
       new iam.PolicyStatement({
         sid: 'RegisterVersionsPendingApproval',
@@ -152,7 +151,7 @@ export class RegistryStack extends PlatformStack {
         // a publisher can never register a version as already approved
         conditions: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' } },
       }),
-      'versions get numbered names inside the model groups of this environment, so they are matched per group',
+      'groups share the project-environment prefix and versions get numbered names, so both are matched by prefix',
     );
     role.addWildcardStatement(
       new iam.PolicyStatement({ sid: 'TagNewVersions', actions: ['sagemaker:AddTags'], resources: packageArns }),

@@ -8,12 +8,7 @@ import type { Construct } from 'constructs';
 import type { ResolvedModel } from '../config/models';
 import { ModelApi } from '../constructs/model-api';
 import { ModelEndpoint } from '../constructs/model-endpoint';
-import {
-  APPROVED_MODEL_STACK_PARAMETER,
-  approvedModelParameterName,
-  endpointName,
-  NO_APPROVED_MODEL,
-} from '../naming';
+import { APPROVED_MODEL_STACK_PARAMETER, approvedModelParameterName, endpointName, NO_APPROVED_MODEL } from '../naming';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 export interface ServingStackProps extends PlatformStackProps {

@@ -97,16 +97,21 @@ export function synthPlatform(options: SynthOptions = {}): SynthesizedPlatform {
   };
 }
 
-const cache = new Map<number, SynthesizedPlatform>();
+const cache = new Map<string, SynthesizedPlatform>();
 
-/** The default config at a stage, synthesized once per test file. */
+/**
+ * The default config at a stage, synthesized once per test file. Stages above the highest implemented one
+ * resolve to the same capabilities, so they share one synthesis (with their own config and warnings).
+ */
 export function synthAtStage(maturity: number): SynthesizedPlatform {
-  let found = cache.get(maturity);
+  const config = loadConfig({ maturity }, REPO_ROOT);
+  const key = JSON.stringify(config.environments.map((e) => [e.name, [...e.maturity.capabilities]]));
+  let found = cache.get(key);
   if (!found) {
     found = synthPlatform({ maturity });
-    cache.set(maturity, found);
+    cache.set(key, found);
   }
-  return found;
+  return { ...found, config };
 }
 
 /** Resources of a template of a given type, by logical id. */

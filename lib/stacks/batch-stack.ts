@@ -1,0 +1,82 @@
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import type { ResolvedModel } from '../config/models';
+import { BatchScoring } from '../constructs/batch-scoring';
+import { modelPackageGroupName } from '../naming';
+import { PlatformStack, type PlatformStackProps } from './platform-stack';
+
+export interface BatchStackProps extends PlatformStackProps {
+  readonly model: ResolvedModel & { readonly batch: NonNullable<ResolvedModel['batch']> };
+  readonly approvedModelParameter: ssm.IStringParameter;
+  readonly vpc: ec2.IVpc;
+  readonly workloadSubnets: ec2.SubnetSelection;
+  readonly workloadSecurityGroup: ec2.ISecurityGroup;
+  readonly dataKey: kms.IKey;
+  readonly artifactsKey: kms.IKey;
+  readonly logsKey: kms.IKey;
+  readonly curatedDataBucket: s3.IBucket;
+  readonly artifactsBucket: s3.IBucket;
+  readonly alertsTopic: sns.ITopic;
+}
+
+/** Glue database names allow lowercase letters, digits and underscores. */
+export function scoresDatabaseName(project: string, environment: string, model: string): string {
+  return `${project}_${environment}_${model}`.replace(/-/g, '_');
+}
+
+/**
+ * Stage 2 batch scoring of one model: on its schedule, the approved version scores the input prefix of the
+ * curated bucket into a run_date partition of a table that Athena can query. A run before any approval
+ * ends without scoring, so the stack needs no approval condition.
+ */
+export class BatchStack extends PlatformStack {
+  readonly database: glue.CfnDatabase;
+  readonly scoring: BatchScoring;
+
+  constructor(scope: Construct, id: string, props: BatchStackProps) {
+    super(scope, id, props);
+    const { project, envConfig } = this;
+    const { model } = props;
+
+    const databaseName = scoresDatabaseName(project, envConfig.name, model.name);
+    this.database = new glue.CfnDatabase(this, 'ScoresDatabase', {
+      catalogId: this.account,
+      databaseInput: { name: databaseName, description: `Batch scores of ${model.name} in ${envConfig.name}` },
+    });
+    this.database.applyRemovalPolicy(this.statefulRemovalPolicy);
+
+    this.scoring = new BatchScoring(this, 'Scoring', {
+      modelName: model.name,
+      namePrefix: `${project}-${envConfig.name}`,
+      approvedModelParameter: props.approvedModelParameter,
+      modelPackageGroupName: modelPackageGroupName(project, envConfig.name, model.name),
+      schedule: model.batch.schedule,
+      inputBucket: props.curatedDataBucket,
+      inputPrefix: model.batch.inputPrefix,
+      outputBucket: props.curatedDataBucket,
+      outputPrefix: model.batch.outputPrefix,
+      dataKey: props.dataKey,
+      artifactsBucket: props.artifactsBucket,
+      artifactsKey: props.artifactsKey,
+      volumeKey: props.artifactsKey,
+      logsKey: props.logsKey,
+      alarmTopic: props.alertsTopic,
+      vpc: props.vpc,
+      subnets: props.workloadSubnets,
+      securityGroups: [props.workloadSecurityGroup],
+      glueDatabaseName: databaseName,
+      instanceType: model.batch.instanceType,
+      instanceCount: model.batch.instanceCount,
+      contentType: model.contentTypes[0],
+      logRetention: envConfig.settings.logRetentionDays as logs.RetentionDays,
+      removalPolicy: this.statefulRemovalPolicy,
+    });
+    this.scoring.table.addResourceDependency(this.database);
+  }
+}
