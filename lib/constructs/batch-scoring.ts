@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { NO_APPROVED_MODEL } from '../naming';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { PlatformRole } from './platform-role';
+import { grantImagePull, grantSageMakerLogsAndMetrics, grantSageMakerVpcAccess } from './sagemaker-grants';
 
 /** Name of the partition column of the scores table; each run writes one partition. */
 export const RUN_DATE_COLUMN = 'run_date';
@@ -453,7 +454,6 @@ export class BatchScoring extends Construct {
   }
 
   private grantModelRole(props: BatchScoringProps): void {
-    const stack = Stack.of(this);
     const role = this.modelRole;
     role.justifyGrant(
       props.inputBucket.grantRead(role, `${props.inputPrefix}*`),
@@ -489,77 +489,9 @@ export class BatchScoring extends Construct {
       }),
       'the approved model package is only known at run time, from the parameter; read-only describe of packages',
     );
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        sid: 'AuthenticateToEcr',
-        actions: ['ecr:GetAuthorizationToken'],
-        resources: ['*'],
-      }),
-      // The first reason for `*` covers every `*` of this role: ECR authentication, metrics and the VPC actions.
-      'ecr:GetAuthorizationToken, cloudwatch:PutMetricData (namespace condition) and the EC2 network actions SageMaker needs in the VPC (ec2:Vpc condition) have no resource-level permissions',
-    );
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        sid: 'PullTheInferenceImage',
-        actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
-        resources: [stack.formatArn({ service: 'ecr', account: '*', resource: 'repository', resourceName: '*' })],
-      }),
-      'the approved model package names its inference image, which may live in any repository of this region, including the SageMaker-owned ones; pull actions only',
-    );
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        sid: 'WriteTransformJobLogs',
-        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-        resources: [
-          stack.formatArn({
-            service: 'logs',
-            resource: 'log-group',
-            resourceName: '/aws/sagemaker/TransformJobs:*',
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
-      'SageMaker names the log streams of a transform job per job and instance inside its one log group',
-    );
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        sid: 'PublishTransformJobMetrics',
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/TransformJobs' } },
-      }),
-      'PutMetricData has no resource-level permissions; the condition limits it to the transform job namespace',
-    );
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        sid: 'DescribeTheVpc',
-        actions: [
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeVpcs',
-          'ec2:DescribeDhcpOptions',
-          'ec2:DescribeSubnets',
-          'ec2:DescribeSecurityGroups',
-        ],
-        resources: ['*'],
-      }),
-      'EC2 Describe actions have no resource-level permissions; SageMaker needs them to place the job in the VPC',
-    );
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        sid: 'AttachTheTransformJobToTheVpc',
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:CreateNetworkInterfacePermission',
-          'ec2:DeleteNetworkInterface',
-          'ec2:DeleteNetworkInterfacePermission',
-        ],
-        resources: ['*'],
-        conditions: {
-          ArnEquals: { 'ec2:Vpc': stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: props.vpc.vpcId }) },
-        },
-      }),
-      'network interfaces get generated ids; the ec2:Vpc condition keeps them in the scoring VPC',
-    );
+    grantImagePull(role);
+    grantSageMakerLogsAndMetrics(role, '/aws/sagemaker/TransformJobs', '/aws/sagemaker/TransformJobs');
+    grantSageMakerVpcAccess(role, props.vpc);
   }
 
   private createSchedule(props: BatchScoringProps): scheduler.Schedule {

@@ -1,4 +1,4 @@
-import { ArnFormat, type CfnCondition, Duration, Stack, Token } from 'aws-cdk-lib';
+import { type CfnCondition, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -11,6 +11,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { applyConditionToScope } from './conditions';
 import { PlatformRole } from './platform-role';
+import { grantImagePull, grantSageMakerLogsAndMetrics, grantSageMakerVpcAccess } from './sagemaker-grants';
 
 /** The one production variant of every endpoint. Fixed, because blue/green updates need the same variant name. */
 export const VARIANT_NAME = 'AllTraffic';
@@ -372,7 +373,6 @@ export class ModelEndpoint extends Construct {
   }
 
   private grantHosting(props: ModelEndpointProps, dataCapturePrefix: string): void {
-    const stack = Stack.of(this);
     const role = this.role;
     const instances = props.serving.kind === 'instances';
 
@@ -383,46 +383,8 @@ export class ModelEndpoint extends Construct {
         resources: [props.modelPackageArn],
       }),
     );
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        sid: 'AuthenticateToEcr',
-        actions: ['ecr:GetAuthorizationToken'],
-        resources: ['*'],
-      }),
-      'ecr:GetAuthorizationToken has no resource-level permissions',
-    );
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        sid: 'PullTheInferenceImage',
-        actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
-        resources: [stack.formatArn({ service: 'ecr', account: '*', resource: 'repository', resourceName: '*' })],
-      }),
-      'the approved model package names its inference image, which may live in any repository of this region, including the SageMaker-owned ones; pull actions only',
-    );
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        sid: 'WriteEndpointLogs',
-        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-        resources: [
-          stack.formatArn({
-            service: 'logs',
-            resource: 'log-group',
-            resourceName: `/aws/sagemaker/Endpoints/${props.endpointName}:*`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
-      'SageMaker names the log streams of the endpoint per instance inside its one log group',
-    );
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        sid: 'PublishEndpointMetrics',
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/Endpoints' } },
-      }),
-      'PutMetricData has no resource-level permissions; the condition limits it to the SageMaker endpoint namespace',
-    );
+    grantImagePull(role);
+    grantSageMakerLogsAndMetrics(role, `/aws/sagemaker/Endpoints/${props.endpointName}`, '/aws/sagemaker/Endpoints');
 
     if (props.artifactsBucket) {
       role.justifyGrant(
@@ -433,36 +395,7 @@ export class ModelEndpoint extends Construct {
 
     if (!instances) return;
 
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        sid: 'DescribeTheVpc',
-        actions: [
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeVpcs',
-          'ec2:DescribeDhcpOptions',
-          'ec2:DescribeSubnets',
-          'ec2:DescribeSecurityGroups',
-        ],
-        resources: ['*'],
-      }),
-      'EC2 Describe actions have no resource-level permissions; SageMaker needs them to place the endpoint in the VPC',
-    );
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        sid: 'AttachTheEndpointToTheVpc',
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:CreateNetworkInterfacePermission',
-          'ec2:DeleteNetworkInterface',
-          'ec2:DeleteNetworkInterfacePermission',
-        ],
-        resources: ['*'],
-        conditions: {
-          ArnEquals: { 'ec2:Vpc': stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: props.vpc.vpcId }) },
-        },
-      }),
-      'network interfaces get generated ids; the ec2:Vpc condition keeps them in the endpoint VPC',
-    );
+    grantSageMakerVpcAccess(role, props.vpc);
     role.justifyGrant(
       props.dataCapture.bucket.grantPut(role, `${dataCapturePrefix}/*`),
       'SageMaker writes captured requests under generated object keys below the data capture prefix only',

@@ -82,13 +82,18 @@ export class PlatformRole extends iam.Role {
   private acknowledgeJustifiedWildcards(): string[] {
     const stack = Stack.of(this);
     const present = new Set(wildcardFindings(stack.resolve(this.policy.document.toJSON())?.Statement ?? []));
-    const done = new Set<string>();
+    // several statements may share a finding (for example `Resource::*`): its reason names every one of them
+    const reasons = new Map<string, string[]>();
     for (const { findings, reason } of this.justifications) {
       for (const finding of findings()) {
-        if (!present.has(finding) || done.has(finding)) continue;
-        done.add(finding);
-        acknowledge(this.policy, `AwsSolutions-IAM5[${finding}]`, reason);
+        if (!present.has(finding)) continue;
+        const list = reasons.get(finding) ?? [];
+        if (!list.includes(reason)) list.push(reason);
+        reasons.set(finding, list);
       }
+    }
+    for (const [finding, list] of reasons) {
+      acknowledge(this.policy, `AwsSolutions-IAM5[${finding}]`, list.join('; '));
     }
     return [];
   }

@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
 import { PersonaRoles } from '../constructs/persona-roles';
 import { PlatformRole } from '../constructs/platform-role';
+import { grantSageMakerLogsAndMetrics, grantSageMakerVpcAccess } from '../constructs/sagemaker-grants';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 export interface WorkbenchStackProps extends PlatformStackProps {
@@ -213,62 +214,8 @@ export class WorkbenchStack extends PlatformStack {
         resources: ['*'],
       }),
     );
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        sid: 'WriteSageMakerLogs',
-        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-        resources: [
-          this.formatArn({
-            service: 'logs',
-            resource: 'log-group',
-            resourceName: '/aws/sagemaker/*',
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
-      'SageMaker names log groups and streams per job under /aws/sagemaker/',
-    );
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        sid: 'PublishSageMakerMetrics',
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } },
-      }),
-      'PutMetricData has no resource-level permissions; the condition limits it to SageMaker namespaces',
-    );
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        sid: 'DescribeNetworkForVpcJobs',
-        actions: [
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeVpcs',
-          'ec2:DescribeDhcpOptions',
-          'ec2:DescribeSubnets',
-          'ec2:DescribeSecurityGroups',
-        ],
-        resources: ['*'],
-      }),
-      'EC2 Describe actions have no resource-level permissions; SageMaker needs them to place jobs in the VPC',
-    );
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        sid: 'AttachJobsToThePlatformVpc',
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:CreateNetworkInterfacePermission',
-          'ec2:DeleteNetworkInterface',
-          'ec2:DeleteNetworkInterfacePermission',
-        ],
-        resources: ['*'],
-        conditions: {
-          ArnEquals: {
-            'ec2:Vpc': this.formatArn({ service: 'ec2', resource: 'vpc', resourceName: props.vpc.vpcId }),
-          },
-        },
-      }),
-      'network interfaces get generated ids; the ec2:Vpc condition keeps them in the platform VPC',
-    );
+    grantSageMakerLogsAndMetrics(role, '/aws/sagemaker/*', '/aws/sagemaker/*');
+    grantSageMakerVpcAccess(role, props.vpc);
     props.artifactsKey.grant(role, 'kms:CreateGrant', 'kms:DescribeKey');
     role.justifyActions(
       ['kms:GenerateDataKey*', 'kms:ReEncrypt*'],
