@@ -474,3 +474,18 @@ describe('single-account mode', () => {
     expect(names.size).toBeGreaterThan(10);
   });
 });
+
+// One snapshot per stack and implemented stage, asset hashes normalized. Stages above the highest implemented
+// one synthesize the same templates (tested above), so they are not snapshotted again. Snapshots live in this
+// file, which synthesizes every stage anyway, because each test file pays for loading aws-cdk-lib once.
+describe.each(MATURITY_STAGES.filter((stage) => stage <= highestImplementedStage()))(
+  'templates at maturity %i',
+  (maturity) => {
+    test('match their snapshots', () => {
+      const platform = synthAtStage(maturity);
+      for (const stackPath of platform.stackPaths) {
+        expect(platform.templateJson(stackPath)).toMatchSnapshot(stackPath);
+      }
+    });
+  },
+);

@@ -66,7 +66,8 @@ export class RegistryStack extends PlatformStack {
 
     if (envConfig.models.length > 0) {
       this.notifyApprovalChanges(props);
-      this.publisherRole = this.createPublisherRole(props);
+      // without a dev environment nobody publishes by hand; training pipelines register versions from stage 3
+      if (props.publisherAccounts.length > 0) this.publisherRole = this.createPublisherRole(props);
     }
   }
 
@@ -100,7 +101,9 @@ export class RegistryStack extends PlatformStack {
    * bucket and register a version, pending approval here. Nothing else: no approval, no deletion, no reads.
    */
   private createPublisherRole(props: RegistryStackProps): PlatformRole {
-    const principals = props.publisherAccounts.map((p) => new iam.AccountPrincipal(p.account));
+    // one principal per account, even when several dev environments share it (single-account mode)
+    const accounts = [...new Set(props.publisherAccounts.map((p) => p.account))];
+    const principals = accounts.map((account) => new iam.AccountPrincipal(account));
     const allowedRoles = props.publisherAccounts.flatMap((p) =>
       ['data-scientist', 'ml-engineer'].map((persona) =>
         this.formatArn({

@@ -1,5 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { type CloudFormationResource, resourcesOfType, synthAtStage } from '../support/platform';
+import {
+  type CloudFormationResource,
+  defaultConfigInput,
+  resourcesOfType,
+  synthAtStage,
+  synthPlatform,
+} from '../support/platform';
 
 const ENVIRONMENTS = ['Dev', 'Test', 'Prod'] as const;
 const platform = () => synthAtStage(2);
@@ -70,6 +76,20 @@ describe('registry', () => {
     expect(policy).toContain('"sagemaker:ModelApprovalStatus":"PendingManualApproval"');
     expect(policy).not.toContain('sagemaker:UpdateModelPackage');
     expect(policy).not.toContain('s3:Delete');
+  });
+
+  test('without a dev environment there is no publisher role, and nothing else changes', () => {
+    // GIVEN a platform of test and prod only
+    const config = { ...defaultConfigInput(), maturity: 2, users: [] };
+    config.environments = config.environments.filter((e) => e.name !== 'dev');
+
+    // WHEN
+    const platform = synthPlatform({ config });
+
+    // THEN
+    const roles = Object.values(resourcesOfType(platform.templateJson('Prod/Registry'), 'AWS::IAM::Role'));
+    expect(roles.map((r) => r.Properties?.RoleName)).not.toContain('mlops-prod-model-publisher');
+    expect(platform.violations).toEqual([]);
   });
 });
 
