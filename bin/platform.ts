@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from '../lib/config/loader';
 
 const app = new App();
 try {
-  // The only place that reads config: `-c config=...`, `-c maturity=N` and `-c environments=a,b`.
+  // The app reads config only here (and the approve command in scripts/): -c config, -c maturity, -c environments.
   const config = loadConfig({
     config: app.node.tryGetContext('config'),
     maturity: app.node.tryGetContext('maturity'),

@@ -9,6 +9,10 @@ export function buildPlatform(app: App, config: ResolvedPlatformConfig): Platfor
   const publisherAccounts = config.allEnvironments
     .filter((e) => e.kind === 'dev')
     .map((e) => ({ account: e.account, environment: e.name }));
+  // the registries they publish into: every environment whose stage has one and that has models
+  const publishTargets = config.allEnvironments
+    .filter((e) => e.maturity.capabilities.has('modelRegistry') && e.models.length > 0)
+    .map((e) => ({ account: e.account, environment: e.name }));
   const environments = config.environments.map(
     (environment) =>
       new PlatformEnvironment(app, environment.stageId, {
@@ -16,6 +20,7 @@ export function buildPlatform(app: App, config: ResolvedPlatformConfig): Platfor
         environment,
         tags: config.tags,
         publisherAccounts,
+        publishTargets,
       }),
   );
   enforceCompliance(app);

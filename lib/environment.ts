@@ -2,6 +2,7 @@ import { Annotations, Stage, type StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ResolvedEnvironment } from './config/loader';
 import { BatchStack } from './stacks/batch-stack';
+import { ContainerRegistryStack } from './stacks/container-registry-stack';
 import { FoundationStack } from './stacks/foundation-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { RegistryStack } from './stacks/registry-stack';
@@ -16,6 +17,8 @@ export interface PlatformEnvironmentProps extends StageProps {
   readonly tags?: Readonly<Record<string, string>>;
   /** Accounts and names of the dev environments, whose data scientists publish models (stage 2). */
   readonly publisherAccounts?: readonly { readonly account: string; readonly environment: string }[];
+  /** Registries that a dev environment's data scientists publish into (stage 2). */
+  readonly publishTargets?: readonly { readonly account: string; readonly environment: string }[];
 }
 
 /**
@@ -30,6 +33,7 @@ export class PlatformEnvironment extends Stage {
   readonly registry?: RegistryStack;
   /** Real-time serving stacks, by model name. */
   readonly serving = new Map<string, ServingStack>();
+  readonly containerRegistry?: ContainerRegistryStack;
   /** Batch scoring stacks, by model name. */
   readonly batch = new Map<string, BatchStack>();
 
@@ -64,6 +68,7 @@ export class PlatformEnvironment extends Stage {
         artifactsBucket: this.foundation.artifactsBucket,
         alertsTopic: this.foundation.alertsTopic,
         experimentTracking: has('experimentTracking'),
+        publishTargets: environment.kind === 'dev' ? (props.publishTargets ?? []) : [],
       });
     }
 
@@ -121,6 +126,14 @@ export class PlatformEnvironment extends Stage {
         });
         this.batch.set(model.name, batch);
       }
+    }
+
+    if (has('containerRegistry')) {
+      this.containerRegistry = new ContainerRegistryStack(this, 'ContainerRegistry', {
+        ...base,
+        description: `${project} ${environment.name}: ECR repositories for custom training and inference images (stage 3)`,
+        artifactsKey: foundation.artifactsKey,
+      });
     }
 
     for (const warning of environment.maturity.warnings) {

@@ -80,7 +80,7 @@ export const CAPABILITY_DEFINITIONS: Readonly<Record<Capability, CapabilityDefin
   containerRegistry: {
     summary: 'ECR repositories for custom training and inference images',
     requires: [],
-    implemented: false,
+    implemented: true,
   },
   deliveryPipeline: {
     summary: 'self-mutating cross-account CDK pipeline in the tooling account',

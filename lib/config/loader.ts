@@ -220,7 +220,7 @@ function crossFieldProblems(config: PlatformConfig): string[] {
     const kind = e.kind ?? kindFromName(e.name);
     return kind ? [{ name: e.name, kind }] : [];
   });
-  problems.push(...modelProblems(config.models, kinds));
+  problems.push(...modelProblems(config.project, config.models, kinds));
   const groupNames = config.featureGroups.map((g) => g.name);
   config.featureGroups.forEach((g, i) => {
     const first = groupNames.indexOf(g.name);

@@ -8,6 +8,9 @@ import {
 } from './defaults';
 import type { ModelConfig, ServingShapeConfig } from './schema';
 
+/** Longest "<project>-<env>-<model>-" prefix that leaves room for a run id in a 63-character job name. */
+const MAX_BATCH_NAME_PREFIX = 51;
+
 /** A model as one environment serves it: every default of the environment kind applied. */
 export interface ResolvedModel {
   readonly name: string;
@@ -74,6 +77,7 @@ export function resolveModel(model: ModelConfig, environmentName: string, kind: 
 
 /** Problems of the models config that need the environments to judge, each by field path. */
 export function modelProblems(
+  project: string,
   models: readonly ModelConfig[],
   environments: ReadonlyArray<{ readonly name: string; readonly kind: EnvironmentKind }>,
 ): string[] {
@@ -85,6 +89,15 @@ export function modelProblems(
     }
     if (model.serving === 'realtime' && model.batch) {
       problems.push(`models[${i}].batch: set serving to "both" or "batch" to use it, or remove it`);
+    }
+    if (model.batch) {
+      // each batch run names its model and transform job "<project>-<env>-<model>-<run>", at most 63 characters
+      const longest = Math.max(...environments.map((e) => `${project}-${e.name}-${model.name}-`.length));
+      if (longest > MAX_BATCH_NAME_PREFIX) {
+        problems.push(
+          `models[${i}].name: "${model.name}" makes batch job names too long in some environment (${longest} of ${MAX_BATCH_NAME_PREFIX} characters before the run id); shorten the model or project name`,
+        );
+      }
     }
     for (const [envName, shape] of Object.entries(model.environments)) {
       const field = `models[${i}].environments.${envName}`;
@@ -107,8 +120,13 @@ export function modelProblems(
           `${field}.minInstances: prod needs at least ${PROD_MIN_INSTANCES} instances to span availability zones, got ${resolved.minInstances}`,
         );
       }
-      if (resolved.kind === 'serverless' && (shape.instanceType || shape.minInstances || shape.maxInstances)) {
-        problems.push(`${field}: instance settings have no effect on a serverless endpoint; set serverless to false`);
+      const instanceFields = ['instanceType', 'minInstances', 'maxInstances', 'targetInvocationsPerInstance'] as const;
+      const serverlessFields = ['serverlessMemoryMb', 'serverlessMaxConcurrency'] as const;
+      const wrong = resolved.kind === 'serverless' ? instanceFields : serverlessFields;
+      for (const key of wrong.filter((k) => shape[k] !== undefined)) {
+        problems.push(
+          `${field}.${key}: has no effect on ${resolved.kind === 'serverless' ? 'a serverless' : 'an instance-based'} endpoint; remove it or change serverless`,
+        );
       }
     }
   });

@@ -224,9 +224,9 @@ const modelAlarms = z
   .strictObject({
     latencyP99Millis: z.number().positive().optional(),
     errors5xx: z.int().min(0).optional(),
-    zeroInvocationsPeriods: z.int().min(1).optional(),
+    zeroInvocationsPeriods: z.int().min(1).max(288).optional(),
   })
-  .describe('Alarm thresholds of the endpoint; defaults in lib/config/defaults.ts.');
+  .describe('Alarm thresholds of the endpoint; defaults in lib/constructs/model-endpoint.ts.');
 
 const model = z
   .strictObject({

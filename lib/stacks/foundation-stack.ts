@@ -1,4 +1,4 @@
-import { ArnFormat, Duration } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -120,5 +120,11 @@ export class FoundationStack extends PlatformStack {
       ...dataBucketProps,
       encryptionKey: this.artifactsKey,
     });
+
+    // the names people need to work with the data lake: uploads, publishing, Athena queries
+    new CfnOutput(this, 'RawDataBucketName', { value: this.rawDataBucket.bucketName });
+    new CfnOutput(this, 'CuratedDataBucketName', { value: this.curatedDataBucket.bucketName });
+    new CfnOutput(this, 'ArtifactsBucketName', { value: this.artifactsBucket.bucketName });
+    new CfnOutput(this, 'AlertsTopicArn', { value: this.alertsTopic.topicArn });
   }
 }

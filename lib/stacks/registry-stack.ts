@@ -78,6 +78,17 @@ export class RegistryStack extends PlatformStack {
       alarmTopic: props.alertsTopic,
       purpose: 'model package state change notifications',
     });
+    const publishRole = new PlatformRole(this, 'ApprovalEventsRole', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: 'EventBridge publishes model package state changes to the alerts topic',
+    });
+    props.alertsTopic.grantPublish(publishRole);
+    publishRole.justifyActions(
+      ['kms:GenerateDataKey*'],
+      'publishing to the KMS-encrypted alerts topic needs data keys of its one key',
+    );
     new events.Rule(this, 'ModelPackageStateChange', {
       description: 'A model version of this environment was registered, approved or rejected',
       eventPattern: {
@@ -88,6 +99,9 @@ export class RegistryStack extends PlatformStack {
       },
       targets: [
         new targets.SnsTopic(props.alertsTopic, {
+          // a role of this account, so the topic and key policies need no open statement for EventBridge
+          authorizeUsingRole: true,
+          role: publishRole,
           deadLetterQueue: deadLetters.queue,
           retryAttempts: 8,
           maxEventAge: Duration.hours(6),

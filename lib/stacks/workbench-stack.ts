@@ -30,6 +30,12 @@ export interface WorkbenchStackProps extends PlatformStackProps {
    * @default true
    */
   readonly experimentTracking?: boolean;
+  /**
+   * Environments whose model publisher role the data scientists and ML engineers of this (dev) environment
+   * may assume, to publish a model there.
+   * @default - none
+   */
+  readonly publishTargets?: readonly { readonly account: string; readonly environment: string }[];
 }
 
 /**
@@ -85,6 +91,22 @@ export class WorkbenchStack extends PlatformStack {
       executionRoles: [this.executionRole],
     });
     this.personas.grantStudioAccess(this.domain.attrDomainId);
+    const publisherRoles = (props.publishTargets ?? []).map((target) =>
+      this.formatArn({
+        service: 'iam',
+        region: '',
+        account: target.account,
+        resource: 'role',
+        resourceName: `${this.project}-${target.environment}-model-publisher`,
+      }),
+    );
+    if (publisherRoles.length > 0) {
+      for (const role of [this.personas.dataScientist, this.personas.mlEngineer]) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ sid: 'PublishModels', actions: ['sts:AssumeRole'], resources: publisherRoles }),
+        );
+      }
+    }
     for (const [persona, role] of this.personas.all) {
       if (persona === 'model-approver') continue;
       role.justifyGrant(

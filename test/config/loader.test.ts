@@ -265,3 +265,27 @@ describe('models', () => {
     );
   });
 });
+
+describe('model settings that would fail later or do nothing', () => {
+  test('are rejected by field: a too-long batch name, instance settings on serverless, serverless settings on instances', () => {
+    const problems = problemsOf(() =>
+      resolveConfig({
+        project: 'averylongproject',
+        environments: [env('development', { kind: 'dev' }), env('prod')],
+        models: [
+          {
+            name: 'customer-lifetime-value',
+            serving: 'both',
+            batch: { schedule: 'rate(1 day)', inputPrefix: 'in/' },
+            environments: { development: { minInstances: 2 }, prod: { serverlessMemoryMb: 2048 } },
+          },
+        ],
+      }),
+    );
+    expect(problems).toEqual([
+      'models[0].name: "customer-lifetime-value" makes batch job names too long in some environment (53 of 51 characters before the run id); shorten the model or project name',
+      'models[0].environments.development.minInstances: has no effect on a serverless endpoint; remove it or change serverless',
+      'models[0].environments.prod.serverlessMemoryMb: has no effect on an instance-based endpoint; remove it or change serverless',
+    ]);
+  });
+});

@@ -1,0 +1,241 @@
+"""The one feature transform of the churn model, used by training (prepare.py) and serving (inference.py).
+
+Raw record (a dict or a CSV row; extra keys such as ``customer_id`` and ``churned`` are ignored):
+``tenure_months``, ``monthly_charges``, ``total_charges`` (may be blank), ``contract``,
+``payment_method``, ``internet_service``, ``support_calls``.
+
+Output column order (``FeatureSpec.feature_names()`` is authoritative; it is also stored in the
+spec JSON and checked on load):
+
+1. the scaled numeric columns, in ``NUMERIC_COLUMNS`` order: tenure_months, monthly_charges,
+   total_charges, support_calls;
+2. the scaled derived columns, in ``DERIVED_COLUMNS`` order: charges_per_month_of_tenure,
+   support_calls_per_year;
+3. for each column of ``CATEGORICAL_COLUMNS`` (contract, payment_method, internet_service):
+   one 0/1 column per vocabulary value in sorted order, named ``<column>_<value>`` with
+   non-alphanumerics as ``_``, then the ``<column>_unknown`` indicator.
+
+With the usual vocabularies that is 19 columns: the 6 scaled numerics, then
+contract_month_to_month, contract_one_year, contract_two_year, contract_unknown,
+payment_method_bank_transfer, payment_method_credit_card, payment_method_electronic_check,
+payment_method_mailed_check, payment_method_unknown, internet_service_dsl,
+internet_service_fiber, internet_service_none, internet_service_unknown.
+
+Missing numerics take the training median; derived columns are computed after imputation;
+numerics and derived columns are standardized with the training mean and standard deviation
+(a constant column is divided by 1). A category never seen in training, or a missing one,
+gives all zeros in its one-hot block and 1 in ``<column>_unknown``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+
+NUMERIC_COLUMNS: Tuple[str, ...] = ("tenure_months", "monthly_charges", "total_charges", "support_calls")
+DERIVED_COLUMNS: Tuple[str, ...] = ("charges_per_month_of_tenure", "support_calls_per_year")
+CATEGORICAL_COLUMNS: Tuple[str, ...] = ("contract", "payment_method", "internet_service")
+RAW_FEATURE_COLUMNS: Tuple[str, ...] = (
+    "tenure_months",
+    "monthly_charges",
+    "total_charges",
+    "contract",
+    "payment_method",
+    "internet_service",
+    "support_calls",
+)
+"""The raw columns a request carries, in the order of a headerless CSV request."""
+ID_COLUMN = "customer_id"
+LABEL_COLUMN = "churned"
+SPEC_FORMAT_VERSION = 1
+
+Row = Mapping[str, Any]
+
+
+def parse_number(value: Any, column: str) -> Optional[float]:
+    """A float, or None when blank, None or NaN; a ValueError naming the column otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{column}: expected a number, got {value!r}")
+    if isinstance(value, (int, float)):
+        return None if math.isnan(value) else float(value)
+    text = str(value).strip()
+    if text == "" or text.lower() in ("nan", "na", "null", "none"):
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"{column}: expected a number, got {value!r}") from None
+    if math.isinf(number):
+        raise ValueError(f"{column}: expected a finite number, got {value!r}")
+    return None if math.isnan(number) else number
+
+
+def normalize_category(value: Any) -> Optional[str]:
+    """Lower case, trimmed, spaces and underscores as hyphens; None when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = re.sub(r"[\s_]+", "-", str(value).strip().lower())
+    return text or None
+
+
+def category_feature_name(column: str, value: str) -> str:
+    """The one-hot column name of a category value, e.g. ``contract_month_to_month``."""
+    return f"{column}_{re.sub(r'[^a-z0-9]+', '_', value).strip('_')}"
+
+
+def derive(numerics: Mapping[str, np.ndarray]) -> Dict[str, np.ndarray]:
+    """Derived columns from imputed numeric columns; a zero tenure never divides."""
+    tenure = numerics["tenure_months"]
+    months = np.maximum(tenure, 1.0)
+    return {
+        # average monthly spend so far; a brand-new customer has paid the current monthly charge
+        "charges_per_month_of_tenure": np.where(
+            tenure > 0, numerics["total_charges"] / months, numerics["monthly_charges"]
+        ),
+        # support calls scaled to a year, a first partial month counting as one month
+        "support_calls_per_year": 12.0 * numerics["support_calls"] / months,
+    }
+
+
+def _imputed(rows: Sequence[Row], medians: Mapping[str, float]) -> np.ndarray:
+    """Rows x (numerics + derived), imputed but not scaled."""
+    columns = {}
+    for column in NUMERIC_COLUMNS:
+        values = [parse_number(r.get(column), column) for r in rows]
+        columns[column] = np.array([medians[column] if v is None else v for v in values], dtype=np.float64)
+    columns.update(derive(columns))
+    return np.column_stack([columns[c] for c in NUMERIC_COLUMNS + DERIVED_COLUMNS])
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """The fitted state of the transform: medians, means, standard deviations and vocabularies."""
+
+    medians: Dict[str, float]
+    means: Dict[str, float]
+    stds: Dict[str, float]
+    vocabularies: Dict[str, Tuple[str, ...]]
+
+    @classmethod
+    def fit(cls, rows: Iterable[Row]) -> "FeatureSpec":
+        """Fit on training rows (never on validation or test rows)."""
+        rows = list(rows)
+        if not rows:
+            raise ValueError("cannot fit a feature spec on zero rows")
+        medians = {}
+        for column in NUMERIC_COLUMNS:
+            present = [v for v in (parse_number(r.get(column), column) for r in rows) if v is not None]
+            if not present:
+                raise ValueError(f"{column}: every training value is missing")
+            medians[column] = float(np.median(present))
+        dense = _imputed(rows, medians)
+        means = dense.mean(axis=0)
+        stds = dense.std(axis=0)
+        scaled_columns = NUMERIC_COLUMNS + DERIVED_COLUMNS
+        vocabularies = {}
+        for column in CATEGORICAL_COLUMNS:
+            seen = {normalize_category(r.get(column)) for r in rows}
+            # "unknown" is the indicator's own name, so a literal "unknown" value counts as unknown
+            vocabularies[column] = tuple(sorted(v for v in seen if v is not None and v != "unknown"))
+        spec = cls(
+            medians=medians,
+            means={c: float(m) for c, m in zip(scaled_columns, means)},
+            stds={c: float(s) if s > 0 else 1.0 for c, s in zip(scaled_columns, stds)},
+            vocabularies=vocabularies,
+        )
+        names = spec.feature_names()
+        if len(set(names)) != len(names):
+            raise ValueError(f"category values collide after naming: {names}")
+        return spec
+
+    def feature_names(self) -> List[str]:
+        """The output columns, in order."""
+        names = list(NUMERIC_COLUMNS + DERIVED_COLUMNS)
+        for column in CATEGORICAL_COLUMNS:
+            names += [category_feature_name(column, v) for v in self.vocabularies[column]]
+            names.append(f"{column}_unknown")
+        return names
+
+    def transform(self, rows: Iterable[Row]) -> np.ndarray:
+        """Raw rows to a float64 matrix with the ``feature_names()`` columns."""
+        rows = list(rows)
+        scaled_columns = NUMERIC_COLUMNS + DERIVED_COLUMNS
+        dense = _imputed(rows, self.medians)
+        mean = np.array([self.means[c] for c in scaled_columns])
+        std = np.array([self.stds[c] for c in scaled_columns])
+        blocks = [(dense - mean) / std]
+        for column in CATEGORICAL_COLUMNS:
+            vocabulary = self.vocabularies[column]
+            index = {v: i for i, v in enumerate(vocabulary)}
+            block = np.zeros((len(rows), len(vocabulary) + 1))
+            for i, row in enumerate(rows):
+                block[i, index.get(normalize_category(row.get(column)), len(vocabulary))] = 1.0
+            blocks.append(block)
+        return np.hstack(blocks)
+
+    def to_json(self) -> str:
+        """The spec as JSON, with the feature names for readers and for the load-time check."""
+        return json.dumps(
+            {
+                "format_version": SPEC_FORMAT_VERSION,
+                "feature_names": self.feature_names(),
+                "medians": self.medians,
+                "means": self.means,
+                "stds": self.stds,
+                "vocabularies": {c: list(v) for c, v in self.vocabularies.items()},
+            },
+            indent=2,
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> "FeatureSpec":
+        """Load a spec; fails when it was written by a features.py with other columns."""
+        data = json.loads(text)
+        if data.get("format_version") != SPEC_FORMAT_VERSION:
+            raise ValueError(f"unsupported feature spec format_version {data.get('format_version')!r}")
+        spec = cls(
+            medians={c: float(data["medians"][c]) for c in NUMERIC_COLUMNS},
+            means={c: float(data["means"][c]) for c in NUMERIC_COLUMNS + DERIVED_COLUMNS},
+            stds={c: float(data["stds"][c]) for c in NUMERIC_COLUMNS + DERIVED_COLUMNS},
+            vocabularies={c: tuple(data["vocabularies"][c]) for c in CATEGORICAL_COLUMNS},
+        )
+        if data.get("feature_names") != spec.feature_names():
+            raise ValueError(
+                "feature spec columns differ from this features.py: "
+                f"spec has {data.get('feature_names')}, code gives {spec.feature_names()}"
+            )
+        return spec
+
+
+def parse_label(value: Any) -> int:
+    """The churn label as 0 or 1."""
+    number = parse_number(value, LABEL_COLUMN)
+    if number not in (0.0, 1.0):
+        raise ValueError(f"{LABEL_COLUMN}: expected 0 or 1, got {value!r}")
+    return int(number)
+
+
+def format_number(value: float) -> str:
+    """Shortest text that reads back as the same float; integers without a decimal point."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def to_csv(matrix: np.ndarray, labels: Optional[Sequence[int]] = None) -> str:
+    """Headerless numeric CSV (the XGBoost container's format), the label first when given."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for i, row in enumerate(matrix):
+        cells = [format_number(v) for v in row]
+        writer.writerow(cells if labels is None else [str(int(labels[i]))] + cells)
+    return out.getvalue()
