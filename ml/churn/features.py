@@ -66,17 +66,20 @@ def parse_number(value: Any, column: str) -> Optional[float]:
     if isinstance(value, bool):
         raise ValueError(f"{column}: expected a number, got {value!r}")
     if isinstance(value, (int, float)):
-        return None if math.isnan(value) else float(value)
-    text = str(value).strip()
-    if text == "" or text.lower() in ("nan", "na", "null", "none"):
+        number = float(value)
+    else:
+        text = str(value).strip()
+        if text == "" or text.lower() in ("nan", "na", "null", "none"):
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"{column}: expected a number, got {value!r}") from None
+    if math.isnan(number):
         return None
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError(f"{column}: expected a number, got {value!r}") from None
     if math.isinf(number):
         raise ValueError(f"{column}: expected a finite number, got {value!r}")
-    return None if math.isnan(number) else number
+    return number
 
 
 def normalize_category(value: Any) -> Optional[str]:
@@ -137,7 +140,8 @@ class FeatureSpec:
             if not present:
                 raise ValueError(f"{column}: every training value is missing")
             medians[column] = float(np.median(present))
-        dense = _imputed(rows, medians)
+        # sorted per column, so that the floating-point sums do not depend on row order
+        dense = np.sort(_imputed(rows, medians), axis=0)
         means = dense.mean(axis=0)
         stds = dense.std(axis=0)
         scaled_columns = NUMERIC_COLUMNS + DERIVED_COLUMNS

@@ -10,8 +10,11 @@ Writes under --output:
       the endpoint receives and data capture records, so the data-quality baseline compares like
       with like
   spec/feature_spec.json
-      the fitted FeatureSpec, and spec/model.tar.gz holding it: the model data of the
-      preprocessing container of the inference pipeline
+      the fitted FeatureSpec
+  spec/model.tar.gz
+      the model data of the inference pipeline's preprocessing container: feature_spec.json and,
+      under code/, the serving code of this very run (churn_inference.py and the churn files in
+      SERVING_FILES), so a model version always serves with the transform it was trained with
 
 Rows go to a split by a hash of seed and customer_id, so a customer stays in its split when new
 data arrives and the result does not depend on file or row order.
@@ -35,6 +38,8 @@ if __package__ in (None, ""):  # run as a script: make the churn package importa
 from churn import features  # noqa: E402
 
 SPLITS = ("train", "validation", "test")
+SERVING_ENTRY_POINT = "churn_inference.py"
+SERVING_FILES = ("__init__.py", "features.py", "inference.py")
 REQUIRED_COLUMNS = (features.ID_COLUMN,) + features.RAW_FEATURE_COLUMNS + (features.LABEL_COLUMN,)
 
 
@@ -98,13 +103,17 @@ def baseline_csv(rows: Sequence[Dict[str, str]]) -> str:
 
 
 def write_model_tarball(path: Path, spec_json: str) -> None:
-    """A model.tar.gz with feature_spec.json at its root, reproducible byte for byte."""
-    data = spec_json.encode("utf-8")
-    info = tarfile.TarInfo("feature_spec.json")
-    info.size, info.mtime, info.mode = len(data), 0, 0o644
+    """model.tar.gz: feature_spec.json and the serving code, reproducible byte for byte."""
+    package_dir = Path(features.__file__).resolve().parent
+    entries = [("feature_spec.json", spec_json.encode("utf-8"))]
+    entries.append(("code/" + SERVING_ENTRY_POINT, (package_dir.parent / SERVING_ENTRY_POINT).read_bytes()))
+    entries += [(f"code/churn/{name}", (package_dir / name).read_bytes()) for name in SERVING_FILES]
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        tar.addfile(info, io.BytesIO(data))
+        for name, data in entries:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = len(data), 0, 0o644
+            tar.addfile(info, io.BytesIO(data))
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
         gz.write(buffer.getvalue())

@@ -1,0 +1,79 @@
+/**
+ * Registries of SageMaker's prebuilt images, by region. SageMaker publishes each image family from one account
+ * per region; the table keeps synth offline (no SDK lookup). A region missing here fails synth with a clear
+ * message; add it from the SageMaker "Docker registry paths" documentation.
+ */
+
+/** Accounts of the XGBoost, scikit-learn and other first-party framework images. */
+const FRAMEWORK_ACCOUNTS: Readonly<Record<string, string>> = {
+  'us-east-1': '683313688378',
+  'us-east-2': '257758044811',
+  'us-west-1': '746614075791',
+  'us-west-2': '246618743249',
+  'af-south-1': '510948584623',
+  'ap-east-1': '651117190479',
+  'ap-northeast-1': '354813040037',
+  'ap-northeast-2': '366743142698',
+  'ap-south-1': '720646828776',
+  'ap-southeast-1': '121021644041',
+  'ap-southeast-2': '783357654285',
+  'ca-central-1': '341280168497',
+  'eu-central-1': '492215442770',
+  'eu-north-1': '662702820516',
+  'eu-south-1': '978288397137',
+  'eu-west-1': '141502667606',
+  'eu-west-2': '764974769150',
+  'eu-west-3': '659782779980',
+  'me-south-1': '801668240914',
+  'sa-east-1': '737474898029',
+};
+
+/** Accounts of the Model Monitor analyzer image, used by the QualityCheck steps and monitoring schedules. */
+const MODEL_MONITOR_ACCOUNTS: Readonly<Record<string, string>> = {
+  'us-east-1': '156813124566',
+  'us-east-2': '777275614652',
+  'us-west-1': '890145073186',
+  'us-west-2': '159807026194',
+  'af-south-1': '875698925577',
+  'ap-east-1': '001633400207',
+  'ap-northeast-1': '574779866223',
+  'ap-northeast-2': '709848358524',
+  'ap-south-1': '126357580389',
+  'ap-southeast-1': '245545462676',
+  'ap-southeast-2': '563025443158',
+  'ca-central-1': '536280801234',
+  'eu-central-1': '048819808253',
+  'eu-north-1': '895015795356',
+  'eu-south-1': '933208885752',
+  'eu-west-1': '468650794304',
+  'eu-west-2': '749857270468',
+  'eu-west-3': '680080141114',
+  'me-south-1': '607024016150',
+  'sa-east-1': '539772159869',
+};
+
+/** Version of the scikit-learn image that runs the platform's processing and inference-transform code. */
+export const SKLEARN_IMAGE_TAG = '1.2-1-cpu-py3';
+
+function registry(table: Readonly<Record<string, string>>, family: string, region: string): string {
+  const account = table[region];
+  if (!account) {
+    throw new Error(
+      `no ${family} image registry is known for region "${region}"; add its account to lib/pipeline/images.ts from the SageMaker "Docker registry paths" page`,
+    );
+  }
+  const domain = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `${account}.dkr.ecr.${region}.${domain}`;
+}
+
+/** The built-in image of a framework: `xgboost` or `sklearn`, with SageMaker's version tag such as `1.7-1`. */
+export function frameworkImageUri(framework: 'xgboost' | 'sklearn', version: string, region: string): string {
+  const repository = framework === 'xgboost' ? 'sagemaker-xgboost' : 'sagemaker-scikit-learn';
+  const tag = framework === 'sklearn' && !version.includes('-cpu-') ? `${version}-cpu-py3` : version;
+  return `${registry(FRAMEWORK_ACCOUNTS, framework, region)}/${repository}:${tag}`;
+}
+
+/** The Model Monitor analyzer image. */
+export function modelMonitorImageUri(region: string): string {
+  return `${registry(MODEL_MONITOR_ACCOUNTS, 'Model Monitor', region)}/sagemaker-model-monitor-analyzer`;
+}

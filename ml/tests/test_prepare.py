@@ -1,0 +1,120 @@
+"""prepare.py: the Processing step that splits the data, fits the spec and writes model-ready CSVs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from churn import features, prepare
+from churn.features import FeatureSpec
+
+PREPARE_SCRIPT = Path(prepare.__file__)
+
+
+def read_lines(path: Path) -> list:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def test_writes_the_expected_files_and_formats(tmp_path, synthetic_rows, raw_csv):
+    # GIVEN raw data split over two files in the input directory
+    rows = synthetic_rows(400)
+    raw_csv(rows[:250], "input/part-1.csv")
+    raw_csv(rows[250:], "input/more/part-2.csv")
+    out = tmp_path / "output"
+
+    # WHEN prepare.py runs as SageMaker runs it: a script with --input and --output
+    subprocess.run(
+        [sys.executable, str(PREPARE_SCRIPT), "--input", str(tmp_path / "input"), "--output", str(out), "--seed", "3"],
+        check=True, cwd=tmp_path, capture_output=True,
+    )
+
+    # THEN every output exists
+    for name in ("train/train.csv", "validation/validation.csv", "test/test.csv", "baseline/baseline.csv",
+                 "spec/feature_spec.json", "spec/model.tar.gz"):
+        assert (out / name).is_file(), name
+    spec = FeatureSpec.from_json((out / "spec" / "feature_spec.json").read_text())
+    width = len(spec.feature_names())
+    # and the splits are XGBoost CSV: no header, a 0/1 label first, then the features, all numeric
+    counts = {}
+    for split in ("train", "validation", "test"):
+        lines = read_lines(out / split / f"{split}.csv")
+        data = np.loadtxt(lines, delimiter=",", ndmin=2)
+        assert data.shape[1] == 1 + width
+        assert set(np.unique(data[:, 0])) <= {0.0, 1.0}
+        assert all(cell in ("0", "1") for cell in (line.split(",")[0] for line in lines))
+        counts[split] = len(lines)
+    assert sum(counts.values()) == 400
+    assert 0.6 < counts["train"] / 400 < 0.8 and counts["validation"] > 20 and counts["test"] > 20
+    # and the baseline is the training split's raw request columns with a header
+    baseline = list(csv.reader(io.StringIO((out / "baseline" / "baseline.csv").read_text())))
+    assert baseline[0] == list(features.RAW_FEATURE_COLUMNS)
+    assert len(baseline) == 1 + counts["train"]
+    # and model.tar.gz holds feature_spec.json for model_fn and this run's serving code under code/
+    with tarfile.open(out / "spec" / "model.tar.gz") as tar:
+        assert tar.getnames() == [
+            "feature_spec.json", "code/churn_inference.py",
+            "code/churn/__init__.py", "code/churn/features.py", "code/churn/inference.py",
+        ]
+        assert tar.extractfile("feature_spec.json").read().decode() == (out / "spec" / "feature_spec.json").read_text()
+        assert tar.extractfile("code/churn/features.py").read() == Path(features.__file__).read_bytes()
+
+
+def test_spec_is_fitted_on_the_training_split_only(tmp_path, synthetic_rows, raw_csv):
+    # GIVEN raw data
+    rows = synthetic_rows(300)
+    raw_csv(rows)
+
+    # WHEN prepared
+    prepare.prepare(tmp_path / "input", tmp_path / "out", seed=11)
+
+    # THEN the saved spec equals one fitted on the training rows alone
+    train = prepare.split_rows(rows, 11, 0.15, 0.15)["train"]
+    saved = FeatureSpec.from_json((tmp_path / "out" / "spec" / "feature_spec.json").read_text())
+    assert saved == FeatureSpec.fit(train)
+    assert saved != FeatureSpec.fit(rows)
+
+
+def test_split_is_deterministic_for_a_seed_and_independent_of_row_order(tmp_path, synthetic_rows, raw_csv):
+    # GIVEN the same rows in two orders
+    rows = synthetic_rows(300)
+    raw_csv(rows, "a/data.csv")
+    raw_csv(rows[::-1], "b/data.csv")
+
+    # WHEN prepared twice with one seed, and once with another
+    prepare.prepare(tmp_path / "a", tmp_path / "out-a", seed=5)
+    prepare.prepare(tmp_path / "a", tmp_path / "out-a2", seed=5)
+    prepare.prepare(tmp_path / "b", tmp_path / "out-b", seed=5)
+    prepare.prepare(tmp_path / "a", tmp_path / "out-c", seed=6)
+
+    # THEN the same seed writes identical files, and every customer keeps its split whatever the order
+    for name in ("train/train.csv", "test/test.csv", "spec/feature_spec.json", "spec/model.tar.gz"):
+        assert (tmp_path / "out-a" / name).read_bytes() == (tmp_path / "out-a2" / name).read_bytes()
+    by_order = [prepare.split_rows(r, 5, 0.15, 0.15) for r in (rows, rows[::-1])]
+    ids = [{s: sorted(r["customer_id"] for r in split[s]) for s in prepare.SPLITS} for split in by_order]
+    assert ids[0] == ids[1]
+    assert sorted(read_lines(tmp_path / "out-a" / "test" / "test.csv")) == sorted(
+        read_lines(tmp_path / "out-b" / "test" / "test.csv"))
+    # and another seed gives another split
+    assert read_lines(tmp_path / "out-a" / "test" / "test.csv") != read_lines(tmp_path / "out-c" / "test" / "test.csv")
+
+
+def test_bad_input_fails_clearly(tmp_path, synthetic_rows, raw_csv):
+    # GIVEN an empty input, a file without the label column, and too few rows
+    (tmp_path / "empty").mkdir()
+    raw_csv(synthetic_rows(50), "nolabel/data.csv", columns=["customer_id", *features.RAW_FEATURE_COLUMNS])
+    raw_csv(synthetic_rows(2), "tiny/data.csv")
+
+    # WHEN / THEN each fails with a message that says why
+    with pytest.raises(SystemExit, match="no .csv files"):
+        prepare.prepare(tmp_path / "empty", tmp_path / "out")
+    with pytest.raises(SystemExit, match=r"missing columns \['churned'\]"):
+        prepare.prepare(tmp_path / "nolabel", tmp_path / "out")
+    with pytest.raises(ValueError, match="too few"):
+        prepare.prepare(tmp_path / "tiny", tmp_path / "out")
