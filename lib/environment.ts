@@ -7,6 +7,7 @@ import { FoundationStack } from './stacks/foundation-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { RegistryStack } from './stacks/registry-stack';
 import { ServingStack } from './stacks/serving-stack';
+import { TrainingStack } from './stacks/training-stack';
 import { WorkbenchStack } from './stacks/workbench-stack';
 import { applyPlatformTags } from './tagging';
 
@@ -34,6 +35,8 @@ export class PlatformEnvironment extends Stage {
   /** Real-time serving stacks, by model name. */
   readonly serving = new Map<string, ServingStack>();
   readonly containerRegistry?: ContainerRegistryStack;
+  /** Model-building pipeline stacks, by model name. */
+  readonly training = new Map<string, TrainingStack>();
   /** Batch scoring stacks, by model name. */
   readonly batch = new Map<string, BatchStack>();
 
@@ -134,6 +137,29 @@ export class PlatformEnvironment extends Stage {
         description: `${project} ${environment.name}: ECR repositories for custom training and inference images (stage 3)`,
         artifactsKey: foundation.artifactsKey,
       });
+    }
+
+    if (has('trainingPipeline') && this.registry) {
+      for (const model of environment.models) {
+        const training = new TrainingStack(this, `Training-${model.name}`, {
+          ...base,
+          description: `${project} ${environment.name}: model-building pipeline of ${model.name} (stage 3)`,
+          model,
+          vpc: this.network.vpc,
+          workloadSubnets: this.network.workloadSubnets,
+          workloadSecurityGroup: this.network.workloadSecurityGroup,
+          dataKey: foundation.dataKey,
+          artifactsKey: foundation.artifactsKey,
+          logsKey: foundation.logsKey,
+          rawDataBucket: foundation.rawDataBucket,
+          curatedDataBucket: foundation.curatedDataBucket,
+          artifactsBucket: foundation.artifactsBucket,
+          alertsTopic: foundation.alertsTopic,
+        });
+        // the pipeline registers into the model group of the registry stack
+        training.addStackDependency(this.registry);
+        this.training.set(model.name, training);
+      }
     }
 
     for (const warning of environment.maturity.warnings) {

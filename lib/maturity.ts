@@ -75,7 +75,7 @@ export const CAPABILITY_DEFINITIONS: Readonly<Record<Capability, CapabilityDefin
   trainingPipeline: {
     summary: 'SageMaker training pipeline per model built with the typed definition builder',
     requires: ['modelRegistry'],
-    implemented: false,
+    implemented: true,
   },
   containerRegistry: {
     summary: 'ECR repositories for custom training and inference images',

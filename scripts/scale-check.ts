@@ -20,9 +20,11 @@ const modelCount = Number(process.argv[2] ?? 50);
 const input = JSON.parse(readFileSync(path.join(root, 'config', 'platform.json'), 'utf8'));
 const [sample] = input.models;
 input.maturity = highestImplementedStage();
+// every copy trains with the sample's code package
 input.models = Array.from({ length: modelCount }, (_, i) => ({
   ...sample,
   name: `model${String(i + 1).padStart(2, '0')}`,
+  training: { ...sample.training, package: 'churn' },
 }));
 
 const started = Date.now();

@@ -394,6 +394,8 @@ describe('stateful logical ids', () => {
     'AWS::SSM::Parameter',
     'AWS::Glue::Database',
     'AWS::Glue::Table',
+    'AWS::ECR::Repository',
+    'AWS::SageMaker::Pipeline',
   ]);
 
   test('match test/stateful-logical-ids.json (renaming one replaces data: write a migration note first)', () => {

@@ -265,6 +265,23 @@ function earlyCapabilities(config: PlatformConfig): Capability[] {
   return CAPABILITIES.filter((c) => config.capabilities[c] === true);
 }
 
+/** The model-building pipeline runs <package>/prepare.py and evaluate.py: they must exist before synth ships them. */
+function trainingCodeProblems(config: PlatformConfig, baseDir: string): string[] {
+  const problems: string[] = [];
+  config.models.forEach((model, i) => {
+    const pkg = model.training.package ?? model.name.replace(/-/g, '_');
+    for (const script of ['prepare.py', 'evaluate.py']) {
+      const file = path.join(model.training.codeDirectory, pkg, script);
+      if (!existsSync(path.resolve(baseDir, file))) {
+        problems.push(
+          `models[${i}].training: the training pipeline runs ${file}, which does not exist; add it or set training.codeDirectory and training.package`,
+        );
+      }
+    }
+  });
+  return problems;
+}
+
 function resolveNetwork(env: EnvironmentConfig): ResolvedNetwork {
   const existing = env.network?.existingVpc;
   if (existing) return { mode: 'import', ...existing };
@@ -283,6 +300,7 @@ export function resolveConfig(
   input: unknown,
   overrides: Omit<ConfigOverrides, 'config'> = {},
   source = 'config',
+  baseDir = process.cwd(),
 ): ResolvedPlatformConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new ConfigError(source, [`(root): expected a JSON object, got ${describeValue(input)}`]);
@@ -302,6 +320,10 @@ export function resolveConfig(
     config.environments.map((e) => [e.name, (maturityOverride ?? e.maturity ?? config.maturity) as MaturityStage]),
   );
   problems.push(...capabilityProblems(config, stages));
+  const trains =
+    config.capabilities.trainingPipeline === true ||
+    [...stages.values()].some((stage) => capabilitiesAtStage(stage).includes('trainingPipeline'));
+  if (trains) problems.push(...trainingCodeProblems(config, baseDir));
 
   let selectedNames = config.environments.map((e) => e.name);
   if (overrides.environments !== undefined) {
@@ -333,7 +355,16 @@ export function resolveConfig(
       maturity,
       network: resolveNetwork(env),
       users: config.users.filter((u) => !u.environments || u.environments.includes(env.name)),
-      models: config.models.map((model) => resolveModel(model, env.name, kind)),
+      models: config.models.map((model) =>
+        resolveModel(
+          {
+            ...model,
+            training: { ...model.training, codeDirectory: path.resolve(baseDir, model.training.codeDirectory) },
+          },
+          env.name,
+          kind,
+        ),
+      ),
     };
   });
 
@@ -362,5 +393,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, baseDir = process.cw
   } catch (error) {
     throw new ConfigError(relative, [`(file): not valid JSON: ${(error as Error).message}`]);
   }
-  return resolveConfig(input, { maturity: overrides.maturity, environments: overrides.environments }, relative);
+  return resolveConfig(
+    input,
+    { maturity: overrides.maturity, environments: overrides.environments },
+    relative,
+    baseDir,
+  );
 }

@@ -22,6 +22,7 @@ export interface ResolvedModel {
   readonly deployment?: DeploymentDefaults;
   readonly dataCapturePercent: number;
   readonly alarms: ModelConfig['alarms'];
+  readonly training: ModelConfig['training'] & { readonly package: string };
   readonly batch?: {
     readonly schedule: string;
     readonly inputPrefix: string;
@@ -62,6 +63,7 @@ export function resolveModel(model: ModelConfig, environmentName: string, kind: 
     deployment: serving.kind === 'instances' ? (defaults.deployment ?? undefined) : undefined,
     dataCapturePercent: model.dataCapturePercent ?? defaults.dataCapturePercent,
     alarms: model.alarms,
+    training: { ...model.training, package: model.training.package ?? model.name.replace(/-/g, '_') },
     batch:
       model.batch && model.serving !== 'realtime'
         ? {

@@ -228,6 +228,35 @@ const modelAlarms = z
   })
   .describe('Alarm thresholds of the endpoint; defaults in lib/constructs/model-endpoint.ts.');
 
+const training = z
+  .strictObject({
+    codeDirectory: z
+      .string()
+      .min(1)
+      .default('ml')
+      .describe('Folder of the model code, relative to the repository root; shipped as an S3 asset.'),
+    package: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/, { error: (iss) => `expected a Python package name, got ${quoted(iss.input)}` })
+      .optional()
+      .describe('Python package of the model in codeDirectory (prepare.py, evaluate.py); default the model name.'),
+    metric: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/)
+      .default('auc')
+      .describe('Metric of evaluation.json (metrics.<metric>.value) that gates registration.'),
+    threshold: z.number().default(0.75).describe('Minimum of the metric to register a version.'),
+    instanceType: z
+      .string()
+      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/)
+      .default('ml.m5.xlarge'),
+    processingInstanceType: z
+      .string()
+      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/)
+      .default('ml.m5.large'),
+  })
+  .describe('The model-building pipeline of the model (stage 3).');
+
 const model = z
   .strictObject({
     name: resourceName('model name', 24),
@@ -249,6 +278,13 @@ const model = z
       .describe('Serving shape per environment name, overriding the kind defaults.'),
     batch: batch.optional(),
     alarms: modelAlarms.default({}),
+    training: training.default({
+      codeDirectory: 'ml',
+      metric: 'auc',
+      threshold: 0.75,
+      instanceType: 'ml.m5.xlarge',
+      processingInstanceType: 'ml.m5.large',
+    }),
   })
   .describe('A model the platform registers, serves and trains (stage 2 onwards).');
 

@@ -164,7 +164,7 @@ describe('command-line overrides', () => {
     const config = loadConfig({ maturity: '5' }, REPO_ROOT);
     expect(config.environments.every((e) => e.maturity.requested === 5)).toBe(true);
     expect(config.warnings).toEqual([
-      'maturity stage 5 is not implemented yet; synthesizing stage 2, the highest implemented stage',
+      'maturity stage 5 is not implemented yet; synthesizing stage 3, the highest implemented stage',
     ]);
   });
 

@@ -1,0 +1,247 @@
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { PipelineDefinition } from '../pipeline-definition';
+import { DeadLetterQueue } from './dead-letter-queue';
+import { PlatformRole } from './platform-role';
+import { grantImagePull, grantSageMakerLogsAndMetrics, grantSageMakerVpcAccess } from './sagemaker-grants';
+
+export interface TrainingPipelineProps {
+  /** Name of the SageMaker pipeline (stable: executions and schedules refer to it). */
+  readonly pipelineName: string;
+  readonly description?: string;
+  /** Builds the definition once the execution role exists; every job in it must use `role.roleArn`. */
+  readonly definition: (role: iam.IRole) => PipelineDefinition;
+  /** The VPC the jobs run in. */
+  readonly vpc: ec2.IVpc;
+  /** Buckets the jobs read input from. */
+  readonly inputBuckets: readonly s3.IBucket[];
+  /** The bucket the jobs write to (and read their own intermediate outputs from). */
+  readonly artifactsBucket: s3.IBucket;
+  /** Keys of the job volumes and outputs. */
+  readonly jobKeys: readonly kms.IKey[];
+  /** Code archives (CDK assets) the processing jobs download. */
+  readonly codeBuckets?: readonly s3.IBucket[];
+  /** Model package group the pipeline registers versions into, pending approval. */
+  readonly modelPackageGroupName: string;
+  /** Failed and stopped executions are reported here. */
+  readonly alarmTopic: sns.ITopic;
+  /** Encrypts the dead-letter queue of the failure notifications. */
+  readonly deadLetterKey: kms.IKey;
+}
+
+/**
+ * A SageMaker pipeline with a least-privilege execution role shared by the pipeline and its jobs, and an
+ * EventBridge rule that reports failed or stopped executions through SNS.
+ */
+export class TrainingPipeline extends Construct {
+  readonly pipeline: sagemaker.CfnPipeline;
+  readonly role: PlatformRole;
+  readonly pipelineName: string;
+  /** @attribute */
+  readonly pipelineArn: string;
+
+  constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.pipelineName = props.pipelineName;
+    this.pipelineArn = stack.formatArn({
+      service: 'sagemaker',
+      resource: 'pipeline',
+      resourceName: props.pipelineName,
+    });
+
+    this.role = new PlatformRole(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      description: `Runs the ${props.pipelineName} pipeline and its jobs`,
+    });
+    this.grantJobs(props);
+
+    this.pipeline = new sagemaker.CfnPipeline(this, 'Resource', {
+      pipelineName: props.pipelineName,
+      pipelineDescription: props.description,
+      roleArn: this.role.roleArn,
+      pipelineDefinition: { PipelineDefinitionBody: props.definition(this.role).render(this) },
+    });
+    this.pipeline.node.addDependency(this.role.policy);
+    this.notifyFailures(props);
+  }
+
+  /** Lets a principal start executions of the pipeline (with parameters). */
+  grantStartExecution(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:StartPipelineExecution'],
+      resourceArns: [this.pipelineArn],
+    });
+  }
+
+  private grantJobs(props: TrainingPipelineProps): void {
+    const stack = Stack.of(this);
+    const role = this.role;
+    const jobArn = (resource: string) =>
+      stack.formatArn({ service: 'sagemaker', resource, resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    const jobs = ['processing-job', 'training-job', 'transform-job', 'model'].map(jobArn);
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'CreateJobsInTheVpc',
+        actions: ['sagemaker:CreateProcessingJob', 'sagemaker:CreateTrainingJob', 'sagemaker:CreateModel'],
+        resources: jobs,
+        // every job and model runs in the VPC, whoever edits the definition
+        conditions: { Null: { 'sagemaker:VpcSubnets': 'false' } },
+      }),
+      'SageMaker Pipelines names each job after the execution (pipelines-<id>-<step>), so jobs are matched by type',
+    );
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'FollowPipelineJobs',
+        actions: [
+          'sagemaker:DescribeProcessingJob',
+          'sagemaker:StopProcessingJob',
+          'sagemaker:DescribeTrainingJob',
+          'sagemaker:StopTrainingJob',
+          // transform jobs run in the VPC of their model, which the statement above forces
+          'sagemaker:CreateTransformJob',
+          'sagemaker:DescribeTransformJob',
+          'sagemaker:StopTransformJob',
+          'sagemaker:DescribeModel',
+          'sagemaker:DeleteModel',
+          'sagemaker:AddTags',
+        ],
+        resources: jobs,
+      }),
+      'SageMaker Pipelines names each job after the execution (pipelines-<id>-<step>), so jobs are matched by type',
+    );
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'RegisterVersionsPendingApproval',
+        actions: ['sagemaker:CreateModelPackage'],
+        resources: [
+          stack.formatArn({
+            service: 'sagemaker',
+            resource: 'model-package-group',
+            resourceName: props.modelPackageGroupName,
+          }),
+          stack.formatArn({
+            service: 'sagemaker',
+            resource: 'model-package',
+            resourceName: `${props.modelPackageGroupName}/*`,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+        conditions: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' } },
+      }),
+      'versions get numbers inside the one model group of this pipeline, and are always registered pending approval',
+    );
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'ReadTheModelGroupForBaselines',
+        actions: [
+          'sagemaker:DescribeModelPackageGroup',
+          'sagemaker:DescribeModelPackage',
+          'sagemaker:ListModelPackages',
+        ],
+        resources: [
+          stack.formatArn({
+            service: 'sagemaker',
+            resource: 'model-package-group',
+            resourceName: props.modelPackageGroupName,
+          }),
+          stack.formatArn({
+            service: 'sagemaker',
+            resource: 'model-package',
+            resourceName: `${props.modelPackageGroupName}/*`,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+      }),
+      'quality-check steps read the latest approved version of this model group to compare baselines',
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'PassItselfToTheJobs',
+        actions: ['iam:PassRole'],
+        resources: [role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+      }),
+    );
+    for (const bucket of props.inputBuckets) {
+      role.justifyGrant(bucket.grantRead(role), 'jobs read any training data object of this environment bucket');
+    }
+    for (const bucket of props.codeBuckets ?? []) {
+      role.justifyGrant(bucket.grantRead(role), 'processing jobs download the code asset, named by its content hash');
+    }
+    role.justifyGrant(
+      props.artifactsBucket.grantReadWrite(role, 'pipelines/*'),
+      'each execution writes its artifacts under pipelines/<model>/<execution id>/ with generated names',
+    );
+    for (const key of props.jobKeys) {
+      key.grantEncryptDecrypt(role);
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:CreateGrant', 'kms:DescribeKey'],
+          resources: [key.keyArn],
+          conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+        }),
+      );
+    }
+    role.justifyActions(
+      [
+        'kms:GenerateDataKey*',
+        'kms:ReEncrypt*',
+        's3:GetObject*',
+        's3:GetBucket*',
+        's3:List*',
+        's3:DeleteObject*',
+        's3:Abort*',
+      ],
+      'the bucket and key grants of the job data need every variant of these read, write and data-key actions',
+    );
+    grantImagePull(role);
+    grantSageMakerLogsAndMetrics(role, '/aws/sagemaker/*', '/aws/sagemaker/*');
+    grantSageMakerVpcAccess(role, props.vpc);
+  }
+
+  private notifyFailures(props: TrainingPipelineProps): void {
+    const deadLetters = new DeadLetterQueue(this, 'FailureEventsDeadLetters', {
+      encryptionKey: props.deadLetterKey,
+      alarmTopic: props.alarmTopic,
+      purpose: `failure notifications of ${props.pipelineName}`,
+    });
+    const publishRole = new PlatformRole(this, 'FailureEventsRole', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: `EventBridge reports failed executions of ${props.pipelineName}`,
+    });
+    props.alarmTopic.grantPublish(publishRole);
+    publishRole.justifyActions(
+      ['kms:GenerateDataKey*'],
+      'publishing to the KMS-encrypted alerts topic needs data keys of its one key',
+    );
+    new events.Rule(this, 'FailedExecutions', {
+      description: `An execution of ${props.pipelineName} failed or was stopped`,
+      eventPattern: {
+        source: ['aws.sagemaker'],
+        detailType: ['SageMaker Model Building Pipeline Execution Status Change'],
+        detail: { pipelineArn: [this.pipelineArn], currentPipelineExecutionStatus: ['Failed', 'Stopped'] },
+      },
+      targets: [
+        new targets.SnsTopic(props.alarmTopic, {
+          authorizeUsingRole: true,
+          role: publishRole,
+          deadLetterQueue: deadLetters.queue,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,114 @@
+import type {
+  ProcessingInstanceType,
+  ProductionVariantInstanceType,
+  TrainingInstanceType,
+  TransformInstanceType,
+} from '@aws-sdk/client-sagemaker';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { ResolvedModel } from '../config/models';
+import { TrainingPipeline } from '../constructs/training-pipeline';
+import { modelPackageGroupName } from '../naming';
+import { frameworkImageUri, modelMonitorImageUri, SKLEARN_IMAGE_TAG } from '../pipeline/images';
+import { modelBuildingPipeline } from '../pipeline/model-building-pipeline';
+import { PlatformStack, type PlatformStackProps } from './platform-stack';
+
+export interface TrainingStackProps extends PlatformStackProps {
+  readonly model: ResolvedModel;
+  readonly vpc: ec2.IVpc;
+  readonly workloadSubnets: ec2.SubnetSelection;
+  readonly workloadSecurityGroup: ec2.ISecurityGroup;
+  readonly dataKey: kms.IKey;
+  readonly artifactsKey: kms.IKey;
+  readonly logsKey: kms.IKey;
+  readonly rawDataBucket: s3.IBucket;
+  readonly curatedDataBucket: s3.IBucket;
+  readonly artifactsBucket: s3.IBucket;
+  readonly alertsTopic: sns.ITopic;
+}
+
+/** Prefix of the raw data bucket that a model's pipeline trains on by default. */
+export const TRAINING_DATA_PREFIX = 'training-data';
+
+/** The model-building pipeline's name: stable, because schedules and triggers start it by name. */
+export function trainingPipelineName(project: string, environment: string, model: string): string {
+  return `${project}-${environment}-${model}-training`;
+}
+
+/**
+ * Stage 3: the packaged model-building pipeline of one model in one environment. Each environment trains its
+ * own model on its own data from the same code (the code is promoted, not the model).
+ */
+export class TrainingStack extends PlatformStack {
+  readonly code: s3assets.Asset;
+  readonly trainingPipeline: TrainingPipeline;
+
+  constructor(scope: Construct, id: string, props: TrainingStackProps) {
+    super(scope, id, props);
+    const { project, envConfig } = this;
+    const { model } = props;
+    const training = model.training;
+
+    // the model's code folder, zipped; the processing jobs unpack it, the registered model serves from it
+    this.code = new s3assets.Asset(this, 'Code', {
+      path: training.codeDirectory,
+      exclude: ['tests', '**/__pycache__', '**/*.pyc', '.pytest_cache', 'pytest.ini', '*.md'],
+    });
+
+    const region = this.region;
+    const images = {
+      processing: frameworkImageUri('sklearn', SKLEARN_IMAGE_TAG, region),
+      training:
+        'imageUri' in model.container
+          ? model.container.imageUri
+          : frameworkImageUri(model.container.framework, model.container.version, region),
+      monitor: modelMonitorImageUri(region),
+    };
+    const groupName = modelPackageGroupName(project, envConfig.name, model.name);
+    const subnetIds = props.vpc.selectSubnets(props.workloadSubnets).subnetIds;
+    const servingInstanceType = model.serving.kind === 'instances' ? model.serving.instanceType : 'ml.m5.large';
+
+    this.trainingPipeline = new TrainingPipeline(this, 'Pipeline', {
+      pipelineName: trainingPipelineName(project, envConfig.name, model.name),
+      description: `Builds, evaluates and registers ${model.name} in ${envConfig.name}`,
+      vpc: props.vpc,
+      inputBuckets: [props.rawDataBucket, props.curatedDataBucket],
+      artifactsBucket: props.artifactsBucket,
+      codeBuckets: [this.code.bucket],
+      jobKeys: [props.dataKey, props.artifactsKey],
+      modelPackageGroupName: groupName,
+      alarmTopic: props.alertsTopic,
+      deadLetterKey: props.logsKey,
+      definition: (role) =>
+        modelBuildingPipeline({
+          modelName: model.name,
+          roleArn: role.roleArn,
+          artifactsBucketName: props.artifactsBucket.bucketName,
+          inputDataUrl: props.rawDataBucket.s3UrlForObject(`${TRAINING_DATA_PREFIX}/${model.name}/`),
+          codeUri: this.code.s3ObjectUrl,
+          codePackage: training.package,
+          images,
+          security: {
+            volumeKmsKeyArn: props.artifactsKey.keyArn,
+            outputKmsKeyArn: props.artifactsKey.keyArn,
+            subnetIds,
+            securityGroupIds: [props.workloadSecurityGroup.securityGroupId],
+          },
+          modelPackageGroupName: groupName,
+          gate: { metric: training.metric, threshold: training.threshold },
+          instanceTypes: {
+            processing: training.processingInstanceType as ProcessingInstanceType,
+            training: training.instanceType as TrainingInstanceType,
+            inference: servingInstanceType as TransformInstanceType & ProductionVariantInstanceType,
+          },
+          // spot saves most of the training bill, but a reclaimed instance must never delay a prod release
+          spotTraining: envConfig.kind !== 'prod',
+          contentType: model.contentTypes[0] ?? 'text/csv',
+        }),
+    });
+  }
+}
