@@ -17,6 +17,10 @@ import {
   synthPlatform,
 } from './support/platform';
 import { replacementsBetween } from './support/upgrade-safety';
+// Each stage's own cases run in this file so that they share its syntheses: every test file pays for loading
+// aws-cdk-lib and for synthesizing the platform once.
+import './stacks/stage2.cases';
+import './stacks/stage3.cases';
 
 const ENVIRONMENTS = ['Dev', 'Test', 'Prod'] as const;
 const STAGE_ONE_STACKS = ['Foundation', 'Network', 'Workbench'];

@@ -9,14 +9,14 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import { BatchScoring, type BatchScoringProps } from '../../lib/constructs/batch-scoring';
 import { SecureBucket } from '../../lib/constructs/secure-bucket';
-import { cdkJsonContext } from '../support/platform';
+import { constructTestContext } from '../support/platform';
 
 /**
  * A scoring stack holding only the batch scoring, as the platform's per-model stacks do; the network, keys,
  * buckets, topic and approved-version parameter come from a shared stack.
  */
 function givenAStack() {
-  const app = new App({ context: cdkJsonContext() });
+  const app = new App({ context: constructTestContext() });
   const shared = new Stack(app, 'Shared');
   const vpc = new ec2.Vpc(shared, 'Vpc', {
     availabilityZones: ['us-east-1a', 'us-east-1b'],

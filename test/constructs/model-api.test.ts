@@ -7,11 +7,11 @@ import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag
 import type { IConstruct } from 'constructs';
 import { MIN_REASON_LENGTH } from '../../lib/compliance/acknowledge';
 import { ModelApi, type ModelApiProps } from '../../lib/constructs/model-api';
-import { cdkJsonContext } from '../support/platform';
+import { constructTestContext } from '../support/platform';
 
 /** A serving stack whose logs key comes from a shared stack, as the platform's serving stacks get it. */
 function givenAServingStack() {
-  const app = new App({ context: cdkJsonContext() });
+  const app = new App({ context: constructTestContext() });
   const shared = new Stack(app, 'Shared');
   const logsKey = new kms.Key(shared, 'LogsKey', { enableKeyRotation: true });
   const stack = new Stack(app, 'Serving');

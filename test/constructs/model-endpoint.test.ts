@@ -12,7 +12,7 @@ import {
   type ModelEndpointProps,
   type ServerlessServing,
 } from '../../lib/constructs/model-endpoint';
-import { cdkJsonContext } from '../support/platform';
+import { constructTestContext } from '../support/platform';
 
 const SERVERLESS: ServerlessServing = { kind: 'serverless', memorySizeInMb: 2048, maxConcurrency: 5 };
 const INSTANCES: InstanceServing = {
@@ -28,7 +28,7 @@ const INSTANCES: InstanceServing = {
  * serving stacks do; the network, key, buckets and topic come from a shared stack.
  */
 function givenAServingStack() {
-  const app = new App({ context: cdkJsonContext() });
+  const app = new App({ context: constructTestContext() });
   const shared = new Stack(app, 'Shared');
   const vpc = new ec2.Vpc(shared, 'Vpc', {
     availabilityZones: ['us-east-1a', 'us-east-1b'],

@@ -16,6 +16,14 @@ export function cdkJsonContext(): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
 }
 
+/**
+ * Context for construct unit tests: cdk.json, but without CloudFormation's template validation, whose rule set
+ * takes seconds to load in every test file. The app-level tests and `cdk synth` keep it on.
+ */
+export function constructTestContext(): Record<string, unknown> {
+  return { ...cdkJsonContext(), '@aws-cdk/core:validateAgainstDefaultRules': false };
+}
+
 /** The checked-in default config, parsed but not validated. */
 export function defaultConfigInput(): PlatformConfigInput {
   return JSON.parse(readFileSync(path.join(REPO_ROOT, 'config', 'platform.json'), 'utf8'));
