@@ -28,3 +28,8 @@ export function endpointName(project: string, environment: string, model: string
 
 /** Name of the serving stack's parameter that CloudFormation resolves from the approved-model parameter. */
 export const APPROVED_MODEL_STACK_PARAMETER = 'ApprovedModelPackageArn';
+
+/** The model-building pipeline of a model: stable, because schedules and triggers start it by name. */
+export function trainingPipelineName(project: string, environment: string, model: string): string {
+  return `${project}-${environment}-${model}-training`;
+}

@@ -184,7 +184,9 @@ const servingShape = z
 const container = z
   .union([
     z.strictObject({
-      framework: z.enum(['xgboost', 'sklearn']).describe('A SageMaker built-in algorithm or framework image.'),
+      framework: z
+        .enum(['xgboost'])
+        .describe('A SageMaker built-in algorithm image; the default pipeline trains XGBoost.'),
       version: z.string().regex(/^[0-9][0-9a-z.-]*$/, { error: 'expected a framework version such as "1.7-1"' }),
     }),
     z.strictObject({
@@ -234,12 +236,16 @@ const training = z
       .string()
       .min(1)
       .default('ml')
-      .describe('Folder of the model code, relative to the repository root; shipped as an S3 asset.'),
+      .describe(
+        'Folder of the model code, relative to the directory cdk runs in (the repository root); shipped as an S3 asset.',
+      ),
     package: z
       .string()
       .regex(/^[a-z_][a-z0-9_]*$/, { error: (iss) => `expected a Python package name, got ${quoted(iss.input)}` })
       .optional()
-      .describe('Python package of the model in codeDirectory (prepare.py, evaluate.py); default the model name.'),
+      .describe(
+        'Python package of the model in codeDirectory (prepare.py, evaluate.py); default the model name with hyphens as underscores.',
+      ),
     metric: z
       .string()
       .regex(/^[a-z][a-z0-9_]*$/)

@@ -124,7 +124,7 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
     ],
   });
   const timeout = { MaxRuntimeInSeconds: 3600 };
-  const cache = { enabled: true, expireAfter: 'P30D' };
+  // No step caching: the input is a fixed prefix, so a cached step would ignore new data under it.
 
   const preprocess = definition.addStep(
     new ProcessingStep('Preprocess', {
@@ -148,7 +148,6 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
         RoleArn: props.roleArn,
         StoppingCondition: timeout,
       },
-      cache,
     }),
   );
 
@@ -193,7 +192,6 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
           : { StoppingCondition: { MaxRuntimeInSeconds: 7200 } }),
         RoleArn: props.roleArn,
       },
-      cache,
     }),
   );
 
@@ -280,11 +278,12 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
     RoleArn: props.roleArn,
     StoppingCondition: timeout,
   });
+  // Each run calculates fresh baselines and registers them as the drift baselines of its version; there is no
+  // previous baseline to check against on the first run of a model group.
   const checkProps = {
     modelPackageGroupName: props.modelPackageGroupName,
-    skipCheck: false,
+    skipCheck: true,
     registerNewBaseline: true,
-    cache,
   };
   const dataQuality = definition.addStep(
     new QualityCheckStep('DataQualityBaseline', {
@@ -299,15 +298,19 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
     new QualityCheckStep('ModelQualityBaseline', {
       ...checkProps,
       checkType: 'MODEL_QUALITY',
-      arguments: monitorJob(evaluate.properties.outputUri('evaluation'), 'model-quality', {
-        analysis_type: 'MODEL_QUALITY',
-        dataset_format: '{"csv": {"header": true}}',
-        problem_type: 'BinaryClassification',
-        inference_attribute: 'prediction',
-        probability_attribute: 'probability',
-        ground_truth_attribute: 'label',
-        probability_threshold_attribute: '0.5',
-      }),
+      arguments: monitorJob(
+        Join.on('/', [evaluate.properties.outputUri('evaluation'), 'model_quality.csv']),
+        'model-quality',
+        {
+          analysis_type: 'MODEL_QUALITY',
+          dataset_format: '{"csv": {"header": true}}',
+          problem_type: 'BinaryClassification',
+          inference_attribute: 'prediction',
+          probability_attribute: 'probability',
+          ground_truth_attribute: 'label',
+          probability_threshold_attribute: '0.5',
+        },
+      ),
     }),
   );
 

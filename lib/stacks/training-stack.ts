@@ -4,6 +4,7 @@ import type {
   TrainingInstanceType,
   TransformInstanceType,
 } from '@aws-sdk/client-sagemaker';
+import { IgnoreMode } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -12,7 +13,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { ResolvedModel } from '../config/models';
 import { TrainingPipeline } from '../constructs/training-pipeline';
-import { modelPackageGroupName } from '../naming';
+import { modelPackageGroupName, trainingPipelineName } from '../naming';
 import { frameworkImageUri, modelMonitorImageUri, SKLEARN_IMAGE_TAG } from '../pipeline/images';
 import { modelBuildingPipeline } from '../pipeline/model-building-pipeline';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
@@ -34,11 +35,6 @@ export interface TrainingStackProps extends PlatformStackProps {
 /** Prefix of the raw data bucket that a model's pipeline trains on by default. */
 export const TRAINING_DATA_PREFIX = 'training-data';
 
-/** The model-building pipeline's name: stable, because schedules and triggers start it by name. */
-export function trainingPipelineName(project: string, environment: string, model: string): string {
-  return `${project}-${environment}-${model}-training`;
-}
-
 /**
  * Stage 3: the packaged model-building pipeline of one model in one environment. Each environment trains its
  * own model on its own data from the same code (the code is promoted, not the model).
@@ -54,9 +50,17 @@ export class TrainingStack extends PlatformStack {
     const training = model.training;
 
     // the model's code folder, zipped; the processing jobs unpack it, the registered model serves from it
+    // only the model's package and its serving entry point: never local data, caches or tests
     this.code = new s3assets.Asset(this, 'Code', {
       path: training.codeDirectory,
-      exclude: ['tests', '**/__pycache__', '**/*.pyc', '.pytest_cache', 'pytest.ini', '*.md'],
+      ignoreMode: IgnoreMode.GIT,
+      exclude: [
+        '/*',
+        `!/${training.package}/`,
+        `!/${training.package}_inference.py`,
+        `/${training.package}/**/__pycache__/`,
+        '*.pyc',
+      ],
     });
 
     const region = this.region;
