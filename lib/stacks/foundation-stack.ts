@@ -2,6 +2,7 @@ import { ArnFormat, CfnOutput, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
@@ -112,6 +113,12 @@ export class FoundationStack extends PlatformStack {
       noncurrentVersionExpirationDays: this.envConfig.settings.noncurrentVersionExpirationDays,
     };
     this.rawDataBucket = new SecureBucket(this, 'RawDataBucket', { ...dataBucketProps, encryptionKey: this.dataKey });
+    // New raw data is announced on EventBridge (retraining triggers listen from stage 4). Set on the L1
+    // resource: the L2 option would add a notifications custom resource with its own Lambda.
+    (this.rawDataBucket.node.defaultChild as CfnBucket).addPropertyOverride(
+      'NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled',
+      true,
+    );
     this.curatedDataBucket = new SecureBucket(this, 'CuratedDataBucket', {
       ...dataBucketProps,
       encryptionKey: this.dataKey,
