@@ -6,6 +6,7 @@ import { ContainerRegistryStack } from './stacks/container-registry-stack';
 import { FoundationStack } from './stacks/foundation-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { RegistryStack } from './stacks/registry-stack';
+import { RetrainingStack } from './stacks/retraining-stack';
 import { ServingStack } from './stacks/serving-stack';
 import { TrainingStack } from './stacks/training-stack';
 import { WorkbenchStack } from './stacks/workbench-stack';
@@ -35,6 +36,8 @@ export class PlatformEnvironment extends Stage {
   /** Real-time serving stacks, by model name. */
   readonly serving = new Map<string, ServingStack>();
   readonly containerRegistry?: ContainerRegistryStack;
+  /** Retraining trigger stacks, by model name. */
+  readonly retraining = new Map<string, RetrainingStack>();
   /** Model-building pipeline stacks, by model name. */
   readonly training = new Map<string, TrainingStack>();
   /** Batch scoring stacks, by model name. */
@@ -159,6 +162,20 @@ export class PlatformEnvironment extends Stage {
         // the pipeline registers into the model group of the registry stack
         training.addStackDependency(this.registry);
         this.training.set(model.name, training);
+        if (has('retrainingTriggers')) {
+          const retraining = new RetrainingStack(this, `Retraining-${model.name}`, {
+            ...base,
+            description: `${project} ${environment.name}: scheduled and new-data retraining of ${model.name} (stage 4)`,
+            model,
+            rawDataBucket: foundation.rawDataBucket,
+            dataKey: foundation.dataKey,
+            logsKey: foundation.logsKey,
+            alertsTopic: foundation.alertsTopic,
+          });
+          // the triggers start the pipeline by name: it must exist first
+          retraining.addStackDependency(training);
+          this.retraining.set(model.name, retraining);
+        }
       }
     }
 

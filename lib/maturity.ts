@@ -90,7 +90,7 @@ export const CAPABILITY_DEFINITIONS: Readonly<Record<Capability, CapabilityDefin
   retrainingTriggers: {
     summary: 'scheduled and new-data retraining with a policy (cooldown, daily cap)',
     requires: ['trainingPipeline'],
-    implemented: false,
+    implemented: true,
   },
   modelMonitoring: {
     summary: 'Model Monitor schedules, ML alarms and dashboards',

@@ -23,6 +23,7 @@ export interface ResolvedModel {
   readonly dataCapturePercent: number;
   readonly alarms: ModelConfig['alarms'];
   readonly training: ModelConfig['training'] & { readonly package: string };
+  readonly retraining: ModelConfig['retraining'];
   readonly batch?: {
     readonly schedule: string;
     readonly inputPrefix: string;
@@ -64,6 +65,7 @@ export function resolveModel(model: ModelConfig, environmentName: string, kind: 
     dataCapturePercent: model.dataCapturePercent ?? defaults.dataCapturePercent,
     alarms: model.alarms,
     training: { ...model.training, package: model.training.package ?? model.name.replace(/-/g, '_') },
+    retraining: model.retraining,
     batch:
       model.batch && model.serving !== 'realtime'
         ? {

@@ -263,6 +263,30 @@ const training = z
   })
   .describe('The model-building pipeline of the model (stage 3).');
 
+const retraining = z
+  .strictObject({
+    schedule: z
+      .string()
+      .regex(/^(cron|rate)\(.+\)$/, {
+        error: (iss) =>
+          `expected an EventBridge Scheduler expression such as "cron(0 3 ? * SUN *)", got ${quoted(iss.input)}`,
+      })
+      .optional()
+      .describe('Regular retraining, started directly by EventBridge Scheduler (UTC). Default: none.'),
+    minNewObjects: z.int().min(1).default(1).describe('New objects under the training prefix that a run needs.'),
+    minNewBytes: z.int().min(0).default(0).describe('New bytes under the training prefix that a run needs.'),
+    cooldownMinutes: z.int().min(0).default(360).describe('Minutes after a data-triggered run before the next.'),
+    maxRunsPerDay: z.int().min(1).max(100).default(2).describe('Data-triggered runs per UTC day.'),
+    allowedWindow: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, {
+        error: (iss) => `expected a UTC window "HH:MM-HH:MM", got ${quoted(iss.input)}`,
+      })
+      .optional()
+      .describe('UTC time of day in which new data may start a run. Default: any time.'),
+  })
+  .describe('When the model retrains from stage 4: on a schedule and when new training data arrives.');
+
 const model = z
   .strictObject({
     name: resourceName('model name', 24),
@@ -284,6 +308,7 @@ const model = z
       .describe('Serving shape per environment name, overriding the kind defaults.'),
     batch: batch.optional(),
     alarms: modelAlarms.default({}),
+    retraining: retraining.default({ minNewObjects: 1, minNewBytes: 0, cooldownMinutes: 360, maxRunsPerDay: 2 }),
     training: training.default({
       codeDirectory: 'ml',
       metric: 'auc',

@@ -115,10 +115,9 @@ export class FoundationStack extends PlatformStack {
     this.rawDataBucket = new SecureBucket(this, 'RawDataBucket', { ...dataBucketProps, encryptionKey: this.dataKey });
     // New raw data is announced on EventBridge (retraining triggers listen from stage 4). Set on the L1
     // resource: the L2 option would add a notifications custom resource with its own Lambda.
-    (this.rawDataBucket.node.defaultChild as CfnBucket).addPropertyOverride(
-      'NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled',
-      true,
-    );
+    (this.rawDataBucket.node.defaultChild as CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
     this.curatedDataBucket = new SecureBucket(this, 'CuratedDataBucket', {
       ...dataBucketProps,
       encryptionKey: this.dataKey,

@@ -1,0 +1,101 @@
+import { parseWindow, policyProblems, type RetrainingPolicy } from './policy';
+
+/** Names of the environment variables the trigger reads; the construct sets them from the same list. */
+export const ENV = {
+  pipelineName: 'PIPELINE_NAME',
+  modelName: 'MODEL_NAME',
+  stateTableName: 'STATE_TABLE_NAME',
+  inputBucket: 'INPUT_BUCKET',
+  inputPrefix: 'INPUT_PREFIX',
+  minNewObjects: 'MIN_NEW_OBJECTS',
+  minNewBytes: 'MIN_NEW_BYTES',
+  cooldownMinutes: 'COOLDOWN_MINUTES',
+  maxRunsPerDay: 'MAX_RUNS_PER_DAY',
+  allowedWindow: 'ALLOWED_WINDOW',
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+} as const;
+
+/** Namespace of the decision metric unless `POWERTOOLS_METRICS_NAMESPACE` says otherwise. */
+export const DEFAULT_METRICS_NAMESPACE = 'MLOps/RetrainingTriggers';
+export const DEFAULT_SERVICE_NAME = 'retraining-trigger';
+
+/** Key attribute of the table; the Powertools idempotency records use it too, with other values. */
+export const KEY_ATTRIBUTE = 'id';
+
+/** Time-to-live attribute of the table (epoch seconds): the idempotency records expire through it. */
+export const TTL_ATTRIBUTE = 'expiration';
+
+/** The decision metric: one per event, with the dimensions `Decision` (start, skip) and `Reason`. */
+export const DECISION_METRIC = 'RetrainingDecision';
+
+export interface TriggerConfig {
+  readonly pipelineName: string;
+  readonly modelName: string;
+  readonly stateTableName: string;
+  readonly inputBucket: string;
+  /** Key prefix of the new data, ending in `/`. */
+  readonly inputPrefix: string;
+  readonly policy: RetrainingPolicy;
+  readonly metricsNamespace: string;
+  readonly serviceName: string;
+}
+
+/** Reads the configuration from the environment; throws once, listing every missing or bad variable. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): TriggerConfig {
+  const problems: string[] = [];
+  const text = (name: string): string => {
+    const value = env[name]?.trim();
+    if (!value) problems.push(`${name} is not set`);
+    return value ?? '';
+  };
+  const whole = (name: string): number => {
+    const raw = text(name);
+    if (raw === '') return Number.NaN;
+    if (!/^\d+$/.test(raw)) {
+      problems.push(`${name} must be a whole number, got '${raw}'`);
+      return Number.NaN;
+    }
+    return Number(raw);
+  };
+
+  const inputPrefix = text(ENV.inputPrefix);
+  if (inputPrefix !== '' && !inputPrefix.endsWith('/')) {
+    problems.push(`${ENV.inputPrefix} must end with '/', got '${inputPrefix}'`);
+  }
+  let allowedWindow: RetrainingPolicy['allowedWindow'];
+  try {
+    allowedWindow = parseWindow(env[ENV.allowedWindow] ?? '');
+  } catch (error) {
+    problems.push(`${ENV.allowedWindow}: ${(error as Error).message}`);
+  }
+  const policy: RetrainingPolicy = {
+    minNewObjects: whole(ENV.minNewObjects),
+    minNewBytes: whole(ENV.minNewBytes),
+    cooldownMinutes: whole(ENV.cooldownMinutes),
+    maxRunsPerDay: whole(ENV.maxRunsPerDay),
+    allowedWindow,
+  };
+  const config: TriggerConfig = {
+    pipelineName: text(ENV.pipelineName),
+    modelName: text(ENV.modelName),
+    stateTableName: text(ENV.stateTableName),
+    inputBucket: text(ENV.inputBucket),
+    inputPrefix,
+    policy,
+    metricsNamespace: env[ENV.metricsNamespace]?.trim() || DEFAULT_METRICS_NAMESPACE,
+    serviceName: env[ENV.serviceName]?.trim() || DEFAULT_SERVICE_NAME,
+  };
+  problems.push(
+    ...policyProblems(policy, {
+      minNewObjects: ENV.minNewObjects,
+      minNewBytes: ENV.minNewBytes,
+      cooldownMinutes: ENV.cooldownMinutes,
+      maxRunsPerDay: ENV.maxRunsPerDay,
+    }),
+  );
+  if (problems.length > 0) {
+    throw new Error(`the retraining trigger is misconfigured:\n- ${problems.join('\n- ')}`);
+  }
+  return config;
+}

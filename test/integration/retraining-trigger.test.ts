@@ -1,0 +1,158 @@
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreatePipelineCommand, ListPipelineExecutionsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type { Context } from 'aws-lambda';
+import { buildSync } from 'esbuild';
+import { type MotoServer, startMotoServer } from './moto-server';
+
+// GIVEN a moto_server with the model's pipeline and the trigger's state table, and the trigger bundled as it is
+// deployed (esbuild, minified, source maps), pointed at moto through the standard AWS_ENDPOINT_URL variable.
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const BUNDLE_DIR = path.join(REPO_ROOT, 'test', 'integration', '.bundle');
+const PIPELINE = 'mlops-dev-churn-training';
+const TABLE = 'mlops-dev-churn-retraining-state';
+const REGION = 'eu-west-1';
+
+type Handler = (event: unknown, context: Context) => Promise<{ action: string; reason: string }>;
+
+let moto: MotoServer;
+let handler: Handler;
+let sageMaker: SageMakerClient;
+
+function objectCreated(key: string, sequencer: string, size = 1_000_000) {
+  return {
+    version: '0',
+    id: `event-${sequencer}`,
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: REGION,
+    resources: [],
+    detail: {
+      version: '0',
+      bucket: { name: 'mlops-dev-raw' },
+      object: { key, size, etag: `etag-${sequencer}`, sequencer },
+      reason: 'PutObject',
+    },
+  };
+}
+
+function context(requestId: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'retraining-trigger-churn',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: ['arn', 'aws', 'lambda', REGION, '123456789012', 'function', 'retraining-trigger-churn'].join(
+      ':',
+    ),
+    memoryLimitInMB: '256',
+    awsRequestId: requestId,
+    logGroupName: '/aws/lambda/retraining-trigger-churn',
+    logStreamName: 'stream',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+async function executions(): Promise<number> {
+  const out = await sageMaker.send(new ListPipelineExecutionsCommand({ PipelineName: PIPELINE }));
+  return out.PipelineExecutionSummaries?.length ?? 0;
+}
+
+beforeAll(async () => {
+  moto = await startMotoServer();
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    PIPELINE_NAME: PIPELINE,
+    MODEL_NAME: 'churn',
+    STATE_TABLE_NAME: TABLE,
+    INPUT_BUCKET: 'mlops-dev-raw',
+    INPUT_PREFIX: 'training-data/churn/',
+    MIN_NEW_OBJECTS: '2',
+    MIN_NEW_BYTES: '0',
+    COOLDOWN_MINUTES: '60',
+    MAX_RUNS_PER_DAY: '3',
+    ALLOWED_WINDOW: '',
+    POWERTOOLS_METRICS_NAMESPACE: 'MLOps/RetrainingTriggers',
+    POWERTOOLS_SERVICE_NAME: 'retraining-trigger',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    POWERTOOLS_DEV: 'false',
+    // decisions are asserted through the executions moto records; the unit tests cover the metrics
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  const clientConfig = { endpoint: moto.endpoint, region: REGION };
+  sageMaker = new SageMakerClient(clientConfig);
+  await new DynamoDBClient(clientConfig).send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await sageMaker.send(
+    new CreatePipelineCommand({
+      PipelineName: PIPELINE,
+      RoleArn: ['arn', 'aws', 'iam', '', '123456789012', 'role/pipeline'].join(':'),
+      PipelineDefinition: JSON.stringify({ Version: '2020-12-01', Parameters: [], Steps: [] }),
+    }),
+  );
+
+  mkdirSync(BUNDLE_DIR, { recursive: true });
+  const outfile = path.join(BUNDLE_DIR, 'retraining-trigger.js');
+  buildSync({
+    entryPoints: [path.join(REPO_ROOT, 'lambda', 'retraining-trigger', 'handler.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    sourcemap: true,
+    outfile,
+    logLevel: 'error',
+  });
+  handler = require(outfile).handler as Handler;
+}, 120_000);
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+test('one execution per decision to run; none for data below the minimum, duplicates, cooldown or malformed events', async () => {
+  // WHEN the first object arrives THEN it is below the minimum of 2 new objects
+  const first = await handler(objectCreated('training-data/churn/2026/part-1.csv', '0001'), context('r1'));
+  expect(first).toMatchObject({ action: 'skip', reason: 'below-minimum' });
+  expect(await executions()).toBe(0);
+
+  // WHEN the second object arrives THEN the pipeline starts once
+  const second = objectCreated('training-data/churn/2026/part-2.csv', '0002');
+  expect(await handler(second, context('r2'))).toMatchObject({ action: 'start' });
+  expect(await executions()).toBe(1);
+
+  // WHEN EventBridge delivers the same event again THEN nothing new starts
+  await handler(second, context('r3'));
+  expect(await executions()).toBe(1);
+
+  // WHEN more data arrives right after the run THEN the cooldown holds it back
+  await handler(objectCreated('training-data/churn/2026/part-3.csv', '0003'), context('r4'));
+  await handler(objectCreated('training-data/churn/2026/part-4.csv', '0004'), context('r5'));
+  expect(await executions()).toBe(1);
+
+  // WHEN events are malformed or outside the prefix THEN they are rejected and start nothing
+  for (const malformed of [
+    { source: 'aws.s3', detail: {} },
+    { ...objectCreated('other-model/part-5.csv', '0005') },
+    { 'detail-type': 'Object Created', source: 'aws.ec2', detail: { object: { key: 'x' } } },
+    'not an event',
+  ]) {
+    await expect(handler(malformed, context('r6'))).resolves.toMatchObject({ action: 'skip' });
+  }
+  expect(await executions()).toBe(1);
+});
