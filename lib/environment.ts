@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { ResolvedEnvironment } from './config/loader';
 import { BatchStack } from './stacks/batch-stack';
 import { ContainerRegistryStack } from './stacks/container-registry-stack';
+import { PipelineRunnerRole } from './stacks/delivery-stack';
 import { FoundationStack } from './stacks/foundation-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { RegistryStack } from './stacks/registry-stack';
@@ -21,6 +22,12 @@ export interface PlatformEnvironmentProps extends StageProps {
   readonly publisherAccounts?: readonly { readonly account: string; readonly environment: string }[];
   /** Registries that a dev environment's data scientists publish into (stage 2). */
   readonly publishTargets?: readonly { readonly account: string; readonly environment: string }[];
+  /**
+   * The tooling account of the delivery pipeline (stage 4), whose post-deploy check runs the training pipelines of
+   * a test environment.
+   * @default - no delivery pipeline
+   */
+  readonly toolingAccount?: string;
 }
 
 /**
@@ -177,6 +184,22 @@ export class PlatformEnvironment extends Stage {
           this.retraining.set(model.name, retraining);
         }
       }
+    }
+
+    if (
+      has('deliveryPipeline') &&
+      environment.kind === 'test' &&
+      props.toolingAccount &&
+      this.registry &&
+      this.training.size > 0
+    ) {
+      // the delivery pipeline's TrainOnSampleData check starts and watches the training pipelines through this role
+      const runner = new PipelineRunnerRole(this.registry, 'PipelineRunner', {
+        project,
+        environment: environment.name,
+        toolingAccount: props.toolingAccount,
+      });
+      for (const training of this.training.values()) runner.allowRunning(training.trainingPipeline);
     }
 
     for (const warning of environment.maturity.warnings) {

@@ -85,7 +85,7 @@ export const CAPABILITY_DEFINITIONS: Readonly<Record<Capability, CapabilityDefin
   deliveryPipeline: {
     summary: 'self-mutating cross-account CDK pipeline in the tooling account',
     requires: [],
-    implemented: false,
+    implemented: true,
   },
   retrainingTriggers: {
     summary: 'scheduled and new-data retraining with a policy (cooldown, daily cap)',

@@ -320,6 +320,9 @@ export function resolveConfig(
     config.environments.map((e) => [e.name, (maturityOverride ?? e.maturity ?? config.maturity) as MaturityStage]),
   );
   problems.push(...capabilityProblems(config, stages));
+  const delivers = [...stages.values()].some((stage) =>
+    resolveMaturity(stage, earlyCapabilities(config)).capabilities.has('deliveryPipeline'),
+  );
   const trains =
     config.capabilities.trainingPipeline === true ||
     [...stages.values()].some((stage) => capabilitiesAtStage(stage).includes('trainingPipeline'));
@@ -341,6 +344,11 @@ export function resolveConfig(
   if (problems.length > 0) throw new ConfigError(source, problems);
 
   const warnings = new Set<string>();
+  if (delivers && !config.tooling?.connection) {
+    warnings.add(
+      'the delivery pipeline (stage 4) is left out: tooling.connection (connection ARN, repository, branch) is not configured; see docs/delivery.md',
+    );
+  }
   const allEnvironments = config.environments.map((env): ResolvedEnvironment => {
     const kind = env.kind ?? (kindFromName(env.name) as EnvironmentKind);
     const maturity = resolveMaturity(stages.get(env.name) ?? 1, earlyCapabilities(config));

@@ -143,10 +143,29 @@ const user = z.strictObject({
     .describe('Environments that get a Studio user profile for this user; default every environment.'),
 });
 
+const connection = z
+  .strictObject({
+    connectionArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]+$/, {
+        error: (iss) => `expected the ARN of a CodeConnections connection, got ${quoted(iss.input)}`,
+      })
+      .describe('ARN of a connection in the tooling account whose status is AVAILABLE.'),
+    repository: z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, {
+        error: (iss) => `expected a repository as "owner/name", got ${quoted(iss.input)}`,
+      })
+      .describe('The repository of this platform, as owner/name.'),
+    branch: z.string().min(1).default('main').describe('The branch whose pushes the pipeline delivers.'),
+  })
+  .describe('The source of the delivery pipeline (docs/delivery.md#connect-the-repository).');
+
 const tooling = z
   .strictObject({
     account: accountId,
     region,
+    connection: connection.optional(),
   })
   .describe('The account of the delivery pipeline (stage 4). It may be the dev account.');
 

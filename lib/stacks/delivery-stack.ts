@@ -1,0 +1,731 @@
+import { Duration, Stack, type StackProps, Stage, Token } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import {
+  CodeBuildStep,
+  CodePipeline,
+  CodePipelineSource,
+  ManualApprovalStep,
+  ShellStep,
+  type Step,
+} from 'aws-cdk-lib/pipelines';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
+import { Construct, type IConstruct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
+import type { EnvironmentKind } from '../config/defaults';
+import type { ResolvedEnvironment } from '../config/loader';
+import { PlatformRole, wildcardFindings } from '../constructs/platform-role';
+import { SecureBucket } from '../constructs/secure-bucket';
+import type { PlatformEnvironment } from '../environment';
+import { applyPlatformTags } from '../tagging';
+
+/** Construct id of the delivery stack in the app: `cdk deploy Delivery`. */
+export const DELIVERY_STACK_ID = 'Delivery';
+
+/** CloudFormation name of the delivery stack in the tooling account. */
+export function deliveryStackName(project: string): string {
+  return `${project}-delivery`;
+}
+
+/** The role, in an environment account, that the post-deploy check assumes to run the training pipelines there. */
+export function pipelineRunnerRoleName(project: string, environment: string): string {
+  return `${project}-${environment}-pipeline-runner`;
+}
+
+/** The role, in the tooling account, of the CodeBuild project that runs the post-deploy training check. */
+export function sampleTrainingRoleName(project: string): string {
+  return `${project}-delivery-sample-training`;
+}
+
+/** Python tools the synth step installs: cfn-lint for the templates, numpy, scipy and pytest for `ml/`. */
+export const SYNTH_PYTHON_PACKAGES = 'cfn-lint==1.51.0 numpy==2.4.6 scipy==1.17.1 pytest==9.0.3';
+
+/** What the synth step runs: the same gates as `.ci/run`, then the cloud assembly the pipeline deploys. */
+export const SYNTH_COMMANDS: readonly string[] = [
+  'npm ci',
+  'npm run typecheck',
+  'npm run lint',
+  'npm test',
+  `pip install ${SYNTH_PYTHON_PACKAGES}`,
+  'python3 -m pytest ml -q',
+  'npx cdk synth',
+  // cfn-lint expands the quoted glob itself, so every template of every nested assembly is checked
+  "cfn-lint -c I -i I1022 W3005 -- 'cdk.out/**/*.template.json'",
+];
+
+/** Value of the training pipelines' `TriggerReason` parameter for executions started by the delivery pipeline. */
+export const DELIVERY_TRIGGER_REASON = 'delivery-test';
+
+/** Environment kinds in the order the pipeline promotes through them. */
+const KIND_ORDER: readonly EnvironmentKind[] = ['dev', 'test', 'prod'];
+
+/** Where the pipeline's source lives: a CodeConnections (CodeStar Connections) connection to GitHub, GitLab or Bitbucket. */
+export interface DeliveryConnection {
+  /** ARN of a connection in the tooling account whose status is `AVAILABLE`. */
+  readonly connectionArn: string;
+  /** The repository as `owner/name`. */
+  readonly repository: string;
+  /** The branch whose pushes start the pipeline. */
+  readonly branch: string;
+}
+
+/** The post-deploy check of one environment: run its training pipelines on the sample data and wait for them. */
+export interface SampleTrainingCheck {
+  /** Name of the environment (kind `test` in practice) whose training pipelines run after it is deployed. */
+  readonly environment: string;
+  /** Names of the SageMaker pipelines to start, one per model (`trainingPipelineName(...)`). */
+  readonly pipelineNames: readonly string[];
+  /**
+   * How long the check waits for all executions before it stops them and fails.
+   * @default Duration.hours(2)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Seconds between two status polls of an execution.
+   * @default 60
+   */
+  readonly pollSeconds?: number;
+}
+
+/**
+ * The Stage of one environment, with the id (`environment.stageId`) and props `buildPlatform` (lib/app.ts) gives it.
+ * It is called with the delivery stack's enclosing Stage (normally the App) as scope, so a factory may return the
+ * Stage `buildPlatform` already added there: then `cdk deploy 'Dev/*'` and the pipeline deploy the same object.
+ */
+export type PlatformEnvironmentFactory = (scope: Construct, environment: ResolvedEnvironment) => PlatformEnvironment;
+
+export interface DeliveryStackProps extends Omit<StackProps, 'env' | 'stackName' | 'crossRegionReferences'> {
+  /** Project name, the prefix of stack and role names. */
+  readonly project: string;
+  /** Account and region of the pipeline (config `tooling`). It may be an environment's account. */
+  readonly tooling: { readonly account: string; readonly region: string };
+  /** The environments the pipeline deploys, in config order; they are promoted by kind: dev, then test, then prod. */
+  readonly environments: readonly ResolvedEnvironment[];
+  /** The source repository and branch. */
+  readonly connection: DeliveryConnection;
+  /**
+   * Returns one environment's Stage; called with this stack's enclosing Stage (normally the App) as scope, so that
+   * construct paths, and everything derived from them, are those of `cdk deploy 'Dev/*'`.
+   */
+  readonly environmentStage: PlatformEnvironmentFactory;
+  /**
+   * Train every model on the sample data after the given environment is deployed, and fail the promotion if a
+   * training pipeline fails.
+   * @default - no post-deploy check
+   */
+  readonly sampleTraining?: SampleTrainingCheck;
+  /**
+   * Extra cost-allocation tags of the pipeline's own resources (never of the environments it deploys).
+   * @default - only `project` and `environment: tooling`
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Stage 4: the self-mutating CDK pipeline in the tooling account. On every push to the branch it runs the full
+ * check (type check, lint, tests, pytest, synth, cfn-lint), updates itself, publishes assets, and deploys the
+ * very same `PlatformEnvironment` stages that `cdk deploy 'Dev/*'` deploys - same stack names, same logical ids -
+ * promoting dev, then test (where every model trains on the sample data), then prod behind a manual approval.
+ */
+export class DeliveryStack extends Stack {
+  readonly pipeline: CodePipeline;
+  /** Encrypts the pipeline's artifacts; rotated yearly. Environment accounts get decrypt through grants. */
+  readonly artifactsKey: kms.Key;
+  readonly artifactsBucket: SecureBucket;
+  readonly accessLogsBucket: SecureBucket;
+  /** The stages the pipeline deploys, by environment name. */
+  readonly environmentStages: ReadonlyMap<string, PlatformEnvironment>;
+  /** The post-deploy training check, when configured. */
+  readonly sampleTrainingStep?: CodeBuildStep;
+  /** Role of the post-deploy check's CodeBuild project: it may only assume the environment's runner role. */
+  readonly sampleTrainingRole?: PlatformRole;
+  private readonly project: string;
+
+  constructor(scope: Construct, id: string, props: DeliveryStackProps) {
+    validateProps(props);
+    const {
+      project,
+      tooling,
+      connection,
+      environments,
+      environmentStage,
+      sampleTraining,
+      tags,
+      description,
+      terminationProtection,
+      ...stackProps
+    } = props;
+    super(scope, id, {
+      ...stackProps,
+      stackName: deliveryStackName(project),
+      env: { account: tooling.account, region: tooling.region },
+      description: description ?? `${project} tooling: self-mutating delivery pipeline of the platform (stage 4)`,
+      terminationProtection: terminationProtection ?? true,
+    });
+    this.project = project;
+
+    this.artifactsKey = new kms.Key(this, 'ArtifactsKey', {
+      alias: `alias/${project}-delivery-artifacts`,
+      description: `Artifacts of the ${project} delivery pipeline`,
+      enableKeyRotation: true,
+      pendingWindow: Duration.days(30),
+    });
+    this.accessLogsBucket = new SecureBucket(this, 'AccessLogsBucket', {
+      expirationDays: 365,
+      noncurrentVersionExpirationDays: 7,
+    });
+    acknowledge(
+      this.accessLogsBucket,
+      'AwsSolutions-S1',
+      'this is the server-access-log target itself; logging it into itself would loop',
+    );
+    acknowledge(
+      this.accessLogsBucket,
+      'NIST.800.53.R5-S3BucketLoggingEnabled',
+      'this is the server-access-log target itself; logging it into itself would loop',
+    );
+    acknowledge(
+      this.accessLogsBucket,
+      'NIST.800.53.R5-S3DefaultEncryptionKMS',
+      'S3 server access log delivery only supports SSE-S3 on the target bucket, not SSE-KMS',
+    );
+    this.artifactsBucket = new SecureBucket(this, 'ArtifactsBucket', {
+      encryptionKey: this.artifactsKey,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      // artifacts of old executions are never read again; 30 days leaves room to investigate a failed run
+      noncurrentVersionExpirationDays: 30,
+    });
+
+    const source = CodePipelineSource.connection(connection.repository, connection.branch, {
+      connectionArn: connection.connectionArn,
+      triggerOnPush: true,
+    });
+
+    const buildImage = codebuild.LinuxBuildImage.STANDARD_7_0;
+    this.pipeline = new CodePipeline(this, 'Pipeline', {
+      pipelineName: `${project}-delivery`,
+      selfMutation: true,
+      crossAccountKeys: true,
+      enableKeyRotation: true,
+      dockerEnabledForSynth: false,
+      dockerEnabledForSelfMutation: false,
+      artifactBucket: this.artifactsBucket,
+      // one publishing project per asset type instead of one per asset: fewer projects however many models
+      publishAssetsInParallel: false,
+      codeBuildDefaults: {
+        buildEnvironment: {
+          buildImage,
+          computeType: codebuild.ComputeType.SMALL,
+          privileged: false,
+        },
+        partialBuildSpec: codebuild.BuildSpec.fromObject({
+          phases: { install: { 'runtime-versions': { nodejs: '20', python: '3.12' } } },
+        }),
+      },
+      synthCodeBuildDefaults: {
+        // the tests synthesize every environment at every stage: give them the memory and cores
+        buildEnvironment: { computeType: codebuild.ComputeType.MEDIUM },
+      },
+      synth: new ShellStep('Synth', {
+        input: source,
+        commands: [...SYNTH_COMMANDS],
+        primaryOutputDirectory: 'cdk.out',
+      }),
+    });
+
+    const stages = new Map<string, PlatformEnvironment>();
+    for (const kind of KIND_ORDER) {
+      const ofKind = environments.filter((e) => e.kind === kind);
+      if (ofKind.length === 0) continue;
+      const wave = this.pipeline.addWave(capitalize(kind));
+      for (const environment of ofKind) {
+        const stage = environmentStage(Stage.of(this) ?? this.node.root, environment);
+        stages.set(environment.name, stage);
+        const pre: Step[] = [];
+        if (environment.settings.requireApproval) {
+          pre.push(
+            new ManualApprovalStep(`PromoteTo${environment.stageId}`, {
+              comment: `Promote ${project} to ${environment.name} (${environment.account}/${environment.region}): review the change sets of the stages before it, then approve.`,
+            }),
+          );
+        }
+        const post: Step[] = [];
+        if (sampleTraining?.environment === environment.name) {
+          this.sampleTrainingRole = this.sampleTrainingRunner(environment);
+          this.sampleTrainingStep = this.sampleTrainingCheck(environment, sampleTraining, this.sampleTrainingRole);
+          post.push(this.sampleTrainingStep);
+        }
+        wave.addStage(stage, { pre, post });
+      }
+    }
+    this.environmentStages = stages;
+
+    // the pipeline's roles, projects and policies exist only once it is built; acknowledge findings on them after
+    this.pipeline.buildPipeline();
+    this.useConnectionOfItsServicePrefix(connection.connectionArn);
+    this.acknowledgeGeneratedPolicies();
+    this.acknowledgeReplicationBuckets();
+    applyPlatformTags(this, { project, environment: 'tooling', extraTags: tags });
+  }
+
+  /**
+   * The role of the post-deploy check's CodeBuild project in the tooling account. Its fixed name is what the
+   * runner role in the environment account trusts; it may assume that one role and nothing else.
+   */
+  private sampleTrainingRunner(environment: ResolvedEnvironment): PlatformRole {
+    const role = new PlatformRole(this, 'SampleTrainingRole', {
+      roleName: sampleTrainingRoleName(this.project),
+      assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),
+      description: `Runs the training pipelines of ${this.project} ${environment.name} after each delivery`,
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'AssumePipelineRunner',
+        actions: ['sts:AssumeRole'],
+        resources: [this.runnerRoleArn(environment)],
+      }),
+    );
+    return role;
+  }
+
+  private runnerRoleArn(environment: ResolvedEnvironment): string {
+    return this.formatArn({
+      service: 'iam',
+      region: '',
+      account: environment.account,
+      resource: 'role',
+      resourceName: pipelineRunnerRoleName(this.project, environment.name),
+    });
+  }
+
+  /** The post-deploy check: through the runner role, start each training pipeline and wait for the outcome. */
+  private sampleTrainingCheck(
+    environment: ResolvedEnvironment,
+    check: SampleTrainingCheck,
+    role: iam.IRole,
+  ): CodeBuildStep {
+    const timeout = check.timeout ?? Duration.hours(2);
+    return new CodeBuildStep('TrainOnSampleData', {
+      role,
+      // the project outlives the check's own deadline, so the check can stop what it started and report
+      timeout: timeout.plus(Duration.minutes(15)),
+      env: {
+        RUNNER_ROLE_ARN: this.runnerRoleArn(environment),
+        TARGET_REGION: environment.region,
+        TRAINING_PIPELINES: check.pipelineNames.join(' '),
+        TRIGGER_REASON: DELIVERY_TRIGGER_REASON,
+        TIMEOUT_SECONDS: String(timeout.toSeconds()),
+        POLL_SECONDS: String(check.pollSeconds ?? 60),
+      },
+      commands: [sampleTrainingScript()],
+    });
+  }
+
+  /**
+   * CDK Pipelines grants `codestar-connections:UseConnection`, but IAM matches an action to a resource only within
+   * one service prefix, and connections created since July 2024 have `codeconnections` ARNs: grant the action of
+   * the connection's own prefix instead.
+   */
+  private useConnectionOfItsServicePrefix(connectionArn: string): void {
+    if (Token.isUnresolved(connectionArn) || connectionArn.split(':')[2] !== 'codeconnections') return;
+    for (const policy of this.pipeline.pipeline.node.findAll()) {
+      if (!(policy instanceof iam.CfnPolicy)) continue;
+      const document = this.resolve(policy.policyDocument) as { Statement?: StatementJson[] } | undefined;
+      (document?.Statement ?? []).forEach((statement, index) => {
+        if ([statement.Action ?? []].flat().includes('codestar-connections:UseConnection')) {
+          policy.addPropertyOverride(`PolicyDocument.Statement.${index}.Action`, 'codeconnections:UseConnection');
+        }
+      });
+    }
+  }
+
+  /**
+   * CDK Pipelines creates its roles, policies and CodeBuild projects itself. Each wildcard below is one that its
+   * generated policies always have, recognized by the whole statement (actions, resources, conditions), and is
+   * acknowledged on the one policy it is in, with the reason a reviewer needs. A wildcard of any other shape stays
+   * a violation, so a CDK upgrade that widens a generated policy fails the synth until someone reads it.
+   * Policy documents are final only once the app is prepared, so this runs in the validation phase.
+   */
+  private acknowledgeGeneratedPolicies(): void {
+    this.node.addValidation({
+      validate: () => {
+        const scopes: IConstruct[] = [this.pipeline, ...(this.sampleTrainingRole ? [this.sampleTrainingRole] : [])];
+        for (const construct of scopes.flatMap((s) => s.node.findAll())) {
+          if (construct instanceof iam.CfnPolicy) {
+            this.acknowledgeWildcards(construct, construct.policyDocument);
+            acknowledge(
+              construct,
+              'NIST.800.53.R5-IAMNoInlinePolicy',
+              'CDK Pipelines attaches the permissions of the roles it generates as inline default policies; each belongs to one generated role and is rewritten by every self-mutation',
+            );
+          }
+          if (construct instanceof iam.CfnManagedPolicy) this.acknowledgeWildcards(construct, construct.policyDocument);
+        }
+        return [];
+      },
+    });
+  }
+
+  private acknowledgeWildcards(policy: IConstruct, document: unknown): void {
+    const statements = (
+      (this.resolve(document) as { Statement?: StatementJson[] } | undefined)?.Statement ?? []
+    ).filter((s) => s.Effect === 'Allow');
+    const replicas = Object.values(this.pipeline.pipeline.crossRegionSupport).filter(
+      (support) => support.replicationBucket !== this.artifactsBucket,
+    );
+    const context: WildcardContext = {
+      account: this.account,
+      region: this.region,
+      buckets: [this.artifactsBucket, ...replicas.map((r) => r.replicationBucket)].map((bucket) =>
+        flattenCfnReference(this.resolve(bucket.bucketArn)),
+      ),
+      key: flattenCfnReference(this.resolve(this.artifactsKey.keyArn)),
+      crossRegion: replicas.length > 0,
+    };
+    const reasons = new Map<string, string[]>();
+    const unexplained = new Set<string>();
+    for (const statement of statements) {
+      const known = GENERATED_WILDCARDS.find((w) => w.matches(flatten(statement), context));
+      for (const finding of wildcardFindings([statement])) {
+        if (!known) {
+          unexplained.add(finding);
+          continue;
+        }
+        const list = reasons.get(finding) ?? [];
+        if (!list.includes(known.reason)) list.push(known.reason);
+        reasons.set(finding, list);
+      }
+    }
+    for (const [finding, list] of reasons) {
+      // a finding that an unknown statement shares is left for a human to judge
+      if (!unexplained.has(finding)) acknowledge(policy, `AwsSolutions-IAM5[${finding}]`, list.join('; '));
+    }
+  }
+
+  /**
+   * An environment in another region than the pipeline makes CodePipeline create a support stack there
+   * (`<project>-delivery-support-<region>`) with a bucket for the artifacts the deploy actions of that region read.
+   */
+  private acknowledgeReplicationBuckets(): void {
+    for (const [region, support] of Object.entries(this.pipeline.pipeline.crossRegionSupport)) {
+      const bucket = support.replicationBucket;
+      if (bucket === this.artifactsBucket) continue;
+      const copies = `CDK Pipelines' replication bucket in ${region} holds only transient copies of the pipeline artifacts for the deploy actions there (KMS with a rotating key, TLS only, public access blocked)`;
+      acknowledge(
+        bucket,
+        'AwsSolutions-S1',
+        `${copies}; reads and writes are in the pipeline's CloudTrail, and the originals sit in the access-logged artifact bucket`,
+      );
+      acknowledge(
+        bucket,
+        'NIST.800.53.R5-S3BucketLoggingEnabled',
+        `${copies}; reads and writes are in the pipeline's CloudTrail, and the originals sit in the access-logged artifact bucket`,
+      );
+      acknowledge(
+        bucket,
+        'NIST.800.53.R5-S3BucketVersioningEnabled',
+        `${copies}; every execution writes new objects and the versioned originals sit in the artifact bucket`,
+      );
+      acknowledge(
+        bucket,
+        'NIST.800.53.R5-S3BucketReplicationEnabled',
+        `${copies}; the bucket is itself the cross-region copy of the artifact bucket`,
+      );
+    }
+  }
+}
+
+interface StatementJson {
+  readonly Effect?: string;
+  readonly Action?: string | string[];
+  readonly Resource?: unknown;
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
+interface FlatStatement {
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  readonly condition: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
+interface WildcardContext {
+  readonly account: string;
+  readonly region: string;
+  /** ARNs of the artifact bucket and its cross-region replicas as cdk-nag spells them (`<ArtifactsBucket....Arn>`). */
+  readonly buckets: readonly string[];
+  /** ARN of the artifact key as cdk-nag spells it. */
+  readonly key: string;
+  /** Whether some environment is in another region than the pipeline. */
+  readonly crossRegion: boolean;
+}
+
+interface GeneratedWildcard {
+  readonly matches: (statement: FlatStatement, context: WildcardContext) => boolean;
+  readonly reason: string;
+}
+
+function flatten(statement: StatementJson): FlatStatement {
+  return {
+    actions: [statement.Action ?? []].flat(),
+    resources: [statement.Resource ?? []].flat().map((r) => flattenCfnReference(r)),
+    condition: statement.Condition ?? {},
+  };
+}
+
+const only = (values: readonly string[], allowed: (value: string) => boolean) =>
+  values.length > 0 && values.every(allowed);
+const oneOf =
+  (...allowed: string[]) =>
+  (value: string) =>
+    allowed.includes(value);
+const LOG_ACTIONS = oneOf('logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents');
+const REPORT_ACTIONS = oneOf(
+  'codebuild:BatchPutCodeCoverages',
+  'codebuild:BatchPutTestCases',
+  'codebuild:CreateReport',
+  'codebuild:CreateReportGroup',
+  'codebuild:UpdateReport',
+);
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The wildcard statements CDK Pipelines generates, each with why it is acceptable. */
+const GENERATED_WILDCARDS: readonly GeneratedWildcard[] = [
+  {
+    matches: (s, c) =>
+      only(s.actions, (a) => /^s3:(Abort\*|DeleteObject\*|GetBucket\*|GetObject\*|List\*|PutObject\w*)$/.test(a)) &&
+      only(s.resources, oneOf(...c.buckets.flatMap((bucket) => [bucket, `${bucket}/*`]))),
+    reason:
+      'CDK Pipelines grants its actions read or read-write on the pipeline artifact bucket with the action groups of the S3 grants; object keys are generated per execution, and the bucket holds nothing but this pipeline’s artifacts',
+  },
+  {
+    matches: (s, c) =>
+      only(
+        s.actions,
+        oneOf('kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'),
+      ) && only(s.resources, oneOf(c.key)),
+    reason:
+      'the grant on the encrypted artifact bucket brings the GenerateDataKey*/ReEncrypt* action groups of its key; the statement is scoped to the artifact key alone',
+  },
+  {
+    matches: (s, c) =>
+      c.crossRegion &&
+      only(
+        s.actions,
+        oneOf('kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'),
+      ) &&
+      only(s.resources, oneOf(c.key, '*')),
+    reason:
+      'the replication buckets in other regions are encrypted with keys that CDK Pipelines creates in their support stacks and references by alias, so the grant cannot name them; it is limited to the encryption actions the artifact store needs',
+  },
+  {
+    matches: (s, c) =>
+      only(s.actions, LOG_ACTIONS) &&
+      only(s.resources, (r) =>
+        new RegExp(
+          `^arn:[\\w-]+:logs:${escapeRegExp(c.region)}:${c.account}:log-group:/aws/codebuild/<\\w+>(:\\*)?$`,
+        ).test(r),
+      ),
+    reason:
+      'CodeBuild names a log stream per build; the :* suffix covers only the streams of this one project’s own log group',
+  },
+  {
+    matches: (s, c) =>
+      only(s.actions, REPORT_ACTIONS) &&
+      only(s.resources, (r) =>
+        new RegExp(`^arn:[\\w-]+:codebuild:${escapeRegExp(c.region)}:${c.account}:report-group/<\\w+>-\\*$`).test(r),
+      ),
+    reason: 'CodeBuild names test report groups after the project; the -* suffix covers only this one project’s groups',
+  },
+  {
+    matches: (s, c) =>
+      (only(s.actions, LOG_ACTIONS) || only(s.actions, REPORT_ACTIONS)) &&
+      only(s.resources, (r) =>
+        new RegExp(
+          `^arn:[\\w-]+:(logs:${escapeRegExp(c.region)}:${c.account}:log-group:/aws/codebuild/\\*|codebuild:${escapeRegExp(c.region)}:${c.account}:report-group/\\*)$`,
+        ).test(r),
+      ),
+    reason:
+      'one asset-publishing role serves every asset project CDK Pipelines generates, whose names exist only once the pipeline is built; it writes build logs and reports of this account and region only',
+  },
+  {
+    matches: (s, c) =>
+      only(s.actions, oneOf('sts:AssumeRole')) &&
+      only(s.resources, oneOf(`arn:*:iam::${c.account}:role/*`)) &&
+      s.condition['ForAnyValue:StringEquals']?.['iam:ResourceTag/aws-cdk:bootstrap-role'] !== undefined,
+    reason:
+      'self-mutation runs cdk deploy, which assumes the CDK bootstrap roles of the tooling account; they are selected by their aws-cdk:bootstrap-role tag because their names depend on the bootstrap qualifier',
+  },
+  {
+    matches: (s) =>
+      only(s.actions, oneOf('cloudformation:DescribeStacks', 's3:ListBucket')) && only(s.resources, oneOf('*')),
+    reason:
+      'cdk deploy in the self-mutation step reads stack status and finds the bootstrap bucket before it assumes the deploy role; both actions are read-only and their targets are known only at run time',
+  },
+  {
+    matches: (s) =>
+      only(s.actions, oneOf('codebuild:BatchGetBuilds', 'codebuild:StartBuild', 'codebuild:StopBuild')) &&
+      only(s.resources, oneOf('*')),
+    reason:
+      'CDK Pipelines also uses the asset role as the action role of the asset actions, which start and watch builds of the generated asset projects; each build still runs with its own project role, and the tooling account hosts only the pipeline',
+  },
+];
+
+/** A SageMaker pipeline the post-deploy check may run, such as a `TrainingPipeline` (lib/constructs/training-pipeline.ts). */
+export interface IRunnablePipeline {
+  readonly pipelineName: string;
+  readonly pipelineArn: string;
+  /** Lets a principal start executions of the pipeline. */
+  grantStartExecution(grantee: iam.IGrantable): iam.Grant;
+}
+
+/** Lets the delivery pipeline's post-deploy check run this environment's training pipelines. */
+export interface PipelineRunnerRoleProps {
+  readonly project: string;
+  /** Name of the environment the role is in. */
+  readonly environment: string;
+  /** The tooling account, where the delivery pipeline and its check run. */
+  readonly toolingAccount: string;
+}
+
+/**
+ * The role the delivery pipeline's `TrainOnSampleData` check assumes in an environment account. Only the check's
+ * own role in the tooling account may assume it, and it may only start, watch and stop the training pipelines
+ * granted with {@link allowRunning}. Add it to the environment that `sampleTraining` names.
+ */
+export class PipelineRunnerRole extends Construct {
+  readonly role: PlatformRole;
+
+  constructor(scope: Construct, id: string, props: PipelineRunnerRoleProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const callerArn = stack.formatArn({
+      service: 'iam',
+      region: '',
+      account: props.toolingAccount,
+      resource: 'role',
+      resourceName: sampleTrainingRoleName(props.project),
+    });
+    this.role = new PlatformRole(this, 'Role', {
+      roleName: pipelineRunnerRoleName(props.project, props.environment),
+      description: `Lets the ${props.project} delivery pipeline run the training pipelines of ${props.environment}`,
+      // the account principal with the caller's ARN as a condition: valid even before the caller role exists
+      assumedBy: new iam.AccountPrincipal(props.toolingAccount).withConditions({
+        ArnEquals: { 'aws:PrincipalArn': callerArn },
+      }),
+      maxSessionDuration: Duration.hours(1),
+    });
+  }
+
+  /** Lets the delivery pipeline start a training pipeline and watch, and on timeout stop, its executions. */
+  allowRunning(pipeline: IRunnablePipeline): void {
+    pipeline.grantStartExecution(this.role);
+    this.role.addWildcardStatement(
+      new iam.PolicyStatement({
+        actions: [
+          'sagemaker:DescribePipelineExecution',
+          'sagemaker:ListPipelineExecutionSteps',
+          'sagemaker:StopPipelineExecution',
+        ],
+        resources: [`${pipeline.pipelineArn}/execution/*`],
+      }),
+      `the execution id is generated when the delivery check starts the ${pipeline.pipelineName} pipeline; the wildcard covers only executions of that one pipeline`,
+    );
+  }
+}
+
+/**
+ * The script of the post-deploy check (POSIX sh). It assumes the runner role through a CLI profile (re-assumed
+ * as needed, so a run longer than the session still works), starts every pipeline in `TRAINING_PIPELINES` with
+ * `TriggerReason=TRIGGER_REASON`, polls each until Succeeded (exit 0) or Failed/Stopped (exit 1), and stops
+ * whatever still runs after `TIMEOUT_SECONDS` (exit 1).
+ */
+export function sampleTrainingScript(): string {
+  const failedSteps = 'PipelineExecutionSteps[?StepStatus==`Failed`].[StepName,FailureReason]';
+  return [
+    'set -eu',
+    'aws configure set profile.runner.role_arn "$RUNNER_ROLE_ARN"',
+    'aws configure set profile.runner.credential_source EcsContainer',
+    'aws configure set profile.runner.region "$TARGET_REGION"',
+    'export AWS_PROFILE=runner',
+    'deadline=$(( $(date +%s) + TIMEOUT_SECONDS ))',
+    'executions=""',
+    'for name in $TRAINING_PIPELINES; do',
+    '  arn=$(aws sagemaker start-pipeline-execution --pipeline-name "$name" \\',
+    '    --pipeline-parameters Name=TriggerReason,Value="$TRIGGER_REASON" \\',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell default (`${VAR:-0}`), not a JavaScript placeholder
+    '    --pipeline-execution-display-name "delivery-${CODEBUILD_BUILD_NUMBER:-0}" \\',
+    '    --query PipelineExecutionArn --output text)',
+    '  echo "started $name: $arn"',
+    '  executions="$executions $arn"',
+    'done',
+    'failed=0',
+    'for arn in $executions; do',
+    '  while true; do',
+    '    status=$(aws sagemaker describe-pipeline-execution --pipeline-execution-arn "$arn" \\',
+    '      --query PipelineExecutionStatus --output text)',
+    '    case "$status" in',
+    '      Succeeded) echo "$arn: Succeeded"; break ;;',
+    '      Failed|Stopped)',
+    '        echo "$arn: $status"',
+    `        aws sagemaker list-pipeline-execution-steps --pipeline-execution-arn "$arn" --query '${failedSteps}' --output text || true`,
+    '        failed=1; break ;;',
+    '    esac',
+    '    if [ "$(date +%s)" -ge "$deadline" ]; then',
+    '      echo "$arn: still $status after $TIMEOUT_SECONDS seconds; stopping it"',
+    '      aws sagemaker stop-pipeline-execution --pipeline-execution-arn "$arn" >/dev/null || true',
+    '      failed=1; break',
+    '    fi',
+    '    sleep "$POLL_SECONDS"',
+    '  done',
+    'done',
+    'exit "$failed"',
+  ].join('\n');
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Every problem of the props at once, each naming the bad value. */
+function validateProps(props: DeliveryStackProps): void {
+  const problems: string[] = [];
+  const { connection } = props;
+  if (!Token.isUnresolved(connection.repository) && !/^[\w.-]+\/[\w.-]+$/.test(connection.repository)) {
+    problems.push(`connection.repository: expected "owner/name", got ${JSON.stringify(connection.repository)}`);
+  }
+  if (
+    !Token.isUnresolved(connection.connectionArn) &&
+    !/^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/.test(
+      connection.connectionArn,
+    )
+  ) {
+    problems.push(
+      `connection.connectionArn: expected the ARN of a CodeConnections connection, got ${JSON.stringify(connection.connectionArn)}`,
+    );
+  }
+  if (!Token.isUnresolved(connection.branch) && connection.branch.trim() === '') {
+    problems.push(`connection.branch: expected a branch name, got ${JSON.stringify(connection.branch)}`);
+  }
+  if (props.environments.length === 0) problems.push('environments: expected at least one environment to deploy');
+  const check = props.sampleTraining;
+  if (check) {
+    if (!props.environments.some((e) => e.name === check.environment)) {
+      problems.push(
+        `sampleTraining.environment: "${check.environment}" is not deployed by the pipeline; expected one of ${props.environments.map((e) => e.name).join(', ')}`,
+      );
+    }
+    if (check.pipelineNames.length === 0) problems.push('sampleTraining.pipelineNames: expected at least one pipeline');
+    if (check.pollSeconds !== undefined && !(Number.isInteger(check.pollSeconds) && check.pollSeconds >= 1)) {
+      problems.push(`sampleTraining.pollSeconds: expected a whole number of seconds from 1, got ${check.pollSeconds}`);
+    }
+    const seconds = check.timeout?.toSeconds() ?? 0;
+    if (seconds > Duration.hours(7).plus(Duration.minutes(45)).toSeconds()) {
+      problems.push(
+        `sampleTraining.timeout: CodeBuild runs at most 8 hours, expected at most 465 minutes, got ${seconds / 60}`,
+      );
+    }
+  }
+  if (problems.length > 0)
+    throw new Error(`invalid delivery stack props:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+}
