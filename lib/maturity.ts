@@ -202,26 +202,37 @@ export interface ResolvedMaturity {
 export function resolveMaturity(
   requested: MaturityStage,
   earlyCapabilities: readonly Capability[] = [],
-  highestImplemented: MaturityStage = highestImplementedStage(),
+  isImplemented: (capability: Capability) => boolean = (c) => CAPABILITY_DEFINITIONS[c].implemented,
 ): ResolvedMaturity {
   const warnings: string[] = [];
-  const effective = Math.min(requested, highestImplemented) as MaturityStage;
-  if (effective < requested) {
+  const wanted = capabilitiesAtStage(requested);
+  const missing = wanted.filter((c) => !isImplemented(c));
+  let complete: MaturityStage = 1;
+  for (const s of MATURITY_LADDER) {
+    if (s.stage > requested || !s.adds.every(isImplemented)) break;
+    complete = s.stage;
+  }
+  if (missing.length > 0) {
     warnings.push(
-      `maturity stage ${requested} is not implemented yet; synthesizing stage ${effective}, the highest implemented stage`,
+      `maturity stage ${requested} is not fully implemented yet: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} left out; stage ${complete} is the highest complete stage`,
     );
   }
-  const selected = new Set<Capability>(capabilitiesAtStage(effective));
+  const selected = new Set<Capability>(wanted.filter(isImplemented));
   for (const capability of earlyCapabilities) {
     if (selected.has(capability)) continue;
-    if (!CAPABILITY_DEFINITIONS[capability].implemented) {
+    if (!isImplemented(capability)) {
       warnings.push(`capability '${capability}' is switched on but not implemented yet; it is left out`);
       continue;
     }
     selected.add(capability);
   }
+  // a built capability whose prerequisite is not built yet cannot be synthesized either
+  for (const { capability, missing: needs } of missingPrerequisites(selected)) {
+    selected.delete(capability);
+    warnings.push(`capability '${capability}' is left out: it needs ${needs.join(', ')}, which is not implemented yet`);
+  }
   const ordered = CAPABILITIES.filter((c) => selected.has(c));
-  return { requested, effective, capabilities: new Set(ordered), warnings };
+  return { requested, effective: complete, capabilities: new Set(ordered), warnings };
 }
 
 /** Prerequisites of the given capabilities that are missing from the set. */

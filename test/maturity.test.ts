@@ -42,15 +42,32 @@ describe('the maturity ladder', () => {
 });
 
 describe('resolving an environment stage', () => {
-  test('caps an unimplemented stage at the highest implemented one and says so', () => {
-    // GIVEN stage 3 asked for, stage 1 implemented
-    const resolved = resolveMaturity(3, [], 1);
+  const upToStage = (stage: number) => (c: Parameters<typeof stageOfCapability>[0]) => stageOfCapability(c) <= stage;
+
+  test('leaves out what is not built yet, names it, and says which stage is complete', () => {
+    // GIVEN stage 3 asked for, only stage 1 built
+    const resolved = resolveMaturity(3, [], upToStage(1));
 
     // THEN
     expect(resolved.effective).toBe(1);
+    expect([...resolved.capabilities]).toEqual(capabilitiesAtStage(1));
     expect(resolved.warnings).toEqual([
-      'maturity stage 3 is not implemented yet; synthesizing stage 1, the highest implemented stage',
+      'maturity stage 3 is not fully implemented yet: modelRegistry, realtimeServing, batchScoring, trainingPipeline, containerRegistry are left out; stage 1 is the highest complete stage',
     ]);
+  });
+
+  test('a built capability of an unfinished stage is synthesized; one whose prerequisite is not built is left out', () => {
+    // GIVEN stage 4 asked for, stages 1-2 built, plus the delivery pipeline and retraining triggers of stage 4
+    const built = (c: Parameters<typeof stageOfCapability>[0]) =>
+      upToStage(2)(c) || c === 'deliveryPipeline' || c === 'retrainingTriggers';
+    const resolved = resolveMaturity(4, [], built);
+
+    // THEN the pipeline is in; the triggers need the training pipeline of stage 3, which is not built
+    expect(resolved.capabilities.has('deliveryPipeline')).toBe(true);
+    expect(resolved.capabilities.has('retrainingTriggers')).toBe(false);
+    expect(resolved.warnings).toContain(
+      "capability 'retrainingTriggers' is left out: it needs trainingPipeline, which is not implemented yet",
+    );
   });
 
   test('an implemented stage resolves silently', () => {
@@ -60,7 +77,7 @@ describe('resolving an environment stage', () => {
   });
 
   test('an early capability that has no stacks yet is left out with a warning', () => {
-    const resolved = resolveMaturity(1, ['featureStore'], 1);
+    const resolved = resolveMaturity(1, ['featureStore'], upToStage(1));
     expect(resolved.capabilities.has('featureStore')).toBe(false);
     expect(resolved.warnings).toEqual([
       "capability 'featureStore' is switched on but not implemented yet; it is left out",
@@ -68,7 +85,7 @@ describe('resolving an environment stage', () => {
   });
 
   test('an early capability that is implemented is added', () => {
-    const resolved = resolveMaturity(1, ['experimentTracking'], 1);
+    const resolved = resolveMaturity(1, ['experimentTracking'], upToStage(1));
     expect(resolved.capabilities.has('experimentTracking')).toBe(true);
   });
 });

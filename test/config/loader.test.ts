@@ -160,11 +160,12 @@ test('a VPC CIDR too small for one /20 subnet per availability zone is rejected 
 });
 
 describe('command-line overrides', () => {
-  test('-c maturity sets the stage of every environment, capped at the highest implemented stage with a warning', () => {
+  test('-c maturity sets the stage of every environment; what is not built yet is left out with a warning', () => {
     const config = loadConfig({ maturity: '5' }, REPO_ROOT);
     expect(config.environments.every((e) => e.maturity.requested === 5)).toBe(true);
     expect(config.warnings).toEqual([
-      'maturity stage 5 is not implemented yet; synthesizing stage 3, the highest implemented stage',
+      'the delivery pipeline (stage 4) is left out: tooling.connection (connection ARN, repository, branch) is not configured; see docs/delivery.md',
+      'maturity stage 5 is not fully implemented yet: modelMonitoring, featureStore, continuousDeployment, driftRetraining, modelPortfolio are left out; stage 3 is the highest complete stage',
     ]);
   });
 
