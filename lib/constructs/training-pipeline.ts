@@ -119,23 +119,25 @@ export class TrainingPipeline extends Construct {
       }),
       'SageMaker Pipelines names each job after the execution (pipelines-<id>-<step>), so jobs are matched by type',
     );
+    // the model group and its numbered versions
+    const modelGroupArns = [
+      stack.formatArn({
+        service: 'sagemaker',
+        resource: 'model-package-group',
+        resourceName: props.modelPackageGroupName,
+      }),
+      stack.formatArn({
+        service: 'sagemaker',
+        resource: 'model-package',
+        resourceName: `${props.modelPackageGroupName}/*`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+    ];
     role.addWildcardStatement(
       new iam.PolicyStatement({
         sid: 'RegisterVersionsPendingApproval',
         actions: ['sagemaker:CreateModelPackage'],
-        resources: [
-          stack.formatArn({
-            service: 'sagemaker',
-            resource: 'model-package-group',
-            resourceName: props.modelPackageGroupName,
-          }),
-          stack.formatArn({
-            service: 'sagemaker',
-            resource: 'model-package',
-            resourceName: `${props.modelPackageGroupName}/*`,
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
-        ],
+        resources: modelGroupArns,
         conditions: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' } },
       }),
       'versions get numbers inside the one model group of this pipeline, and are always registered pending approval',
@@ -148,19 +150,7 @@ export class TrainingPipeline extends Construct {
           'sagemaker:DescribeModelPackage',
           'sagemaker:ListModelPackages',
         ],
-        resources: [
-          stack.formatArn({
-            service: 'sagemaker',
-            resource: 'model-package-group',
-            resourceName: props.modelPackageGroupName,
-          }),
-          stack.formatArn({
-            service: 'sagemaker',
-            resource: 'model-package',
-            resourceName: `${props.modelPackageGroupName}/*`,
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
-        ],
+        resources: modelGroupArns,
       }),
       'quality-check steps read the latest approved version of this model group to compare baselines',
     );

@@ -16,7 +16,7 @@ import { acknowledge } from '../compliance/acknowledge';
 import type { EnvironmentKind } from '../config/defaults';
 import type { ResolvedEnvironment } from '../config/loader';
 import { PlatformRole, wildcardFindings } from '../constructs/platform-role';
-import { SecureBucket } from '../constructs/secure-bucket';
+import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import type { PlatformEnvironment } from '../environment';
 import { applyPlatformTags } from '../tagging';
 
@@ -171,25 +171,7 @@ export class DeliveryStack extends Stack {
       enableKeyRotation: true,
       pendingWindow: Duration.days(30),
     });
-    this.accessLogsBucket = new SecureBucket(this, 'AccessLogsBucket', {
-      expirationDays: 365,
-      noncurrentVersionExpirationDays: 7,
-    });
-    acknowledge(
-      this.accessLogsBucket,
-      'AwsSolutions-S1',
-      'this is the server-access-log target itself; logging it into itself would loop',
-    );
-    acknowledge(
-      this.accessLogsBucket,
-      'NIST.800.53.R5-S3BucketLoggingEnabled',
-      'this is the server-access-log target itself; logging it into itself would loop',
-    );
-    acknowledge(
-      this.accessLogsBucket,
-      'NIST.800.53.R5-S3DefaultEncryptionKMS',
-      'S3 server access log delivery only supports SSE-S3 on the target bucket, not SSE-KMS',
-    );
+    this.accessLogsBucket = new AccessLogsBucket(this, 'AccessLogsBucket', { expirationDays: 365 });
     this.artifactsBucket = new SecureBucket(this, 'ArtifactsBucket', {
       encryptionKey: this.artifactsKey,
       serverAccessLogsBucket: this.accessLogsBucket,

@@ -5,8 +5,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { acknowledge } from '../compliance/acknowledge';
-import { SecureBucket } from '../constructs/secure-bucket';
+import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 /**
@@ -86,26 +85,10 @@ export class FoundationStack extends PlatformStack {
       enforceSSL: true,
     });
 
-    this.accessLogsBucket = new SecureBucket(this, 'AccessLogsBucket', {
+    this.accessLogsBucket = new AccessLogsBucket(this, 'AccessLogsBucket', {
       removalPolicy,
       expirationDays: this.envConfig.settings.accessLogRetentionDays,
-      noncurrentVersionExpirationDays: 7,
     });
-    acknowledge(
-      this.accessLogsBucket,
-      'AwsSolutions-S1',
-      'this is the server-access-log target itself; logging it into itself would loop',
-    );
-    acknowledge(
-      this.accessLogsBucket,
-      'NIST.800.53.R5-S3BucketLoggingEnabled',
-      'this is the server-access-log target itself; logging it into itself would loop',
-    );
-    acknowledge(
-      this.accessLogsBucket,
-      'NIST.800.53.R5-S3DefaultEncryptionKMS',
-      'S3 server access log delivery only supports SSE-S3 on the target bucket, not SSE-KMS',
-    );
 
     const dataBucketProps = {
       removalPolicy,
