@@ -27,7 +27,8 @@ export function platformEnvironmentFactory(config: ResolvedPlatformConfig): Plat
       tags: config.tags,
       publisherAccounts,
       publishTargets,
-      toolingAccount: config.config.tooling?.account,
+      // only a configured delivery pipeline needs a runner role in the test environment
+      toolingAccount: config.config.tooling?.connection ? config.config.tooling.account : undefined,
     });
 }
 

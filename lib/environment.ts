@@ -199,7 +199,7 @@ export class PlatformEnvironment extends Stage {
         environment: environment.name,
         toolingAccount: props.toolingAccount,
       });
-      for (const training of this.training.values()) runner.allowRunning(training.trainingPipeline);
+      runner.allowRunningTrainingPipelines(project, environment.name);
     }
 
     for (const warning of environment.maturity.warnings) {

@@ -18,6 +18,7 @@ import type { ResolvedEnvironment } from '../config/loader';
 import { PlatformRole, wildcardFindings } from '../constructs/platform-role';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import type { PlatformEnvironment } from '../environment';
+import { trainingPipelineName } from '../naming';
 import { applyPlatformTags } from '../tagging';
 
 /** Construct id of the delivery stack in the app: `cdk deploy Delivery`. */
@@ -597,6 +598,34 @@ export class PipelineRunnerRole extends Construct {
       }),
       maxSessionDuration: Duration.hours(1),
     });
+  }
+
+  /**
+   * Lets the delivery pipeline run every training pipeline of the environment, by their shared name pattern,
+   * so the policy stays the same size however many models there are.
+   */
+  allowRunningTrainingPipelines(project: string, environment: string): void {
+    const pipelines = Stack.of(this).formatArn({
+      service: 'sagemaker',
+      resource: 'pipeline',
+      resourceName: trainingPipelineName(project, environment, '*'),
+    });
+    const reason = `training pipelines of ${environment} are named ${trainingPipelineName(project, environment, '<model>')}, and execution ids are generated at start`;
+    this.role.addWildcardStatement(
+      new iam.PolicyStatement({ actions: ['sagemaker:StartPipelineExecution'], resources: [pipelines] }),
+      reason,
+    );
+    this.role.addWildcardStatement(
+      new iam.PolicyStatement({
+        actions: [
+          'sagemaker:DescribePipelineExecution',
+          'sagemaker:ListPipelineExecutionSteps',
+          'sagemaker:StopPipelineExecution',
+        ],
+        resources: [`${pipelines}/execution/*`],
+      }),
+      reason,
+    );
   }
 
   /** Lets the delivery pipeline start a training pipeline and watch, and on timeout stop, its executions. */
