@@ -86,6 +86,15 @@ export class PlatformEnvironment extends Stage {
     }
 
     const foundation = this.foundation;
+    // what every per-model workload stack runs in and encrypts with
+    const workload = {
+      vpc: this.network.vpc,
+      workloadSubnets: this.network.workloadSubnets,
+      workloadSecurityGroup: this.network.workloadSecurityGroup,
+      dataKey: foundation.dataKey,
+      artifactsKey: foundation.artifactsKey,
+      logsKey: foundation.logsKey,
+    };
     if (has('modelRegistry')) {
       this.registry = new RegistryStack(this, 'Registry', {
         ...base,
@@ -102,12 +111,7 @@ export class PlatformEnvironment extends Stage {
           ...base,
           description: `${project} ${environment.name}: real-time serving of ${model.name} behind an API (stage 2)`,
           model,
-          vpc: this.network.vpc,
-          workloadSubnets: this.network.workloadSubnets,
-          workloadSecurityGroup: this.network.workloadSecurityGroup,
-          dataKey: foundation.dataKey,
-          artifactsKey: foundation.artifactsKey,
-          logsKey: foundation.logsKey,
+          ...workload,
           dataBucket: foundation.rawDataBucket,
           artifactsBucket: foundation.artifactsBucket,
           alertsTopic: foundation.alertsTopic,
@@ -127,12 +131,7 @@ export class PlatformEnvironment extends Stage {
           description: `${project} ${environment.name}: scheduled batch scoring of ${model.name} (stage 2)`,
           model: { ...model, batch: model.batch },
           approvedModelParameter: parameter,
-          vpc: this.network.vpc,
-          workloadSubnets: this.network.workloadSubnets,
-          workloadSecurityGroup: this.network.workloadSecurityGroup,
-          dataKey: foundation.dataKey,
-          artifactsKey: foundation.artifactsKey,
-          logsKey: foundation.logsKey,
+          ...workload,
           curatedDataBucket: foundation.curatedDataBucket,
           artifactsBucket: foundation.artifactsBucket,
           alertsTopic: foundation.alertsTopic,
@@ -155,12 +154,7 @@ export class PlatformEnvironment extends Stage {
           ...base,
           description: `${project} ${environment.name}: model-building pipeline of ${model.name} (stage 3)`,
           model,
-          vpc: this.network.vpc,
-          workloadSubnets: this.network.workloadSubnets,
-          workloadSecurityGroup: this.network.workloadSecurityGroup,
-          dataKey: foundation.dataKey,
-          artifactsKey: foundation.artifactsKey,
-          logsKey: foundation.logsKey,
+          ...workload,
           rawDataBucket: foundation.rawDataBucket,
           curatedDataBucket: foundation.curatedDataBucket,
           artifactsBucket: foundation.artifactsBucket,

@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { NO_APPROVED_MODEL } from '../naming';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { PlatformRole } from './platform-role';
+import { schedulerPrincipal } from './principals';
 import { grantImagePull, grantSageMakerLogsAndMetrics, grantSageMakerVpcAccess } from './sagemaker-grants';
 
 /** Name of the partition column of the scores table; each run writes one partition. */
@@ -495,20 +496,8 @@ export class BatchScoring extends Construct {
   }
 
   private createSchedule(props: BatchScoringProps): scheduler.Schedule {
-    const stack = Stack.of(this);
     const role = new PlatformRole(this, 'ScheduleRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': Aws.ACCOUNT_ID,
-            'aws:SourceArn': stack.formatArn({
-              service: 'scheduler',
-              resource: 'schedule-group',
-              resourceName: 'default',
-            }),
-          },
-        },
-      }),
+      assumedBy: schedulerPrincipal(this),
       description: `EventBridge Scheduler starts the batch scoring of ${props.modelName}`,
     });
     // Scheduler sends failed deliveries with the schedule's role, which must also use the queue's key.

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Annotations, Aws, Duration, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -27,6 +27,7 @@ import { acknowledge } from '../compliance/acknowledge';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { PlatformFunction } from './platform-function';
 import { PlatformRole } from './platform-role';
+import { schedulerPrincipal } from './principals';
 
 /** When new data may start a retraining run; every limit is checked before a run starts. */
 export interface RetrainingPolicyProps {
@@ -274,20 +275,8 @@ export class RetrainingTriggers extends Construct {
     expression: string,
     deadLetters: DeadLetterQueue,
   ): scheduler.Schedule {
-    const stack = Stack.of(this);
     const role = new PlatformRole(this, 'ScheduleRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': Aws.ACCOUNT_ID,
-            'aws:SourceArn': stack.formatArn({
-              service: 'scheduler',
-              resource: 'schedule-group',
-              resourceName: 'default',
-            }),
-          },
-        },
-      }),
+      assumedBy: schedulerPrincipal(this),
       description: `EventBridge Scheduler starts the retraining of ${props.modelName}`,
     });
     // Scheduler sends failed deliveries with the schedule's role, which must also use the queue's key.
