@@ -21,8 +21,15 @@ import {
   kindFromName,
   SUBNET_PREFIX,
 } from './defaults';
+import { featureGroupProblems } from './feature-groups';
 import { modelProblems, type ResolvedModel, resolveModel } from './models';
-import { type EnvironmentConfig, type PlatformConfig, platformConfigSchema, type UserConfig } from './schema';
+import {
+  type EnvironmentConfig,
+  type FeatureGroupConfig,
+  type PlatformConfig,
+  platformConfigSchema,
+  type UserConfig,
+} from './schema';
 
 /** The config file `cdk synth` reads when `-c config=...` names none. */
 export const DEFAULT_CONFIG_PATH = 'config/platform.json';
@@ -63,6 +70,8 @@ export interface ResolvedEnvironment {
   readonly users: readonly UserConfig[];
   /** The models with this environment's serving shape resolved. */
   readonly models: readonly ResolvedModel[];
+  /** The feature groups of the feature store: one definition for every environment. */
+  readonly featureGroups: readonly FeatureGroupConfig[];
 }
 
 export interface ResolvedPlatformConfig {
@@ -221,15 +230,7 @@ function crossFieldProblems(config: PlatformConfig): string[] {
     return kind ? [{ name: e.name, kind }] : [];
   });
   problems.push(...modelProblems(config.project, config.models, kinds));
-  const groupNames = config.featureGroups.map((g) => g.name);
-  config.featureGroups.forEach((g, i) => {
-    const first = groupNames.indexOf(g.name);
-    if (first !== i) {
-      problems.push(
-        `featureGroups[${i}].name: duplicate feature group name "${g.name}" (also featureGroups[${first}])`,
-      );
-    }
-  });
+  problems.push(...featureGroupProblems(config.featureGroups, config.models));
   return problems;
 }
 
@@ -373,6 +374,7 @@ export function resolveConfig(
           kind,
         ),
       ),
+      featureGroups: config.featureGroups,
     };
   });
 

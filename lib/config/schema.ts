@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { CAPABILITIES } from '../maturity';
 import { DEFAULT_MATURITY, ENVIRONMENT_KINDS } from './defaults';
+import { featureGroup } from './feature-groups';
+import { quoted, resourceName } from './fields';
 
 /**
  * The runtime schema of the platform config. It is the one definition behind the TypeScript types, the
  * validation at synth and the JSON Schema in docs/config.schema.json.
  */
-
-const quoted = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
 
 const accountId = z
   .string({ error: (iss) => `expected a 12-digit account id as a string, got ${quoted(iss.input)}` })
@@ -25,12 +25,6 @@ const maturity = z
   .int({ error: (iss) => `expected a maturity stage from 1 to 5, got ${quoted(iss.input)}` })
   .min(1, { error: (iss) => `expected a maturity stage from 1 to 5, got ${quoted(iss.input)}` })
   .max(5, { error: (iss) => `expected a maturity stage from 1 to 5, got ${quoted(iss.input)}` });
-
-const resourceName = (what: string, max: number) =>
-  z.string().regex(new RegExp(`^[a-z][a-z0-9-]{0,${max - 2}}[a-z0-9]$|^[a-z]$`), {
-    error: (iss) =>
-      `expected a ${what} of lowercase letters, digits and hyphens (at most ${max} characters, starting with a letter), got ${quoted(iss.input)}`,
-  });
 
 const settings = z
   .strictObject({
@@ -246,8 +240,75 @@ const modelAlarms = z
     latencyP99Millis: z.number().positive().optional(),
     errors5xx: z.int().min(0).optional(),
     zeroInvocationsPeriods: z.int().min(1).max(288).optional(),
+    featureDrift: z
+      .number()
+      .positive()
+      .max(1)
+      .optional()
+      .describe('Alarm when a monitored feature drifts further than this distance from its baseline (stage 4).'),
+    modelQualityMinimum: z
+      .number()
+      .optional()
+      .describe(
+        'Alarm when the live value of the training metric falls below this (stage 4); default training.threshold.',
+      ),
+    monitoringFailures: z
+      .int()
+      .min(1)
+      .optional()
+      .describe('Alarm when this many monitoring jobs fail within a day (stage 4).'),
+    pipelineFailures: z
+      .int()
+      .min(1)
+      .optional()
+      .describe('Alarm when this many runs of the training pipeline fail within a day (stage 4).'),
   })
-  .describe('Alarm thresholds of the endpoint; defaults in lib/constructs/model-endpoint.ts.');
+  .describe('Alarm thresholds of the model; defaults in lib/constructs/model-endpoint.ts and model-monitoring.ts.');
+
+const monitoring = z
+  .strictObject({
+    dataQualitySchedule: z
+      .string()
+      .regex(/^cron\(.+\)$/, {
+        error: (iss) =>
+          `expected a Model Monitor cron expression such as "cron(0 * ? * * *)", got ${quoted(iss.input)}`,
+      })
+      .default('cron(0 * ? * * *)')
+      .describe('When data-quality monitoring runs over the captured requests (UTC); default hourly.'),
+    modelQualitySchedule: z
+      .string()
+      .regex(/^cron\(.+\)$/, {
+        error: (iss) =>
+          `expected a Model Monitor cron expression such as "cron(0 0 ? * * *)", got ${quoted(iss.input)}`,
+      })
+      .default('cron(0 0 ? * * *)')
+      .describe(
+        'When model-quality monitoring merges ground truth with the captured predictions (UTC); default daily.',
+      ),
+    groundTruthPrefix: s3Prefix('a prefix of the raw data bucket')
+      .optional()
+      .describe(
+        'Where labels of served requests land in the raw bucket, as JSON lines keyed by inference id. Default ground-truth/<model>/.',
+      ),
+    groundTruthDelayHours: z
+      .int()
+      .min(1)
+      .max(720)
+      .default(24)
+      .describe('How many hours after a request its label arrives; model quality looks at requests at least this old.'),
+    features: z
+      .array(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/, { error: 'expected a feature (column) name' }))
+      .optional()
+      .describe(
+        "Request columns whose drift the alarm and the dashboard watch. Default: the features of the model's featureGroup, without its record identifier and event time.",
+      ),
+    instanceType: z
+      .string()
+      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/)
+      .default('ml.m5.large')
+      .describe('Instance of the monitoring jobs.'),
+  })
+  .describe('Model Monitor over the captured traffic of an instance endpoint (stage 4).');
 
 const training = z
   .strictObject({
@@ -327,6 +388,18 @@ const model = z
       .describe('Serving shape per environment name, overriding the kind defaults.'),
     batch: batch.optional(),
     alarms: modelAlarms.default({}),
+    monitoring: monitoring.default({
+      dataQualitySchedule: 'cron(0 * ? * * *)',
+      modelQualitySchedule: 'cron(0 0 ? * * *)',
+      groundTruthDelayHours: 24,
+      instanceType: 'ml.m5.large',
+    }),
+    featureGroup: z
+      .string()
+      .optional()
+      .describe(
+        'Name of the feature group (featureGroups[].name) that the training pipeline writes the raw data to and reads training data from (stage 4).',
+      ),
     retraining: retraining.default({ minNewObjects: 1, minNewBytes: 0, cooldownMinutes: 360, maxRunsPerDay: 2 }),
     training: training.default({
       codeDirectory: 'ml',
@@ -337,13 +410,6 @@ const model = z
     }),
   })
   .describe('A model the platform registers, serves and trains (stage 2 onwards).');
-
-const featureGroup = z
-  .strictObject({
-    name: resourceName('feature group name', 40),
-    description: z.string().max(128).optional(),
-  })
-  .describe('A feature group of the feature store (stage 4).');
 
 const capabilities = z
   .partialRecord(z.enum(CAPABILITIES), z.boolean())
@@ -378,6 +444,7 @@ export type UserConfig = PlatformConfig['users'][number];
 export type ModelConfig = PlatformConfig['models'][number];
 export type NetworkConfig = NonNullable<EnvironmentConfig['network']>;
 export type ServingShapeConfig = z.output<typeof servingShape>;
+export type FeatureGroupConfig = PlatformConfig['featureGroups'][number];
 
 /** JSON Schema of the config file, as checked in at docs/config.schema.json. */
 export function configJsonSchema(): object {

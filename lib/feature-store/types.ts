@@ -1,0 +1,15 @@
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type { FeatureGroupConfig } from '../config/schema';
+
+/** A feature group of the feature store, as the stacks that write to or read from it see it. */
+export interface IPlatformFeatureGroup {
+  /** The group's definition from config. */
+  readonly definition: FeatureGroupConfig;
+  /** Physical name: `<project>-<environment>-<group>`. */
+  readonly featureGroupName: string;
+  readonly featureGroupArn: string;
+  /** Lets the grantee put and delete records (online and, through replication, offline store). */
+  grantWrite(grantee: iam.IGrantable): iam.Grant;
+  /** Lets the grantee read records from the online store and query the offline store's table and files. */
+  grantRead(grantee: iam.IGrantable): iam.Grant;
+}
