@@ -1,10 +1,14 @@
 import { Annotations, Stage, type StageProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ResolvedEnvironment } from './config/loader';
+import { ModelPackageBaselinesFunction } from './constructs/model-package-baselines';
 import { BatchStack } from './stacks/batch-stack';
 import { ContainerRegistryStack } from './stacks/container-registry-stack';
 import { PipelineRunnerRole } from './stacks/delivery-stack';
+import { FeatureStoreStack } from './stacks/feature-store-stack';
 import { FoundationStack } from './stacks/foundation-stack';
+import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { RegistryStack } from './stacks/registry-stack';
 import { RetrainingStack } from './stacks/retraining-stack';
@@ -43,12 +47,15 @@ export class PlatformEnvironment extends Stage {
   /** Real-time serving stacks, by model name. */
   readonly serving = new Map<string, ServingStack>();
   readonly containerRegistry?: ContainerRegistryStack;
+  readonly featureStore?: FeatureStoreStack;
   /** Retraining trigger stacks, by model name. */
   readonly retraining = new Map<string, RetrainingStack>();
   /** Model-building pipeline stacks, by model name. */
   readonly training = new Map<string, TrainingStack>();
   /** Batch scoring stacks, by model name. */
   readonly batch = new Map<string, BatchStack>();
+  /** Monitoring and dashboard stacks, by model name. */
+  readonly monitoring = new Map<string, MonitoringStack>();
 
   constructor(scope: Construct, id: string, props: PlatformEnvironmentProps) {
     super(scope, id, { ...props, env: { account: props.environment.account, region: props.environment.region } });
@@ -122,6 +129,17 @@ export class PlatformEnvironment extends Stage {
       }
     }
 
+    if (has('featureStore')) {
+      this.featureStore = new FeatureStoreStack(this, 'FeatureStore', {
+        ...base,
+        description: `${project} ${environment.name}: feature groups, their Glue database and Athena workgroup (stage 4)`,
+        curatedDataBucket: foundation.curatedDataBucket,
+        artifactsBucket: foundation.artifactsBucket,
+        dataKey: foundation.dataKey,
+        artifactsKey: foundation.artifactsKey,
+      });
+    }
+
     if (has('batchScoring') && this.registry) {
       for (const model of environment.models) {
         const parameter = this.registry.approvedModelParameters.get(model.name);
@@ -150,6 +168,7 @@ export class PlatformEnvironment extends Stage {
 
     if (has('trainingPipeline') && this.registry) {
       for (const model of environment.models) {
+        const group = model.featureGroup ? this.featureStore?.groups.get(model.featureGroup) : undefined;
         const training = new TrainingStack(this, `Training-${model.name}`, {
           ...base,
           description: `${project} ${environment.name}: model-building pipeline of ${model.name} (stage 3)`,
@@ -159,9 +178,16 @@ export class PlatformEnvironment extends Stage {
           curatedDataBucket: foundation.curatedDataBucket,
           artifactsBucket: foundation.artifactsBucket,
           alertsTopic: foundation.alertsTopic,
+          featureStore:
+            group && this.featureStore
+              ? { featureGroup: group, queryEngine: this.featureStore.queryEngine }
+              : undefined,
+          failureAlarm: has('modelMonitoring'),
         });
         // the pipeline registers into the model group of the registry stack
         training.addStackDependency(this.registry);
+        // and writes to its feature group by name, which CloudFormation cannot see as a dependency
+        if (group && this.featureStore) training.addStackDependency(this.featureStore);
         this.training.set(model.name, training);
         if (has('retrainingTriggers')) {
           const retraining = new RetrainingStack(this, `Retraining-${model.name}`, {
@@ -177,6 +203,37 @@ export class PlatformEnvironment extends Stage {
           retraining.addStackDependency(training);
           this.retraining.set(model.name, retraining);
         }
+      }
+    }
+
+    if (has('modelMonitoring') && this.registry) {
+      // resolves the baselines of each approved version for the monitoring stacks, by function name
+      new ModelPackageBaselinesFunction(this.registry, 'ModelPackageBaselines', {
+        project,
+        environment: environment.name,
+        logsKey: foundation.logsKey,
+        alarmTopic: foundation.alertsTopic,
+        logRetention: environment.settings.logRetentionDays as logs.RetentionDays,
+        removalPolicy: this.registry.statefulRemovalPolicy,
+      });
+      for (const model of environment.models) {
+        const serving = this.serving.get(model.name);
+        const monitoring = new MonitoringStack(this, `Monitoring-${model.name}`, {
+          ...base,
+          description: `${project} ${environment.name}: Model Monitor, alarms and dashboard of ${model.name} (stage 4)`,
+          model,
+          ...workload,
+          rawDataBucket: foundation.rawDataBucket,
+          artifactsBucket: foundation.artifactsBucket,
+          alertsTopic: foundation.alertsTopic,
+          servedInRealTime: serving !== undefined,
+          trained: this.training.has(model.name),
+          retrained: this.retraining.has(model.name),
+        });
+        // the schedules watch the endpoint, and the baselines come from the registry's function
+        if (serving) monitoring.addStackDependency(serving);
+        monitoring.addStackDependency(this.registry);
+        this.monitoring.set(model.name, monitoring);
       }
     }
 

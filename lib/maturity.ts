@@ -95,12 +95,12 @@ export const CAPABILITY_DEFINITIONS: Readonly<Record<Capability, CapabilityDefin
   modelMonitoring: {
     summary: 'Model Monitor schedules, ML alarms and dashboards',
     requires: ['realtimeServing', 'trainingPipeline'],
-    implemented: false,
+    implemented: true,
   },
   featureStore: {
     summary: 'feature groups from config with a schema-evolution guard',
     requires: ['dataLake'],
-    implemented: false,
+    implemented: true,
   },
   continuousDeployment: {
     summary: 'approved models roll out automatically through canary or linear guardrails',

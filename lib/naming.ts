@@ -33,3 +33,18 @@ export const APPROVED_MODEL_STACK_PARAMETER = 'ApprovedModelPackageArn';
 export function trainingPipelineName(project: string, environment: string, model: string): string {
   return `${project}-${environment}-${model}-training`;
 }
+
+/** The CloudWatch dashboard of a model in one environment. */
+export function modelDashboardName(project: string, environment: string, model: string): string {
+  return `${project}-${environment}-${model}`;
+}
+
+/** The alarm on failed runs of a model's training pipeline (stage 4). */
+export function pipelineFailureAlarmName(project: string, environment: string, model: string): string {
+  return `${trainingPipelineName(project, environment, model)}-failures`;
+}
+
+/** CloudFormation stack of a model's stage 4 monitoring: `PlatformStack`'s name for the id `Monitoring-<model>`. */
+export function monitoringStackName(project: string, environment: string, model: string): string {
+  return `${project}-${environment}-monitoring-${model}`;
+}

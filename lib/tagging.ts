@@ -18,8 +18,11 @@ export const FROZEN_TAG_RESOURCE_TYPES = [
   'AWS::SSM::Parameter',
 ] as const;
 
-/** Types that CDK would tag but whose CloudFormation schema has no Tags property. */
-const UNTAGGABLE_RESOURCE_TYPES = ['AWS::ApplicationAutoScaling::ScalableTarget'];
+/**
+ * Types that CDK would tag but whose Tags the resource schemas that cfn-lint checks against do not accept in
+ * every region yet.
+ */
+const UNTAGGABLE_RESOURCE_TYPES = ['AWS::ApplicationAutoScaling::ScalableTarget', 'AWS::CloudWatch::Dashboard'];
 
 export interface PlatformTagsProps {
   readonly project: string;

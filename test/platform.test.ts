@@ -21,6 +21,7 @@ import { replacementsBetween } from './support/upgrade-safety';
 // aws-cdk-lib and for synthesizing the platform once.
 import './stacks/stage2.cases';
 import './stacks/stage3.cases';
+import './stacks/stage4.cases';
 
 const ENVIRONMENTS = ['Dev', 'Test', 'Prod'] as const;
 const STAGE_ONE_STACKS = ['Foundation', 'Network', 'Workbench'];

@@ -14,6 +14,8 @@ import {
   approvedModelParameterName,
   endpointName,
   modelPackageGroupName,
+  monitoringStackName,
+  NO_APPROVED_MODEL,
   servingStackName,
 } from '../naming';
 
@@ -21,7 +23,9 @@ import {
  * `npm run approve`: binds an approved model package version to a model's endpoint in one environment. It writes
  * the approved-version SSM parameter, then updates the serving stack, which resolves the parameter again and
  * rolls the new version out through the endpoint's deployment guardrails. Nothing changes until every check has
- * passed, and a failed or rolled-back update puts the previous parameter value back.
+ * passed, and a failed or rolled-back update puts the previous parameter value back. Once the endpoint serves the
+ * version, it updates the model's monitoring stack (stage 4) too, so Model Monitor compares traffic with the
+ * baselines of that version; a failure there leaves the parameter alone, since the endpoint serves its value.
  */
 
 export const RUNBOOK = 'docs/runbooks/approve-and-rollback.md';
@@ -33,14 +37,16 @@ export const APPROVE_USAGE =
 export const APPROVE_HELP = `${APPROVE_USAGE}
 
 Serves an approved model package version: writes it to the model's approved-version SSM parameter, then updates
-the model's serving stack, which rolls it out to the endpoint through the deployment guardrails.
+the model's serving stack, which rolls it out to the endpoint through the deployment guardrails. Once the endpoint
+serves it, updates the model's monitoring stack (stage 4), so Model Monitor uses the baselines of that version.
 
   --model <name>              a model of the config (models[].name)
   --env <environment>         an environment of the config (environments[].name)
   --package-arn <arn>         ARN of an Approved version in the model's package group of that environment
   --dry-run                   check everything and print the plan; change nothing
-  --no-wait                   start the stack update and return without waiting for it
-  --timeout-minutes <minutes> how long to wait for the stack update (default 60)
+  --no-wait                   start the serving stack update and return without waiting for it; prints the
+                              command that refreshes the monitoring stack once the update is complete
+  --timeout-minutes <minutes> how long to wait for each stack update, serving then monitoring (default 60)
   --config <path>             the platform config (default config/platform.json)
 
 Runbook: ${RUNBOOK}`;
@@ -49,7 +55,7 @@ Runbook: ${RUNBOOK}`;
 export const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'] as const;
 export type Partition = (typeof PARTITIONS)[number];
 
-/** Default bound of the wait for the stack update. */
+/** Default bound of the wait for each stack update. */
 export const DEFAULT_TIMEOUT_MS = 60 * 60 * 1000;
 /** Default time between two looks at the stack status. */
 export const DEFAULT_POLL_INTERVAL_MS = 15 * 1000;
@@ -63,6 +69,8 @@ const UPDATABLE_STATUSES: readonly string[] = [
   'IMPORT_COMPLETE',
   'IMPORT_ROLLBACK_COMPLETE',
 ];
+/** Capabilities of a stack update: the platform's stacks create IAM roles with names. */
+const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'] as const;
 /** Most failure events quoted from a failed update. */
 const MAX_FAILURE_EVENTS = 5;
 
@@ -86,7 +94,12 @@ export type ApproveErrorKind =
   /** CloudFormation rolled the update back. */
   | 'rolled-back'
   /** The stack update did not finish in time. */
-  | 'timeout';
+  | 'timeout'
+  /**
+   * The version is approved and the endpoint serves it, but the monitoring stack could not be updated: Model
+   * Monitor still uses the baselines of the version served before (exit code 3).
+   */
+  | 'monitoring-not-refreshed';
 
 /** A failure to show the user as is: the message says what is wrong and what to do, without a stack trace. */
 export class ApproveError extends Error {
@@ -98,9 +111,13 @@ export class ApproveError extends Error {
     this.name = 'ApproveError';
   }
 
-  /** Exit code of the command: 2 for a bad command line, 1 otherwise. */
+  /**
+   * Exit code of the command: 2 for a bad command line, 3 when the version is served but monitoring was not
+   * refreshed, 1 otherwise.
+   */
   get exitCode(): number {
-    return this.kind === 'usage' ? 2 : 1;
+    if (this.kind === 'usage') return 2;
+    return this.kind === 'monitoring-not-refreshed' ? 3 : 1;
   }
 }
 
@@ -217,6 +234,10 @@ export interface ApproveTarget {
   readonly endpointName: string;
   /** Whether the model has a real-time serving stack; batch-only models read the parameter at each run. */
   readonly realtime: boolean;
+  /** The model's monitoring stack (stage 4), which reads the parameter too when it runs Model Monitor. */
+  readonly monitoringStackName: string;
+  /** Path of the monitoring stack in the CDK app, for `cdk deploy`: `<Stage>/Monitoring-<model>`. */
+  readonly monitoringStackPath: string;
 }
 
 /** Finds the model and the environment in the config, or throws an {@link ApproveError} listing the known ones. */
@@ -248,6 +269,8 @@ export function resolveTarget(config: ResolvedPlatformConfig, model: string, env
     stackName: servingStackName(project, environment.name, model),
     endpointName: endpointName(project, environment.name, model),
     realtime: config.config.models.find((m) => m.name === model)?.serving !== 'batch',
+    monitoringStackName: monitoringStackName(project, environment.name, model),
+    monitoringStackPath: `${environment.stageId}/Monitoring-${model}`,
   };
 }
 
@@ -337,9 +360,12 @@ export interface ApproveRequest {
   readonly packageArn: string;
   /** Check everything and report the plan, change nothing. @default false */
   readonly dryRun?: boolean;
-  /** Wait for the stack update to finish. @default true */
+  /**
+   * Wait for the serving stack update to finish, then update the monitoring stack and wait for it too. Without
+   * waiting, only the serving stack update is started. @default true
+   */
   readonly wait?: boolean;
-  /** Bound of the wait for the stack update. @default 60 minutes */
+  /** Bound of each wait: for the serving stack update, then for the monitoring stack update. @default 60 minutes */
   readonly timeoutMs?: number;
   /** Time between two looks at the stack status. @default 15 seconds */
   readonly pollIntervalMs?: number;
@@ -379,6 +405,29 @@ export interface ApproveResult {
   readonly endpointName: string;
   /** Last status of the serving stack that the command saw. */
   readonly stackStatus?: string;
+  /**
+   * The model's monitoring stack, when the command looked at it and it exists: after the serving stack update,
+   * in a dry run and with `--no-wait`. Undefined before stage 4 (no monitoring stack) and for batch-only models.
+   */
+  readonly monitoring?: MonitoringResult;
+}
+
+export type MonitoringOutcome =
+  /** The stack was updated and Model Monitor uses the baselines of the approved version. */
+  | 'refreshed'
+  /** The stack already used the approved version ("No updates are to be performed"). */
+  | 'up-to-date'
+  /** The stack has no Model Monitor (serverless endpoint or no data capture): nothing to refresh. */
+  | 'no-model-monitor'
+  /** Still to refresh: in a dry run, or after `--no-wait`, where the command prints how. */
+  | 'pending';
+
+/** What the approval did to the model's monitoring stack. */
+export interface MonitoringResult {
+  readonly outcome: MonitoringOutcome;
+  readonly stackName: string;
+  /** Last status of the monitoring stack that the command saw. */
+  readonly stackStatus: string;
 }
 
 /**
@@ -434,32 +483,37 @@ export async function approveModelVersion(request: ApproveRequest, deps: Approve
 
   const stack = await checkServingStack(target, deps);
   const status = stack.StackStatus as string;
-  const served = stack.Parameters?.find((p) => p.ParameterKey === APPROVED_MODEL_STACK_PARAMETER)?.ResolvedValue;
+  const served = approvedParameterOf(stack)?.ResolvedValue;
   if (request.dryRun) {
+    let monitoring: MonitoringStack;
+    try {
+      monitoring = await lookupMonitoringStack(target, deps);
+    } catch (error) {
+      throw awsError(`could not describe stack "${target.monitoringStackName}"`, error, target);
+    }
     log('dry run: nothing is changed. The approval would:');
     log(`  1. set SSM parameter ${target.parameterName}: ${previous} -> ${arn}`);
     log(`  2. update stack ${target.stackName} (now ${status}, serving ${served ?? 'unknown'}),`);
     log(`     which reads the parameter again and rolls the version out to endpoint ${target.endpointName}`);
-    return { ...result, outcome: 'dry-run', stackStatus: status };
+    return {
+      ...result,
+      outcome: 'dry-run',
+      stackStatus: status,
+      monitoring: planMonitoringRefresh(monitoring, target, log),
+    };
   }
 
   await writeApprovedArn(target, arn, deps);
   log(`set ${target.parameterName}: ${previous} -> ${arn}`);
 
   try {
-    await deps.cloudformation.send(
-      new UpdateStackCommand({
-        StackName: target.stackName,
-        UsePreviousTemplate: true,
-        Parameters: keepParameters(stack.Parameters ?? []),
-        Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
-      }),
-    );
+    await startStackUpdate(target.stackName, stack, deps);
   } catch (error) {
-    if (isNamed(error, 'ValidationError') && /No updates are to be performed/i.test(messageOf(error))) {
+    if (isNoUpdates(error)) {
       // the stack already resolved this ARN at its last update: parameter and stack agree now
       log(`stack ${target.stackName} already serves ${arn}; no update needed`);
-      return { ...result, outcome: 'updated', stackStatus: status };
+      const monitoring = await refreshMonitoring(target, arn, deps, timeoutMs, pollIntervalMs);
+      return { ...result, outcome: 'updated', stackStatus: status, monitoring };
     }
     const restored = await restoreApprovedArn(target, previous, deps);
     throw new ApproveError(
@@ -475,19 +529,22 @@ export async function approveModelVersion(request: ApproveRequest, deps: Approve
 
   if (request.wait === false) {
     log('not waiting (--no-wait). Follow it with:');
-    log(`  ${describeStackCommand(target)}`);
+    log(`  ${describeStackCommand(target.stackName, env.region)}`);
     log(`if it ends in UPDATE_ROLLBACK_COMPLETE, put the previous value back (see ${RUNBOOK}):`);
     log(`  ${putParameterCommand(target, previous)}`);
-    return { ...result, outcome: 'update-started', stackStatus: 'UPDATE_IN_PROGRESS' };
+    // the monitoring stack must follow only a served version: its refresh is left to the operator, after the update
+    const monitoring = await monitoringFollowUp(target, deps);
+    return { ...result, outcome: 'update-started', stackStatus: 'UPDATE_IN_PROGRESS', monitoring };
   }
 
-  const final = await waitForUpdate(target, previous, deps, timeoutMs, pollIntervalMs);
+  const final = await waitForServingUpdate(target, previous, deps, timeoutMs, pollIntervalMs);
   if (final === 'UPDATE_COMPLETE') {
     log(`approved: stack ${target.stackName} is UPDATE_COMPLETE and endpoint ${target.endpointName} serves ${arn}`);
-    return { ...result, outcome: 'updated', stackStatus: final };
+    const monitoring = await refreshMonitoring(target, arn, deps, timeoutMs, pollIntervalMs);
+    return { ...result, outcome: 'updated', stackStatus: final, monitoring };
   }
 
-  const reasons = await failureReasons(target, deps);
+  const reasons = await failureReasons(target.stackName, deps);
   const restored = await restoreApprovedArn(target, previous, deps);
   const rolledBack = final === 'UPDATE_ROLLBACK_COMPLETE';
   const headline = rolledBack
@@ -496,12 +553,7 @@ export async function approveModelVersion(request: ApproveRequest, deps: Approve
       ? `the update of stack "${target.stackName}" failed and so did its rollback (UPDATE_ROLLBACK_FAILED); the stack needs a hand before it can be updated again`
       : `the update of stack "${target.stackName}" ended in ${final}`;
   throw new ApproveError(
-    [
-      headline,
-      ...(reasons.length > 0 ? ['what failed, first to last:', ...reasons.map((r) => `  - ${r}`)] : []),
-      restored,
-      `see ${RUNBOOK}`,
-    ].join('\n'),
+    [headline, ...whatFailed(reasons), restored, `see ${RUNBOOK}`].join('\n'),
     rolledBack ? 'rolled-back' : 'update-failed',
   );
 }
@@ -556,16 +608,28 @@ async function readApprovedArn(target: ApproveTarget, deps: ApproveDeps): Promis
   return value;
 }
 
+/** The stack of that name, or undefined when it does not exist; other failures are thrown as they are. */
+async function describeStack(stackName: string, deps: ApproveDeps): Promise<Stack | undefined> {
+  try {
+    const out = await deps.cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
+    return out?.Stacks?.[0];
+  } catch (error) {
+    if (isNamed(error, 'ValidationError') && /does not exist/i.test(messageOf(error))) return undefined;
+    throw error;
+  }
+}
+
+function approvedParameterOf(stack: Stack): Parameter | undefined {
+  return stack.Parameters?.find((p) => p.ParameterKey === APPROVED_MODEL_STACK_PARAMETER);
+}
+
 async function checkServingStack(target: ApproveTarget, deps: ApproveDeps): Promise<Stack> {
   const env = target.environment;
   let stack: Stack | undefined;
   try {
-    const out = await deps.cloudformation.send(new DescribeStacksCommand({ StackName: target.stackName }));
-    stack = out?.Stacks?.[0];
+    stack = await describeStack(target.stackName, deps);
   } catch (error) {
-    if (!(isNamed(error, 'ValidationError') && /does not exist/i.test(messageOf(error)))) {
-      throw awsError(`could not describe stack "${target.stackName}"`, error, target);
-    }
+    throw awsError(`could not describe stack "${target.stackName}"`, error, target);
   }
   if (!stack?.StackStatus) {
     throw new ApproveError(
@@ -586,7 +650,7 @@ async function checkServingStack(target: ApproveTarget, deps: ApproveDeps): Prom
       'stack-not-ready',
     );
   }
-  const parameter = stack.Parameters?.find((p) => p.ParameterKey === APPROVED_MODEL_STACK_PARAMETER);
+  const parameter = approvedParameterOf(stack);
   if (!parameter) {
     throw new ApproveError(
       `serving stack "${target.stackName}" has no parameter ${APPROVED_MODEL_STACK_PARAMETER}, so it cannot pick up an approved version; redeploy it from this platform`,
@@ -600,6 +664,26 @@ async function checkServingStack(target: ApproveTarget, deps: ApproveDeps): Prom
     );
   }
   return stack;
+}
+
+/**
+ * Updates the stack with its previous template and the previous value of every parameter, so CloudFormation
+ * resolves the approved-version parameter again.
+ */
+function startStackUpdate(stackName: string, stack: Stack, deps: ApproveDeps) {
+  return deps.cloudformation.send(
+    new UpdateStackCommand({
+      StackName: stackName,
+      UsePreviousTemplate: true,
+      Parameters: keepParameters(stack.Parameters ?? []),
+      Capabilities: [...CAPABILITIES],
+    }),
+  );
+}
+
+/** Whether UpdateStack refused because nothing would change: the stack already resolved the parameter's value. */
+function isNoUpdates(error: unknown): boolean {
+  return isNamed(error, 'ValidationError') && /No updates are to be performed/i.test(messageOf(error));
 }
 
 /** The approved-version parameter first, then every other parameter of the stack, all with their previous value. */
@@ -640,62 +724,85 @@ async function restoreApprovedArn(target: ApproveTarget, previous: string, deps:
   }
 }
 
-/** Polls the stack until its status is no longer in progress; returns that status. */
-async function waitForUpdate(
+/** How a wait for a stack update ended. */
+type StackWait =
+  /** The stack left the `_IN_PROGRESS` statuses, in `status`. */
+  | { readonly kind: 'ended'; readonly status: string }
+  /** The bound was reached while the stack was still in `status`. */
+  | { readonly kind: 'timeout'; readonly status: string }
+  /** A DescribeStacks call failed. */
+  | { readonly kind: 'lost'; readonly error: unknown };
+
+/** Polls the stack until its status is no longer in progress or `timeoutMs` has passed, logging each new status. */
+async function waitForStack(
+  stackName: string,
+  deps: ApproveDeps,
+  timeoutMs: number,
+  pollIntervalMs: number,
+): Promise<StackWait> {
+  let waited = 0;
+  let last: string | undefined;
+  for (;;) {
+    let stack: Stack | undefined;
+    try {
+      const out = await deps.cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
+      stack = out?.Stacks?.[0];
+    } catch (error) {
+      return { kind: 'lost', error };
+    }
+    const status = stack?.StackStatus ?? 'UNKNOWN';
+    if (status !== last) {
+      const reason = stack?.StackStatusReason ? `: ${stack.StackStatusReason}` : '';
+      deps.log(`  [${clock(waited)}] ${stackName} ${status}${reason}`);
+      last = status;
+    }
+    if (!status.endsWith('_IN_PROGRESS')) return { kind: 'ended', status };
+    if (waited >= timeoutMs) return { kind: 'timeout', status };
+    await deps.sleep(pollIntervalMs);
+    waited += pollIntervalMs;
+  }
+}
+
+/**
+ * Waits for the serving stack update; returns its final status. Throws when the wait stops before the update
+ * does, with how to follow it and put the previous value back.
+ */
+async function waitForServingUpdate(
   target: ApproveTarget,
   previous: string,
   deps: ApproveDeps,
   timeoutMs: number,
   pollIntervalMs: number,
 ): Promise<string> {
-  let waited = 0;
-  let last: string | undefined;
-  for (;;) {
-    let stack: Stack | undefined;
-    try {
-      const out = await deps.cloudformation.send(new DescribeStacksCommand({ StackName: target.stackName }));
-      stack = out?.Stacks?.[0];
-    } catch (error) {
-      throw new ApproveError(
-        [
-          `lost track of the update of stack "${target.stackName}": ${describeError(error)}`,
-          'The update goes on in CloudFormation, and the parameter keeps the new value. Follow it with',
-          `  ${describeStackCommand(target)}`,
-          'and if it ends in UPDATE_ROLLBACK_COMPLETE, put the previous value back:',
-          `  ${putParameterCommand(target, previous)}`,
-        ].join('\n'),
-        'aws',
-      );
-    }
-    const status = stack?.StackStatus ?? 'UNKNOWN';
-    if (status !== last) {
-      const reason = stack?.StackStatusReason ? `: ${stack.StackStatusReason}` : '';
-      deps.log(`  [${clock(waited)}] ${target.stackName} ${status}${reason}`);
-      last = status;
-    }
-    if (!status.endsWith('_IN_PROGRESS')) return status;
-    if (waited >= timeoutMs) {
-      throw new ApproveError(
-        [
-          `gave up waiting after ${duration(timeoutMs)}: stack "${target.stackName}" is still ${status}.`,
-          'The update goes on in CloudFormation, and the parameter keeps the new value. Follow it with',
-          `  ${describeStackCommand(target)}`,
-          'and if it ends in UPDATE_ROLLBACK_COMPLETE, put the previous value back:',
-          `  ${putParameterCommand(target, previous)}`,
-          `see ${RUNBOOK}`,
-        ].join('\n'),
-        'timeout',
-      );
-    }
-    await deps.sleep(pollIntervalMs);
-    waited += pollIntervalMs;
+  const wait = await waitForStack(target.stackName, deps, timeoutMs, pollIntervalMs);
+  if (wait.kind === 'ended') return wait.status;
+  const followUp = [
+    'The update goes on in CloudFormation, and the parameter keeps the new value. Follow it with',
+    `  ${describeStackCommand(target.stackName, target.environment.region)}`,
+    'and if it ends in UPDATE_ROLLBACK_COMPLETE, put the previous value back:',
+    `  ${putParameterCommand(target, previous)}`,
+    `If it ends in UPDATE_COMPLETE, refresh monitoring stack ${target.monitoringStackName} if there is one (stage 4): see "Monitoring not refreshed" in ${RUNBOOK}`,
+  ];
+  if (wait.kind === 'lost') {
+    throw new ApproveError(
+      [`lost track of the update of stack "${target.stackName}": ${describeError(wait.error)}`, ...followUp].join('\n'),
+      'aws',
+    );
   }
+  throw new ApproveError(
+    [
+      `gave up waiting after ${duration(timeoutMs)}: stack "${target.stackName}" is still ${wait.status}.`,
+      ...followUp,
+      `see ${RUNBOOK}`,
+    ].join('\n'),
+    'timeout',
+  );
 }
 
 /** Failed resource events of the last update, oldest first; empty when they cannot be read. */
-async function failureReasons(target: ApproveTarget, deps: ApproveDeps): Promise<string[]> {
+async function failureReasons(stackName: string, deps: ApproveDeps): Promise<string[]> {
   try {
-    const out = await deps.cloudformation.send(new DescribeStackEventsCommand({ StackName: target.stackName }));
+    const out = await deps.cloudformation.send(new DescribeStackEventsCommand({ StackName: stackName }));
     const reasons: string[] = [];
     // newest first: stop at the event that started the update
     for (const event of out?.StackEvents ?? []) {
@@ -711,11 +818,234 @@ async function failureReasons(target: ApproveTarget, deps: ApproveDeps): Promise
   }
 }
 
+/** The failure events as lines of a message; nothing when there are none. */
+function whatFailed(reasons: readonly string[]): string[] {
+  return reasons.length > 0 ? ['what failed, first to last:', ...reasons.map((r) => `  - ${r}`)] : [];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The monitoring stack (stage 4)
+
+/** The model's monitoring stack as DescribeStacks shows it. */
+type MonitoringStack =
+  /** Not deployed: the environment is below stage 4. */
+  | { readonly kind: 'absent' }
+  /** Deployed without Model Monitor (a serverless endpoint, or no data capture), so it reads no approved version. */
+  | { readonly kind: 'no-model-monitor'; readonly stack: Stack }
+  /** Deployed with Model Monitor, whose baselines are those of the version it resolved from `parameter`. */
+  | { readonly kind: 'monitored'; readonly stack: Stack; readonly parameter: Parameter };
+
+type MonitoredStack = Extract<MonitoringStack, { kind: 'monitored' }>;
+
+/** Describes the monitoring stack; AWS failures other than "does not exist" are thrown as they are. */
+async function lookupMonitoringStack(target: ApproveTarget, deps: ApproveDeps): Promise<MonitoringStack> {
+  const stack = await describeStack(target.monitoringStackName, deps);
+  if (!stack?.StackStatus) return { kind: 'absent' };
+  const parameter = approvedParameterOf(stack);
+  return parameter ? { kind: 'monitored', stack, parameter } : { kind: 'no-model-monitor', stack };
+}
+
+/** Why the monitoring stack cannot be updated now, or undefined when it can. */
+function monitoringBlocker(monitoring: MonitoredStack, target: ApproveTarget): string | undefined {
+  const name = target.monitoringStackName;
+  const status = monitoring.stack.StackStatus as string;
+  if (monitoring.parameter.ParameterValue !== target.parameterName) {
+    return `monitoring stack "${name}" reads ${APPROVED_MODEL_STACK_PARAMETER} from "${monitoring.parameter.ParameterValue ?? ''}", not from the SSM parameter "${target.parameterName}"; redeploy it from this platform`;
+  }
+  if (status.endsWith('_IN_PROGRESS')) return `monitoring stack "${name}" is busy (${status})`;
+  if (!UPDATABLE_STATUSES.includes(status)) return `monitoring stack "${name}" cannot be updated in status ${status}`;
+  return undefined;
+}
+
+/** What the monitoring stack's baselines are now, for messages. */
+function baselinesOf(monitoring: MonitoredStack): string {
+  const resolved = monitoring.parameter.ResolvedValue;
+  if (resolved === NO_APPROVED_MODEL) return 'no Model Monitor yet';
+  return `baselines of ${resolved ?? 'unknown'}`;
+}
+
+/** Dry run: logs step 3, the monitoring refresh, when there is one to do. */
+function planMonitoringRefresh(
+  monitoring: MonitoringStack,
+  target: ApproveTarget,
+  log: (line: string) => void,
+): MonitoringResult | undefined {
+  const name = target.monitoringStackName;
+  if (monitoring.kind === 'absent') {
+    log(`  (no monitoring stack ${name}: it comes with stage 4, so there is no Model Monitor to refresh)`);
+    return undefined;
+  }
+  const stackStatus = monitoring.stack.StackStatus as string;
+  if (monitoring.kind === 'no-model-monitor') {
+    log(`  (monitoring stack ${name} has no Model Monitor, so there is nothing to refresh there)`);
+    return { outcome: 'no-model-monitor', stackName: name, stackStatus };
+  }
+  log(`  3. once the endpoint serves it, update stack ${name} (now ${stackStatus}, ${baselinesOf(monitoring)}),`);
+  log(`     so Model Monitor of endpoint ${target.endpointName} uses the baselines of the new version`);
+  const blocker = monitoringBlocker(monitoring, target);
+  if (blocker) {
+    log(`     but ${blocker}: the approval would serve the version and fail to refresh monitoring`);
+  }
+  return { outcome: 'pending', stackName: name, stackStatus };
+}
+
+/**
+ * After the endpoint serves `arn`: updates the monitoring stack, so that Model Monitor uses the baselines of that
+ * version, and waits for it. Nothing to do before stage 4, or when the stack has no Model Monitor. Throws an
+ * {@link ApproveError} of kind `monitoring-not-refreshed` when the stack cannot be updated or its update does not
+ * complete; the parameter keeps `arn` either way.
+ */
+async function refreshMonitoring(
+  target: ApproveTarget,
+  arn: string,
+  deps: ApproveDeps,
+  timeoutMs: number,
+  pollIntervalMs: number,
+): Promise<MonitoringResult | undefined> {
+  const { log } = deps;
+  const name = target.monitoringStackName;
+  let monitoring: MonitoringStack;
+  try {
+    monitoring = await lookupMonitoringStack(target, deps);
+  } catch (error) {
+    throw monitoringNotRefreshed(target, arn, undefined, [
+      awsProblem(`could not describe monitoring stack "${name}"`, error, target),
+    ]);
+  }
+  if (monitoring.kind === 'absent') {
+    log(`monitoring stack ${name} is not deployed (it comes with stage 4): no Model Monitor to refresh`);
+    return undefined;
+  }
+  const stackStatus = monitoring.stack.StackStatus as string;
+  if (monitoring.kind === 'no-model-monitor') {
+    log(`monitoring stack ${name} has no Model Monitor (serverless endpoint, or no data capture): nothing to refresh`);
+    return { outcome: 'no-model-monitor', stackName: name, stackStatus };
+  }
+  const blocker = monitoringBlocker(monitoring, target);
+  if (blocker) throw monitoringNotRefreshed(target, arn, monitoring, [blocker]);
+
+  try {
+    await startStackUpdate(name, monitoring.stack, deps);
+  } catch (error) {
+    if (isNoUpdates(error)) {
+      log(`monitoring stack ${name} already uses the baselines of ${arn}; no update needed`);
+      return { outcome: 'up-to-date', stackName: name, stackStatus };
+    }
+    throw monitoringNotRefreshed(target, arn, monitoring, [
+      `could not start the update of monitoring stack "${name}": ${describeError(error)}`,
+    ]);
+  }
+  log(`started the update of monitoring stack ${name}, so Model Monitor uses the baselines of ${arn}`);
+
+  const wait = await waitForStack(name, deps, timeoutMs, pollIntervalMs);
+  if (wait.kind === 'ended' && wait.status === 'UPDATE_COMPLETE') {
+    log(`monitoring refreshed: stack ${name} is UPDATE_COMPLETE; Model Monitor uses the baselines of ${arn}`);
+    return { outcome: 'refreshed', stackName: name, stackStatus: wait.status };
+  }
+  if (wait.kind !== 'ended') {
+    const headline =
+      wait.kind === 'lost'
+        ? `lost track of the update of monitoring stack "${name}": ${describeError(wait.error)}`
+        : `gave up waiting after ${duration(timeoutMs)}: monitoring stack "${name}" is still ${wait.status}`;
+    throw monitoringNotRefreshed(target, arn, monitoring, [
+      `${headline}. The update goes on in CloudFormation; follow it with`,
+      `  ${describeStackCommand(name, target.environment.region)}`,
+      'If it ends in UPDATE_COMPLETE, monitoring is refreshed and nothing is left to do.',
+    ]);
+  }
+  const reasons = await failureReasons(name, deps);
+  const headline =
+    wait.status === 'UPDATE_ROLLBACK_COMPLETE'
+      ? `CloudFormation rolled back the update of monitoring stack "${name}" (UPDATE_ROLLBACK_COMPLETE)`
+      : wait.status === 'UPDATE_ROLLBACK_FAILED'
+        ? `the update of monitoring stack "${name}" failed and so did its rollback (UPDATE_ROLLBACK_FAILED); the stack needs a hand before it can be updated again`
+        : `the update of monitoring stack "${name}" ended in ${wait.status}`;
+  throw monitoringNotRefreshed(target, arn, monitoring, [headline, ...whatFailed(reasons)]);
+}
+
+/** `--no-wait`: logs how to refresh the monitoring stack once the serving stack update is complete. */
+async function monitoringFollowUp(target: ApproveTarget, deps: ApproveDeps): Promise<MonitoringResult | undefined> {
+  const { log } = deps;
+  const name = target.monitoringStackName;
+  let monitoring: MonitoringStack;
+  try {
+    monitoring = await lookupMonitoringStack(target, deps);
+  } catch (error) {
+    log(`could not describe monitoring stack ${name} (${describeError(error)}); if it exists (stage 4), refresh it`);
+    log(`once stack ${target.stackName} is UPDATE_COMPLETE, from a checkout of the deployed version:`);
+    log(`  npx cdk deploy --exclusively '${target.monitoringStackPath}'`);
+    return undefined;
+  }
+  if (monitoring.kind === 'absent') {
+    log(`monitoring stack ${name} is not deployed (it comes with stage 4): no Model Monitor to refresh`);
+    return undefined;
+  }
+  const stackStatus = monitoring.stack.StackStatus as string;
+  if (monitoring.kind === 'no-model-monitor') {
+    log(`monitoring stack ${name} has no Model Monitor (serverless endpoint, or no data capture): nothing to refresh`);
+    return { outcome: 'no-model-monitor', stackName: name, stackStatus };
+  }
+  log(`once stack ${target.stackName} is UPDATE_COMPLETE, and not before, refresh monitoring stack ${name},`);
+  log('so Model Monitor uses the baselines of the new version:');
+  log(`  ${updateStackCommand(name, monitoring.stack, target.environment.region)}`);
+  return { outcome: 'pending', stackName: name, stackStatus };
+}
+
+/**
+ * The error of an approval whose version the endpoint serves, but whose monitoring stack was not refreshed:
+ * `problem` says why, the rest what that means and how to refresh it. The parameter must keep the new value.
+ */
+function monitoringNotRefreshed(
+  target: ApproveTarget,
+  arn: string,
+  monitoring: MonitoredStack | undefined,
+  problem: readonly string[],
+): ApproveError {
+  const name = target.monitoringStackName;
+  const endpoint = target.endpointName;
+  const before = monitoring?.parameter.ResolvedValue;
+  const stale =
+    before === undefined
+      ? `Model Monitor of endpoint ${endpoint} may still compare traffic with the baselines of the version served before.`
+      : before === NO_APPROVED_MODEL
+        ? `Model Monitor of endpoint ${endpoint} is not set up yet: the monitoring stack creates it from the baselines of the approved version.`
+        : `Model Monitor of endpoint ${endpoint} still compares traffic with the baselines of ${before}.`;
+  return new ApproveError(
+    [
+      `version ${arn} is approved and served: endpoint ${endpoint} serves it and ${target.parameterName} holds it. But monitoring stack "${name}" was not refreshed:`,
+      ...problem,
+      stale,
+      `Do not set ${target.parameterName} back: it must name the version the endpoint serves. Once the cause is fixed, refresh the monitoring stack with`,
+      ...(monitoring
+        ? [
+            `  ${updateStackCommand(name, monitoring.stack, target.environment.region)}`,
+            'or, from a checkout of the deployed version,',
+          ]
+        : []),
+      `  npx cdk deploy --exclusively '${target.monitoringStackPath}'`,
+      `(running npm run approve again answers "already approved" and does not refresh it); see "Monitoring not refreshed" in ${RUNBOOK}`,
+    ].join('\n'),
+    'monitoring-not-refreshed',
+  );
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
 
-function describeStackCommand(target: ApproveTarget): string {
-  return `aws cloudformation describe-stacks --stack-name ${target.stackName} --region ${target.environment.region} --query 'Stacks[0].StackStatus'`;
+function describeStackCommand(stackName: string, region: string): string {
+  return `aws cloudformation describe-stacks --stack-name ${stackName} --region ${region} --query 'Stacks[0].StackStatus'`;
+}
+
+/** The AWS CLI form of {@link startStackUpdate}. */
+function updateStackCommand(stackName: string, stack: Stack, region: string): string {
+  const parameters = keepParameters(stack.Parameters ?? []).map(
+    (p) => `ParameterKey=${p.ParameterKey},UsePreviousValue=true`,
+  );
+  return [
+    `aws cloudformation update-stack --stack-name ${stackName} --use-previous-template`,
+    `--parameters ${parameters.join(' ')}`,
+    `--capabilities ${CAPABILITIES.join(' ')} --region ${region}`,
+  ].join(' ');
 }
 
 function putParameterCommand(target: ApproveTarget, value: string): string {
@@ -732,13 +1062,18 @@ const CREDENTIAL_ERRORS = [
 ];
 
 function awsError(what: string, error: unknown, target: ApproveTarget): ApproveError {
+  return new ApproveError(awsProblem(what, error, target), 'aws');
+}
+
+/** What failed and why, with a hint when the credentials are the likely cause. */
+function awsProblem(what: string, error: unknown, target: ApproveTarget): string {
   const { account, name } = target.environment;
   const hint = isNamed(error, 'CredentialsProviderError')
     ? `; sign in to account ${account} (environment "${name}") first, for example with AWS_PROFILE or aws sso login`
     : isNamed(error, ...CREDENTIAL_ERRORS)
       ? `; are your AWS credentials for account ${account} (environment "${name}"), with the rights listed in ${RUNBOOK}?`
       : '';
-  return new ApproveError(`${what}: ${describeError(error)}${hint}`, 'aws');
+  return `${what}: ${describeError(error)}${hint}`;
 }
 
 function isNamed(error: unknown, ...names: string[]): boolean {

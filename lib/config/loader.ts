@@ -2,6 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import {
+  checkFeatureGroupEvolution,
+  FEATURE_GROUP_LOCK_FILE,
+  type FeatureGroupLockFile,
+  readFeatureGroupLock,
+} from '../feature-store/schema-guard';
+import {
   CAPABILITIES,
   type Capability,
   capabilitiesAtStage,
@@ -22,7 +28,7 @@ import {
   SUBNET_PREFIX,
 } from './defaults';
 import { featureGroupProblems } from './feature-groups';
-import { modelProblems, type ResolvedModel, resolveModel } from './models';
+import { modelProblems, monitoringProblems, type ResolvedModel, resolveModel } from './models';
 import {
   type EnvironmentConfig,
   type FeatureGroupConfig,
@@ -230,7 +236,12 @@ function crossFieldProblems(config: PlatformConfig): string[] {
     return kind ? [{ name: e.name, kind }] : [];
   });
   problems.push(...modelProblems(config.project, config.models, kinds));
-  problems.push(...featureGroupProblems(config.featureGroups, config.models));
+  problems.push(
+    ...featureGroupProblems(config.featureGroups, config.models, {
+      project: config.project,
+      environments: envNames,
+    }),
+  );
   return problems;
 }
 
@@ -295,13 +306,15 @@ function resolveNetwork(env: EnvironmentConfig): ResolvedNetwork {
 
 /**
  * Validates a config object and resolves everything the app needs. Throws a {@link ConfigError} listing every
- * problem; never returns a half-valid config.
+ * problem; never returns a half-valid config. With `featureGroupLock`, the feature groups are also held to the
+ * lock file (lib/feature-store/schema-guard.ts).
  */
 export function resolveConfig(
   input: unknown,
   overrides: Omit<ConfigOverrides, 'config'> = {},
   source = 'config',
   baseDir = process.cwd(),
+  featureGroupLock?: FeatureGroupLockFile,
 ): ResolvedPlatformConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new ConfigError(source, [`(root): expected a JSON object, got ${describeValue(input)}`]);
@@ -311,6 +324,8 @@ export function resolveConfig(
   const config = parsed.data;
 
   const problems = crossFieldProblems(config);
+  const evolution = featureGroupLock && checkFeatureGroupEvolution(config.featureGroups, featureGroupLock);
+  problems.push(...(evolution?.problems ?? []));
   let maturityOverride: MaturityStage | undefined;
   if (overrides.maturity !== undefined) {
     const result = parseMaturityOverride(overrides.maturity);
@@ -328,6 +343,10 @@ export function resolveConfig(
     config.capabilities.trainingPipeline === true ||
     [...stages.values()].some((stage) => capabilitiesAtStage(stage).includes('trainingPipeline'));
   if (trains) problems.push(...trainingCodeProblems(config, baseDir));
+  const monitored = [...stages.entries()]
+    .filter(([, stage]) => resolveMaturity(stage, earlyCapabilities(config)).capabilities.has('modelMonitoring'))
+    .map(([name]) => name);
+  problems.push(...monitoringProblems(config.project, config.models, monitored));
 
   let selectedNames = config.environments.map((e) => e.name);
   if (overrides.environments !== undefined) {
@@ -344,7 +363,7 @@ export function resolveConfig(
   }
   if (problems.length > 0) throw new ConfigError(source, problems);
 
-  const warnings = new Set<string>();
+  const warnings = new Set<string>(evolution?.warnings);
   if (delivers && !config.tooling?.connection) {
     warnings.add(
       'the delivery pipeline (stage 4) is left out: tooling.connection (connection ARN, repository, branch) is not configured; see docs/delivery.md',
@@ -403,10 +422,16 @@ export function loadConfig(overrides: ConfigOverrides = {}, baseDir = process.cw
   } catch (error) {
     throw new ConfigError(relative, [`(file): not valid JSON: ${(error as Error).message}`]);
   }
+  // the lock of the feature groups sits beside the config file
+  const lock = readFeatureGroupLock(
+    path.join(path.dirname(file), FEATURE_GROUP_LOCK_FILE),
+    path.join(path.dirname(relative), FEATURE_GROUP_LOCK_FILE),
+  );
   return resolveConfig(
     input,
     { maturity: overrides.maturity, environments: overrides.environments },
     relative,
     baseDir,
+    lock,
   );
 }

@@ -8,6 +8,14 @@ import {
 } from './defaults';
 import type { ModelConfig, ServingShapeConfig } from './schema';
 
+/** Default prefix of the raw bucket under which the labels of served requests land, per model. */
+export const GROUND_TRUTH_PREFIX = 'ground-truth';
+
+/** Longest name SageMaker accepts for a monitoring schedule. */
+const MAX_SCHEDULE_NAME = 63;
+/** The longest suffix of the monitoring schedules every monitored model has (explainability adds a longer one). */
+export const LONGEST_SCHEDULE_SUFFIX = '-model-quality';
+
 /** Longest "<project>-<env>-<model>-" prefix that leaves room for a run id in a 63-character job name. */
 const MAX_BATCH_NAME_PREFIX = 51;
 
@@ -22,6 +30,10 @@ export interface ResolvedModel {
   readonly deployment?: DeploymentDefaults;
   readonly dataCapturePercent: number;
   readonly alarms: ModelConfig['alarms'];
+  /** Model Monitor settings, with the ground-truth prefix resolved. */
+  readonly monitoring: ModelConfig['monitoring'] & { readonly groundTruthPrefix: string };
+  /** The feature group the training pipeline writes to and reads from. */
+  readonly featureGroup?: string;
   readonly training: ModelConfig['training'] & { readonly package: string };
   readonly retraining: ModelConfig['retraining'];
   readonly batch?: {
@@ -64,6 +76,11 @@ export function resolveModel(model: ModelConfig, environmentName: string, kind: 
     deployment: serving.kind === 'instances' ? (defaults.deployment ?? undefined) : undefined,
     dataCapturePercent: model.dataCapturePercent ?? defaults.dataCapturePercent,
     alarms: model.alarms,
+    monitoring: {
+      ...model.monitoring,
+      groundTruthPrefix: model.monitoring.groundTruthPrefix ?? `${GROUND_TRUTH_PREFIX}/${model.name}/`,
+    },
+    featureGroup: model.featureGroup,
     training: { ...model.training, package: model.training.package ?? model.name.replace(/-/g, '_') },
     retraining: model.retraining,
     batch:
@@ -132,6 +149,35 @@ export function modelProblems(
           `${field}.${key}: has no effect on ${resolved.kind === 'serverless' ? 'a serverless' : 'an instance-based'} endpoint; remove it or change serverless`,
         );
       }
+    }
+  });
+  return problems;
+}
+
+/**
+ * Problems of models that model monitoring (stage 4) watches, in the environments where it is on, each by field
+ * path.
+ */
+export function monitoringProblems(
+  project: string,
+  models: readonly ModelConfig[],
+  monitoredEnvironments: readonly string[],
+): string[] {
+  if (monitoredEnvironments.length === 0) return [];
+  const problems: string[] = [];
+  models.forEach((model, i) => {
+    if (model.serving === 'batch' || !model.monitoring.modelMonitor) return;
+    if (!model.monitoring.features) {
+      problems.push(
+        `models[${i}].monitoring.features: model monitoring (stage 4) watches the drift of named request columns; list the columns of a request as the data-quality baseline names them, for example ["tenure_months", "contract"]`,
+      );
+    }
+    const suffix = model.monitoring.explainability ? '-explainability' : LONGEST_SCHEDULE_SUFFIX;
+    const longest = Math.max(...monitoredEnvironments.map((env) => `${project}-${env}-${model.name}${suffix}`.length));
+    if (longest > MAX_SCHEDULE_NAME) {
+      problems.push(
+        `models[${i}].name: "${model.name}" makes monitoring schedule names too long in some environment (${longest} of ${MAX_SCHEDULE_NAME} characters); shorten the model or project name`,
+      );
     }
   });
   return problems;

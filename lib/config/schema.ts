@@ -265,8 +265,30 @@ const modelAlarms = z
   })
   .describe('Alarm thresholds of the model; defaults in lib/constructs/model-endpoint.ts and model-monitoring.ts.');
 
+const modelMonitorCron = (example: string) =>
+  z.string().regex(/^cron\(.+\)$/, {
+    error: (iss) => `expected a Model Monitor cron expression such as "${example}", got ${quoted(iss.input)}`,
+  });
+
+const clarifyMonitoring = (what: string) =>
+  z
+    .strictObject({
+      schedule: modelMonitorCron('cron(0 0 ? * * *)')
+        .default('cron(0 0 ? * * *)')
+        .describe(`When ${what} monitoring runs (UTC); default daily.`),
+    })
+    .describe(
+      `SageMaker Clarify ${what} monitoring against the ${what} baseline of the approved version (DriftCheckBaselines.${what === 'bias' ? 'Bias' : 'Explainability'}), which the model's pipeline must register.`,
+    );
+
 const monitoring = z
   .strictObject({
+    modelMonitor: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Run SageMaker Model Monitor on instance endpoints. Set false where the account cannot use Model Monitor (AWS closed it to new customers); the dashboard and the other alarms stay.',
+      ),
     dataQualitySchedule: z
       .string()
       .regex(/^cron\(.+\)$/, {
@@ -298,15 +320,18 @@ const monitoring = z
       .describe('How many hours after a request its label arrives; model quality looks at requests at least this old.'),
     features: z
       .array(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/, { error: 'expected a feature (column) name' }))
+      .min(1)
       .optional()
       .describe(
-        "Request columns whose drift the alarm and the dashboard watch. Default: the features of the model's featureGroup, without its record identifier and event time.",
+        'Request columns, as named in the data-quality baseline, whose drift the alarms and the dashboard watch. Required for a real-time model from stage 4.',
       ),
     instanceType: z
       .string()
       .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/)
       .default('ml.m5.large')
       .describe('Instance of the monitoring jobs.'),
+    bias: clarifyMonitoring('bias').optional(),
+    explainability: clarifyMonitoring('explainability').optional(),
   })
   .describe('Model Monitor over the captured traffic of an instance endpoint (stage 4).');
 
@@ -389,6 +414,7 @@ const model = z
     batch: batch.optional(),
     alarms: modelAlarms.default({}),
     monitoring: monitoring.default({
+      modelMonitor: true,
       dataQualitySchedule: 'cron(0 * ? * * *)',
       modelQualitySchedule: 'cron(0 0 ? * * *)',
       groundTruthDelayHours: 24,

@@ -9,6 +9,11 @@ import { acknowledge } from '../compliance/acknowledge';
 import { applyConditionToScope } from './conditions';
 import { PlatformRole } from './platform-role';
 
+/**
+ * Request header with the caller's id of a request (at most 64 characters). Data capture records it, and
+ * model-quality monitoring joins the labels that arrive later to the captured prediction by it.
+ */
+export const INFERENCE_ID_HEADER = 'X-Inference-Id';
 /** The one stage of every model API; part of its URL, so callers depend on it. */
 export const MODEL_API_STAGE = 'v1';
 
@@ -173,6 +178,7 @@ export class ModelApi extends Construct {
         requestParameters: {
           'method.request.header.Content-Type': true,
           'method.request.header.Accept': false,
+          [`method.request.header.${INFERENCE_ID_HEADER}`]: false,
         },
         methodResponses: [
           { statusCode: '200', responseParameters: { 'method.response.header.Content-Type': true } },
@@ -267,6 +273,8 @@ export class ModelApi extends Construct {
         requestParameters: {
           'integration.request.header.Content-Type': 'method.request.header.Content-Type',
           'integration.request.header.Accept': 'method.request.header.Accept',
+          // the id that data capture records, so labels that arrive later can be joined to the prediction
+          'integration.request.header.X-Amzn-SageMaker-Inference-Id': `method.request.header.${INFERENCE_ID_HEADER}`,
         },
         integrationResponses: [
           // no template: the model's answer passes through untouched, with the content type it chose

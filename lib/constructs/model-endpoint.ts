@@ -358,7 +358,7 @@ export class ModelEndpoint extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
       zeroInvocations: alarm('ZeroInvocationsAlarm', this.metricInvocations(), {
-        alarmName: `${name}-zero-invocations`,
+        alarmName: endpointAlarmNames(name).zeroInvocations,
         alarmDescription: `Endpoint ${name} has not been invoked for ${idlePeriods} five-minute periods`,
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -481,8 +481,19 @@ function maximumExecutionSeconds(deployment: ModelEndpointDeployment): number {
 }
 
 /** Names of the 5xx and p99 latency alarms, unique per endpoint; the endpoint's auto-rollback names them. */
+/** Names of the endpoint's alarms: dashboards and runbooks find them by name. */
+export function endpointAlarmNames(endpointName: string) {
+  return {
+    errors5xx: `${endpointName}-5xx`,
+    latencyP99: `${endpointName}-p99-latency`,
+    zeroInvocations: `${endpointName}-zero-invocations`,
+  } as const;
+}
+
+/** The alarms that roll a blue/green deployment back. */
 function rollbackAlarmNames(endpointName: string): [string, string] {
-  return [`${endpointName}-5xx`, `${endpointName}-p99-latency`];
+  const names = endpointAlarmNames(endpointName);
+  return [names.errors5xx, names.latencyP99];
 }
 
 function trimSlashes(prefix: string): string {

@@ -47,6 +47,15 @@ export interface RetrainingPolicyProps {
   readonly allowedWindow?: string;
 }
 
+/** Namespace and fixed dimensions of a model's retraining decisions, for dashboards in other stacks. */
+export function retrainingDecisionsSource(modelName: string) {
+  return {
+    namespace: DEFAULT_METRICS_NAMESPACE,
+    metricName: DECISION_METRIC,
+    dimensions: { service: DEFAULT_SERVICE_NAME, Model: modelName },
+  } as const;
+}
+
 export interface RetrainingTriggersProps {
   /** Name of the model in the config, for example `churn`: lower-case letters, digits and hyphens. */
   readonly modelName: string;
@@ -220,10 +229,11 @@ export class RetrainingTriggers extends Construct {
    * @default - Sum over 1 hour
    */
   metricDecisions(decision: 'start' | 'skip', reason: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    const source = retrainingDecisionsSource(this.modelName);
     return new cloudwatch.Metric({
-      namespace: DEFAULT_METRICS_NAMESPACE,
-      metricName: DECISION_METRIC,
-      dimensionsMap: { service: DEFAULT_SERVICE_NAME, Model: this.modelName, Decision: decision, Reason: reason },
+      namespace: source.namespace,
+      metricName: source.metricName,
+      dimensionsMap: { ...source.dimensions, Decision: decision, Reason: reason },
       statistic: cloudwatch.Stats.SUM,
       period: Duration.hours(1),
       ...props,

@@ -1,17 +1,22 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { IFeatureStoreQueryEngine, IPlatformFeatureGroup } from '../feature-store/types';
 import type { PipelineDefinition } from '../pipeline-definition';
-import { DeadLetterQueue } from './dead-letter-queue';
+import { metricRuleMatches, notifyOnEvents } from './event-notification';
 import { PlatformRole } from './platform-role';
 import { grantImagePull, grantSageMakerLogsAndMetrics, grantSageMakerVpcAccess } from './sagemaker-grants';
+
+/** Failed or stopped runs within an hour that raise the failure alarm, by default. */
+export const DEFAULT_PIPELINE_FAILURES = 1;
 
 export interface TrainingPipelineProps {
   /** Name of the SageMaker pipeline (stable: executions and schedules refer to it). */
@@ -35,6 +40,23 @@ export interface TrainingPipelineProps {
   readonly alarmTopic: sns.ITopic;
   /** Encrypts the dead-letter queue of the failure notifications. */
   readonly deadLetterKey: kms.IKey;
+  /**
+   * Alarm (with an action on `alarmTopic`) when `threshold` executions fail or stop within an hour.
+   * @default - no alarm; every failure is still notified
+   */
+  readonly failureAlarm?: { readonly alarmName: string; readonly threshold: number };
+  /**
+   * The feature group the jobs write the raw data to and read the training snapshot from, and the Athena
+   * workgroup that queries its offline store.
+   * @default - the jobs use no feature store
+   */
+  readonly featureStore?: TrainingFeatureStore;
+}
+
+/** The feature store that a training pipeline writes its raw data to and reads its training data from. */
+export interface TrainingFeatureStore {
+  readonly featureGroup: IPlatformFeatureGroup;
+  readonly queryEngine: IFeatureStoreQueryEngine;
 }
 
 /**
@@ -47,6 +69,8 @@ export class TrainingPipeline extends Construct {
   readonly pipelineName: string;
   /** @attribute */
   readonly pipelineArn: string;
+  /** Alarm on failed or stopped executions, when `failureAlarmThreshold` is set. */
+  readonly failureAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
@@ -71,7 +95,19 @@ export class TrainingPipeline extends Construct {
       pipelineDefinition: { PipelineDefinitionBody: props.definition(this.role).render(this) },
     });
     this.pipeline.node.addDependency(this.role.policy);
-    this.notifyFailures(props);
+    const failures = this.notifyFailures(props);
+    if (props.failureAlarm) {
+      const { alarmName, threshold } = props.failureAlarm;
+      this.failureAlarm = metricRuleMatches(failures).createAlarm(this, 'FailedExecutionsAlarm', {
+        alarmName,
+        alarmDescription: `${threshold} or more executions of ${props.pipelineName} failed or stopped within an hour`,
+        threshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.failureAlarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+    }
   }
 
   /** Lets a principal start executions of the pipeline (with parameters). */
@@ -197,41 +233,35 @@ export class TrainingPipeline extends Construct {
     grantImagePull(role);
     grantSageMakerLogsAndMetrics(role, '/aws/sagemaker/*', '/aws/sagemaker/*');
     grantSageMakerVpcAccess(role, props.vpc);
+    if (props.featureStore) {
+      const { featureGroup, queryEngine } = props.featureStore;
+      // IngestFeatures puts the records; ReadOfflineStore queries the offline store through the workgroup
+      featureGroup.grantWrite(role);
+      role.justifyGrant(
+        featureGroup.grantRead(role),
+        "Athena reads the offline store's Parquet data and Iceberg metadata files, which SageMaker names, only under this feature group's prefix",
+      );
+      role.justifyGrant(
+        queryEngine.grantQuery(role),
+        "Athena writes each query's results under the workgroup's result prefix, named after the query id; the job downloads them from there",
+      );
+    }
   }
 
-  private notifyFailures(props: TrainingPipelineProps): void {
-    const deadLetters = new DeadLetterQueue(this, 'FailureEventsDeadLetters', {
-      encryptionKey: props.deadLetterKey,
-      alarmTopic: props.alarmTopic,
-      purpose: `failure notifications of ${props.pipelineName}`,
-    });
-    const publishRole = new PlatformRole(this, 'FailureEventsRole', {
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: `EventBridge reports failed executions of ${props.pipelineName}`,
-    });
-    props.alarmTopic.grantPublish(publishRole);
-    publishRole.justifyActions(
-      ['kms:GenerateDataKey*'],
-      'publishing to the KMS-encrypted alerts topic needs data keys of its one key',
-    );
-    new events.Rule(this, 'FailedExecutions', {
+  private notifyFailures(props: TrainingPipelineProps): events.Rule {
+    return notifyOnEvents(this, {
+      idPrefix: 'FailureEvents',
+      ruleId: 'FailedExecutions',
       description: `An execution of ${props.pipelineName} failed or was stopped`,
       eventPattern: {
         source: ['aws.sagemaker'],
         detailType: ['SageMaker Model Building Pipeline Execution Status Change'],
         detail: { pipelineArn: [this.pipelineArn], currentPipelineExecutionStatus: ['Failed', 'Stopped'] },
       },
-      targets: [
-        new targets.SnsTopic(props.alarmTopic, {
-          authorizeUsingRole: true,
-          role: publishRole,
-          deadLetterQueue: deadLetters.queue,
-          retryAttempts: 8,
-          maxEventAge: Duration.hours(6),
-        }),
-      ],
+      topic: props.alarmTopic,
+      deadLetterKey: props.deadLetterKey,
+      purpose: `failure notifications of ${props.pipelineName}`,
+      roleDescription: `EventBridge reports failed executions of ${props.pipelineName}`,
     });
   }
 }

@@ -52,6 +52,31 @@ const MODEL_MONITOR_ACCOUNTS: Readonly<Record<string, string>> = {
   'sa-east-1': '539772159869',
 };
 
+/** Accounts of the SageMaker Clarify processing image, used by bias and explainability monitoring. */
+const CLARIFY_ACCOUNTS: Readonly<Record<string, string>> = {
+  'us-east-1': '205585389593',
+  'us-east-2': '211330385671',
+  'us-west-1': '740489534195',
+  'us-west-2': '306415355426',
+  'af-south-1': '811711786498',
+  'ap-east-1': '098760798382',
+  'ap-northeast-1': '377024640650',
+  'ap-northeast-2': '263625296855',
+  'ap-northeast-3': '912233562940',
+  'ap-south-1': '452307495513',
+  'ap-southeast-1': '834264404009',
+  'ap-southeast-2': '007051062584',
+  'ca-central-1': '675030665977',
+  'eu-central-1': '017069133835',
+  'eu-north-1': '763603941244',
+  'eu-south-1': '638885417683',
+  'eu-west-1': '131013547314',
+  'eu-west-2': '440796970383',
+  'eu-west-3': '341593696636',
+  'me-south-1': '835444307964',
+  'sa-east-1': '520018980103',
+};
+
 /** Version of the scikit-learn image that runs the platform's processing and inference-transform code. */
 export const SKLEARN_IMAGE_TAG = '1.2-1-cpu-py3';
 
@@ -76,4 +101,9 @@ export function frameworkImageUri(framework: 'xgboost' | 'sklearn', version: str
 /** The Model Monitor analyzer image. */
 export function modelMonitorImageUri(region: string): string {
   return `${registry(MODEL_MONITOR_ACCOUNTS, 'Model Monitor', region)}/sagemaker-model-monitor-analyzer`;
+}
+
+/** The SageMaker Clarify processing image, which bias and explainability monitoring run. */
+export function clarifyImageUri(region: string): string {
+  return `${registry(CLARIFY_ACCOUNTS, 'SageMaker Clarify', region)}/sagemaker-clarify-processing:1.0`;
 }

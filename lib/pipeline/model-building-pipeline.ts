@@ -4,6 +4,8 @@ import type {
   TrainingInstanceType,
   TransformInstanceType,
 } from '@aws-sdk/client-sagemaker';
+import { Token } from 'aws-cdk-lib';
+import type { FeatureType } from '../config/feature-groups';
 import {
   Condition,
   ConditionStep,
@@ -15,6 +17,7 @@ import {
   Parameters,
   PipelineDefinition,
   type PipelineValue,
+  type ProcessingArguments,
   ProcessingStep,
   QualityCheckStep,
   RegisterModelStep,
@@ -30,6 +33,30 @@ export interface PipelineJobSecurity {
   readonly outputKmsKeyArn: string;
   readonly subnetIds: readonly string[];
   readonly securityGroupIds: readonly string[];
+}
+
+/** A feature of a feature group: the ingestion job checks every raw value against its type. */
+export interface PipelineFeatureDefinition {
+  readonly name: string;
+  readonly type: FeatureType;
+}
+
+/** The feature group that a model's training data passes through (stage 4, ADR 0015). */
+export interface PipelineFeatureStore {
+  /** Physical name of the feature group the raw data is written to. */
+  readonly featureGroupName: string;
+  /** The feature that identifies a record. */
+  readonly recordIdentifier: string;
+  /** The feature that holds a record's event time; rows without one get the run's time. */
+  readonly eventTime: string;
+  /** Every feature of the group in definition order, the record identifier and event time included. */
+  readonly features: readonly PipelineFeatureDefinition[];
+  /** The Glue table of the offline store, which Athena queries. */
+  readonly offlineStoreTable: { readonly database: string; readonly table: string };
+  /** The Athena workgroup the offline store is queried in. */
+  readonly workGroupName: string;
+  /** Region of the feature group and the workgroup (the pipeline's). */
+  readonly region: string;
 }
 
 export interface ModelBuildingPipelineProps {
@@ -60,6 +87,12 @@ export interface ModelBuildingPipelineProps {
    */
   readonly spotTraining?: boolean;
   readonly contentType: string;
+  /**
+   * Send the raw data through this feature group: `IngestFeatures` writes it to the group, `ReadOfflineStore`
+   * reads the run's point-in-time snapshot from the offline store, and `Preprocess` prepares that snapshot.
+   * @default - `Preprocess` reads the raw data directly
+   */
+  readonly featureStore?: PipelineFeatureStore;
 }
 
 const CODE_DIR = '/opt/ml/processing/code';
@@ -126,6 +159,28 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
   const timeout = { MaxRuntimeInSeconds: 3600 };
   // No step caching: the input is a fixed prefix, so a cached step would ignore new data under it.
 
+  const rawData = props.featureStore
+    ? addFeatureStoreSteps(definition, props.modelName, props.featureStore, {
+        rawData: inputData,
+        code: s3Input('code', props.codeUri, CODE_DIR),
+        image: props.images.processing,
+        entrypoint: (script) => [
+          'bash',
+          '-c',
+          `set -e; python3 -m zipfile -e ${CODE_DIR}/*.zip ${SOURCE_DIR} && exec python3 ${SOURCE_DIR}/${props.codePackage}/${script} "$@"`,
+          script,
+        ],
+        s3Input,
+        outputs: (name, localPath) => outputs(s3Output(name, localPath, 'features', name)),
+        cluster,
+        // Not network-isolated, unlike every other job: these two call Feature Store, Athena and S3 themselves.
+        // They stay in the VPC, whose isolated subnets reach those APIs only through its VPC endpoints.
+        network: { EnableNetworkIsolation: false, EnableInterContainerTrafficEncryption: true, VpcConfig: vpcConfig },
+        roleArn: props.roleArn,
+        timeout,
+      })
+    : inputData;
+
   const preprocess = definition.addStep(
     new ProcessingStep('Preprocess', {
       description: 'Runs the feature transform of the model on the raw data and splits it',
@@ -135,7 +190,7 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
           '--input /opt/ml/processing/input --output /opt/ml/processing/output',
         ),
         ProcessingInputs: [
-          s3Input('raw', inputData, '/opt/ml/processing/input'),
+          s3Input('raw', rawData, '/opt/ml/processing/input'),
           s3Input('code', props.codeUri, CODE_DIR),
         ],
         ProcessingOutputConfig: outputs(
@@ -379,4 +434,137 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
     }),
   );
   return definition;
+}
+
+/** What the feature store steps share with the rest of the pipeline. */
+interface FeatureStoreStepContext {
+  /** The raw data: the `InputDataUrl` parameter. */
+  readonly rawData: PipelineValue;
+  readonly code: ProcessingInput;
+  readonly image: string;
+  /** Unpacks the code and runs a script of the package with the container arguments. */
+  readonly entrypoint: (script: string) => string[];
+  readonly s3Input: (name: string, uri: string | PipelineValue, localPath: string) => ProcessingInput;
+  readonly outputs: (name: string, localPath: string) => ProcessingArguments['ProcessingOutputConfig'];
+  readonly cluster: ProcessingArguments['ProcessingResources'];
+  readonly network: ProcessingArguments['NetworkConfig'];
+  readonly roleArn: string;
+  readonly timeout: ProcessingArguments['StoppingCondition'];
+}
+
+type ProcessingInput = NonNullable<ProcessingArguments['ProcessingInputs']>[number];
+
+/** Limits of a processing job's `ContainerArguments` (and `ContainerEntrypoint`): elements, characters each. */
+const MAX_CONTAINER_ARGUMENTS = 100;
+const MAX_CONTAINER_ARGUMENT_LENGTH = 256;
+/** Columns Feature Store adds to every offline store row; a feature cannot have their names. */
+const RESERVED_FEATURE_NAMES = ['api_invocation_time', 'write_time', 'is_deleted'];
+
+/**
+ * `IngestFeatures` (raw data -> feature group, `manifest.json` out) then `ReadOfflineStore` (waits for the
+ * run's records in the offline store, writes the point-in-time snapshot); returns the snapshot's S3 URI.
+ */
+function addFeatureStoreSteps(
+  definition: PipelineDefinition,
+  modelName: string,
+  store: PipelineFeatureStore,
+  context: FeatureStoreStepContext,
+): PipelineValue {
+  const ingestArguments = [
+    ...['--input', '/opt/ml/processing/input', '--output', '/opt/ml/processing/manifest'],
+    ...['--feature-group', store.featureGroupName, '--region', store.region],
+    ...['--record-identifier', store.recordIdentifier, '--event-time-feature', store.eventTime],
+    // one argument per feature: a JSON document of them would soon pass the 256-character limit of an argument
+    '--features',
+    ...store.features.map((feature) => `${feature.name}:${feature.type}`),
+  ];
+  const readArguments = [
+    ...['--manifest', '/opt/ml/processing/manifest', '--output', '/opt/ml/processing/snapshot'],
+    ...['--database', store.offlineStoreTable.database, '--table', store.offlineStoreTable.table],
+    ...['--workgroup', store.workGroupName, '--region', store.region],
+  ];
+  const entrypoints = { ingest: context.entrypoint('ingest.py'), read: context.entrypoint('offline_store.py') };
+  const problems = featureStoreProblems(
+    store,
+    [ingestArguments, readArguments],
+    [...entrypoints.ingest, ...entrypoints.read],
+  );
+  if (problems.length > 0) {
+    throw new Error(`model "${modelName}": invalid feature store ingestion: ${problems.join('; ')}`);
+  }
+  const job = (entrypoint: string[], containerArguments: string[]) => ({
+    AppSpecification: {
+      ImageUri: context.image,
+      ContainerEntrypoint: entrypoint,
+      ContainerArguments: containerArguments,
+    },
+    ProcessingResources: context.cluster,
+    NetworkConfig: context.network,
+    RoleArn: context.roleArn,
+    StoppingCondition: context.timeout,
+  });
+
+  const ingest = definition.addStep(
+    new ProcessingStep('IngestFeatures', {
+      description: "Validates the raw data against the model's feature group and writes it there",
+      arguments: {
+        ...job(entrypoints.ingest, ingestArguments),
+        ProcessingInputs: [context.s3Input('raw', context.rawData, '/opt/ml/processing/input'), context.code],
+        ProcessingOutputConfig: context.outputs('manifest', '/opt/ml/processing/manifest'),
+      },
+    }),
+  );
+  const read = definition.addStep(
+    new ProcessingStep('ReadOfflineStore', {
+      description: 'Waits for the run in the offline store, then reads its point-in-time training snapshot',
+      arguments: {
+        ...job(entrypoints.read, readArguments),
+        ProcessingInputs: [
+          context.s3Input('manifest', ingest.properties.outputUri('manifest'), '/opt/ml/processing/manifest'),
+          context.code,
+        ],
+        ProcessingOutputConfig: context.outputs('snapshot', '/opt/ml/processing/snapshot'),
+      },
+    }),
+  );
+  return read.properties.outputUri('snapshot');
+}
+
+/** Every problem of the feature store props, with the entrypoints and container arguments they give. */
+function featureStoreProblems(
+  store: PipelineFeatureStore,
+  argumentLists: readonly string[][],
+  entrypoints: readonly string[],
+): string[] {
+  const problems: string[] = [];
+  const names = store.features.map((feature) => feature.name);
+  const duplicates = [...new Set(names.filter((name, i) => names.indexOf(name) !== i))];
+  if (duplicates.length > 0) problems.push(`duplicate features ${duplicates.map((n) => `"${n}"`).join(', ')}`);
+  for (const name of names.filter((n) => RESERVED_FEATURE_NAMES.includes(n))) {
+    problems.push(`feature "${name}" has a name that Feature Store reserves for the offline store`);
+  }
+  const roles: [string, string, readonly FeatureType[]][] = [
+    ['record identifier', store.recordIdentifier, ['string', 'integral']],
+    ['event time', store.eventTime, ['string', 'fractional']],
+  ];
+  for (const [role, name, types] of roles) {
+    const feature = store.features.find((f) => f.name === name);
+    if (!feature) problems.push(`${role} "${name}" is not one of the features (${names.join(', ') || 'none'})`);
+    else if (!types.includes(feature.type)) {
+      problems.push(`${role} "${name}" has type "${feature.type}", expected ${types.join(' or ')}`);
+    }
+  }
+  for (const list of argumentLists) {
+    if (list.length > MAX_CONTAINER_ARGUMENTS) {
+      problems.push(
+        `${store.features.length} features need ${list.length} container arguments, more than the ${MAX_CONTAINER_ARGUMENTS} a processing job takes`,
+      );
+    }
+  }
+  for (const value of [...entrypoints, ...argumentLists.flat()]) {
+    if (!Token.isUnresolved(value) && value.length > MAX_CONTAINER_ARGUMENT_LENGTH) {
+      problems.push(`argument "${value}" is longer than ${MAX_CONTAINER_ARGUMENT_LENGTH} characters`);
+    }
+  }
+  return problems;
 }

@@ -25,6 +25,16 @@ const INTERFACE_ENDPOINTS: ReadonlyArray<[string, ec2.InterfaceVpcEndpointAwsSer
 ];
 
 /**
+ * Interface endpoints of the feature store (stage 4), for the training pipeline's ingestion jobs and Studio:
+ * PutRecord and GetRecord, and Athena queries of the offline stores. Athena reads Glue and S3 itself, and the
+ * jobs download query results through the S3 gateway endpoint, so neither Glue nor KMS needs an endpoint.
+ */
+const FEATURE_STORE_ENDPOINTS: ReadonlyArray<[string, ec2.InterfaceVpcEndpointAwsService]> = [
+  ['FeatureStoreRuntime', ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_FEATURESTORE_RUNTIME],
+  ['Athena', ec2.InterfaceVpcEndpointAwsService.ATHENA],
+];
+
+/**
  * Stage 1 network: a VPC with private isolated subnets in at least two AZs and the VPC endpoints SageMaker
  * needs, or an existing VPC imported from ids in config. Nothing is looked up at synth.
  */
@@ -88,7 +98,9 @@ export class NetworkStack extends PlatformStack {
         allowAllOutbound: false,
       });
       endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(vpcCidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
-      for (const [endpointId, service] of INTERFACE_ENDPOINTS) {
+      // each endpoint costs per hour and AZ, so the feature store's come only with the feature store
+      const featureStore = this.envConfig.maturity.capabilities.has('featureStore');
+      for (const [endpointId, service] of [...INTERFACE_ENDPOINTS, ...(featureStore ? FEATURE_STORE_ENDPOINTS : [])]) {
         vpc.addInterfaceEndpoint(endpointId, {
           service,
           subnets: this.workloadSubnets,

@@ -1,4 +1,4 @@
-import { CfnCondition, CfnOutput, CfnParameter, Fn } from 'aws-cdk-lib';
+import { type CfnCondition, CfnOutput } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -8,7 +8,8 @@ import type { Construct } from 'constructs';
 import type { ResolvedModel } from '../config/models';
 import { ModelApi } from '../constructs/model-api';
 import { ModelEndpoint } from '../constructs/model-endpoint';
-import { APPROVED_MODEL_STACK_PARAMETER, approvedModelParameterName, endpointName, NO_APPROVED_MODEL } from '../naming';
+import { endpointName } from '../naming';
+import { declareApprovedVersion } from './approved-version';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 export interface ServingStackProps extends PlatformStackProps {
@@ -42,19 +43,12 @@ export class ServingStack extends PlatformStack {
     const { project, envConfig } = this;
     const { model } = props;
 
-    // CloudFormation reads the approved version at every deploy: no synth-time lookup (ADR 0004).
-    const approvedModel = new CfnParameter(this, APPROVED_MODEL_STACK_PARAMETER, {
-      type: 'AWS::SSM::Parameter::Value<String>',
-      default: approvedModelParameterName(project, envConfig.name, model.name),
-      description: `SSM parameter holding the approved model package ARN of ${model.name}; set by the approve command`,
-    });
-    this.versionApproved = new CfnCondition(this, 'VersionApproved', {
-      expression: Fn.conditionNot(Fn.conditionEquals(approvedModel.valueAsString, NO_APPROVED_MODEL)),
-    });
+    const approved = declareApprovedVersion(this, project, envConfig.name, model.name);
+    this.versionApproved = approved.condition;
 
     const name = endpointName(project, envConfig.name, model.name);
     this.endpoint = new ModelEndpoint(this, 'Endpoint', {
-      modelPackageArn: approvedModel.valueAsString,
+      modelPackageArn: approved.modelPackageArn,
       condition: this.versionApproved,
       endpointName: name,
       vpc: props.vpc,

@@ -12,10 +12,14 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { ResolvedModel } from '../config/models';
-import { TrainingPipeline } from '../constructs/training-pipeline';
-import { modelPackageGroupName, trainingPipelineName } from '../naming';
+import {
+  DEFAULT_PIPELINE_FAILURES,
+  type TrainingFeatureStore,
+  TrainingPipeline,
+} from '../constructs/training-pipeline';
+import { modelPackageGroupName, pipelineFailureAlarmName, trainingPipelineName } from '../naming';
 import { frameworkImageUri, modelMonitorImageUri, SKLEARN_IMAGE_TAG } from '../pipeline/images';
-import { modelBuildingPipeline } from '../pipeline/model-building-pipeline';
+import { modelBuildingPipeline, type PipelineFeatureStore } from '../pipeline/model-building-pipeline';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 export interface TrainingStackProps extends PlatformStackProps {
@@ -30,6 +34,17 @@ export interface TrainingStackProps extends PlatformStackProps {
   readonly curatedDataBucket: s3.IBucket;
   readonly artifactsBucket: s3.IBucket;
   readonly alertsTopic: sns.ITopic;
+  /**
+   * The model's feature group (`models[].featureGroup`) and the workgroup that queries its offline store: the
+   * pipeline writes the raw data to the group and trains on its point-in-time snapshot (stage 4).
+   * @default - the pipeline trains on the raw data directly
+   */
+  readonly featureStore?: TrainingFeatureStore;
+  /**
+   * Alarm on failed runs (stage 4 monitoring), named for dashboards and runbooks.
+   * @default - failures are notified, without an alarm
+   */
+  readonly failureAlarm?: boolean;
 }
 
 /** Prefix of the raw data bucket that a model's pipeline trains on by default. */
@@ -75,6 +90,7 @@ export class TrainingStack extends PlatformStack {
     const groupName = modelPackageGroupName(project, envConfig.name, model.name);
     const subnetIds = props.vpc.selectSubnets(props.workloadSubnets).subnetIds;
     const servingInstanceType = model.serving.kind === 'instances' ? model.serving.instanceType : 'ml.m5.large';
+    const featureStore = props.featureStore && pipelineFeatureStore(model.name, props.featureStore, region);
 
     this.trainingPipeline = new TrainingPipeline(this, 'Pipeline', {
       pipelineName: trainingPipelineName(project, envConfig.name, model.name),
@@ -87,6 +103,13 @@ export class TrainingStack extends PlatformStack {
       modelPackageGroupName: groupName,
       alarmTopic: props.alertsTopic,
       deadLetterKey: props.logsKey,
+      featureStore: props.featureStore,
+      failureAlarm: props.failureAlarm
+        ? {
+            alarmName: pipelineFailureAlarmName(project, envConfig.name, model.name),
+            threshold: model.alarms.pipelineFailures ?? DEFAULT_PIPELINE_FAILURES,
+          }
+        : undefined,
       definition: (role) =>
         modelBuildingPipeline({
           modelName: model.name,
@@ -112,7 +135,27 @@ export class TrainingStack extends PlatformStack {
           // spot saves most of the training bill, but a reclaimed instance must never delay a prod release
           spotTraining: envConfig.kind !== 'prod',
           contentType: model.contentTypes[0] ?? 'text/csv',
+          featureStore,
         }),
     });
   }
+}
+
+/** What the pipeline needs to know of a feature group and its query engine. */
+function pipelineFeatureStore(modelName: string, store: TrainingFeatureStore, region: string): PipelineFeatureStore {
+  const { definition } = store.featureGroup;
+  if (!definition.offlineStore.enabled) {
+    throw new Error(
+      `model "${modelName}" trains from feature group "${definition.name}", which has no offline store: enable featureGroups[].offlineStore or remove models[].featureGroup`,
+    );
+  }
+  return {
+    featureGroupName: store.featureGroup.featureGroupName,
+    recordIdentifier: definition.recordIdentifier,
+    eventTime: definition.eventTime,
+    features: definition.features,
+    offlineStoreTable: store.featureGroup.offlineStoreTable,
+    workGroupName: store.queryEngine.workGroupName,
+    region,
+  };
 }

@@ -16,6 +16,7 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { App } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   ApproveError,
@@ -26,7 +27,14 @@ import {
   parseApproveArgs,
 } from '../../lib/approve/approve';
 import { resolveConfig } from '../../lib/config/loader';
-import { approvedModelParameterName, endpointName, modelPackageGroupName, servingStackName } from '../../lib/naming';
+import {
+  approvedModelParameterName,
+  endpointName,
+  modelPackageGroupName,
+  monitoringStackName,
+  servingStackName,
+} from '../../lib/naming';
+import { PlatformStack } from '../../lib/stacks/platform-stack';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -44,6 +52,12 @@ const CONFIG = resolveConfig({
 
 const PARAMETER = '/mlops/test/models/churn/approved-model-package-arn';
 const STACK = 'mlops-test-serving-churn';
+const MONITORING_STACK = 'mlops-test-monitoring-churn';
+const BOOTSTRAP_VERSION = {
+  ParameterKey: 'BootstrapVersion',
+  ParameterValue: '/cdk-bootstrap/hnb659fds/version',
+  ResolvedValue: '21',
+};
 
 /** A model package version ARN, built from parts (the lint forbids a literal partition in an ARN). */
 function arnOf(
@@ -92,10 +106,41 @@ function stackIn(status: StackStatus, extraParameters: { ParameterKey: string; P
   } satisfies Partial<DescribeStacksCommandOutput>;
 }
 
-/** The package exists with `approval`, the parameter holds `current`, and the stack reports `statuses` in turn. */
-function givenDeployed(
-  options: { approval?: ModelApprovalStatus; current?: string; statuses?: StackStatus[] } = {},
-): void {
+/**
+ * The model's monitoring stack (stage 4): not deployed (stages 1 to 3), deployed without Model Monitor (serverless
+ * endpoint or no data capture), or with Model Monitor, reading the approved-version parameter.
+ */
+type Monitoring = 'absent' | 'without-model-monitor' | 'with-model-monitor';
+
+function monitoringStackIn(status: StackStatus, withModelMonitor: boolean) {
+  return {
+    Stacks: [
+      {
+        StackName: MONITORING_STACK,
+        StackStatus: status,
+        CreationTime: new Date('2026-02-01T00:00:00Z'),
+        Parameters: [
+          ...(withModelMonitor
+            ? [{ ParameterKey: 'ApprovedModelPackageArn', ParameterValue: PARAMETER, ResolvedValue: VERSION_2 }]
+            : []),
+          BOOTSTRAP_VERSION,
+        ],
+      },
+    ],
+  } satisfies Partial<DescribeStacksCommandOutput>;
+}
+
+/**
+ * The package exists with `approval`, the parameter holds `current`, the serving stack reports `statuses` in turn,
+ * and the monitoring stack is as `monitoring` says, reporting `monitoringStatuses` in turn when it exists.
+ */
+function givenDeployed(options: {
+  monitoring: Monitoring;
+  approval?: ModelApprovalStatus;
+  current?: string;
+  statuses?: StackStatus[];
+  monitoringStatuses?: StackStatus[];
+}): void {
   const { approval = 'Approved', current = VERSION_2, statuses = ['UPDATE_COMPLETE'] } = options;
   sagemakerMock
     .on(DescribeModelPackageCommand, { ModelPackageName: VERSION_3 })
@@ -103,9 +148,31 @@ function givenDeployed(
   ssmMock.on(GetParameterCommand, { Name: PARAMETER }).resolves({ Parameter: { Name: PARAMETER, Value: current } });
   ssmMock.on(PutParameterCommand).resolves({ Version: 2 });
   cloudformationMock.on(UpdateStackCommand).resolves({ StackId: `stack/${STACK}/1` });
-  let describe = cloudformationMock.on(DescribeStacksCommand);
+  let describe = cloudformationMock.on(DescribeStacksCommand, { StackName: STACK });
   for (const status of statuses.slice(0, -1)) describe = describe.resolvesOnce(stackIn(status));
   describe.resolves(stackIn(statuses[statuses.length - 1] as StackStatus));
+  givenMonitoring(options.monitoring, options.monitoringStatuses);
+}
+
+function givenMonitoring(monitoring: Monitoring, statuses: StackStatus[] = ['UPDATE_COMPLETE']): void {
+  const describe = cloudformationMock.on(DescribeStacksCommand, { StackName: MONITORING_STACK });
+  if (monitoring === 'absent') {
+    describe.rejects(awsError('ValidationError', `Stack with id ${MONITORING_STACK} does not exist`));
+    return;
+  }
+  let answers = describe;
+  const withModelMonitor = monitoring === 'with-model-monitor';
+  for (const status of statuses.slice(0, -1))
+    answers = answers.resolvesOnce(monitoringStackIn(status, withModelMonitor));
+  answers.resolves(monitoringStackIn(statuses[statuses.length - 1] as StackStatus, withModelMonitor));
+  cloudformationMock
+    .on(UpdateStackCommand, { StackName: MONITORING_STACK })
+    .resolves({ StackId: `stack/${MONITORING_STACK}/1` });
+}
+
+/** The stacks that UpdateStack was called on, in order. */
+function updatedStacks(): unknown[] {
+  return cloudformationMock.commandCalls(UpdateStackCommand).map((call) => call.args[0].input.StackName);
 }
 
 function expectNoAwsCalls(): void {
@@ -156,6 +223,23 @@ describe('the naming contract', () => {
     expect(modelPackageGroupName('mlops', 'test', 'churn')).toBe('mlops-test-churn');
     expect(servingStackName('mlops', 'test', 'churn')).toBe(STACK);
     expect(endpointName('mlops', 'test', 'churn')).toBe('mlops-test-churn');
+    expect(monitoringStackName('mlops', 'test', 'churn')).toBe(MONITORING_STACK);
+  });
+
+  test('names the serving and monitoring stacks as PlatformStack names them from their construct ids', () => {
+    // GIVEN
+    class Probe extends PlatformStack {}
+    const app = new App();
+    const envConfig = CONFIG.allEnvironments.find((e) => e.name === 'test');
+    if (!envConfig) throw new Error('the test config has a test environment');
+
+    // WHEN
+    const serving = new Probe(app, 'Serving-churn', { project: 'mlops', envConfig });
+    const monitoring = new Probe(app, 'Monitoring-churn', { project: 'mlops', envConfig });
+
+    // THEN
+    expect(serving.stackName).toBe(servingStackName('mlops', 'test', 'churn'));
+    expect(monitoring.stackName).toBe(monitoringStackName('mlops', 'test', 'churn'));
   });
 });
 
@@ -337,7 +421,7 @@ describe('checks before any AWS call', () => {
 describe('checks in AWS before any change', () => {
   test('a version not yet Approved is refused, with how to approve it, and nothing is written', async () => {
     // GIVEN
-    givenDeployed({ approval: 'PendingManualApproval' });
+    givenDeployed({ monitoring: 'absent', approval: 'PendingManualApproval' });
 
     // WHEN
     const error = await rejectionOf(approveModelVersion(request(), deps()));
@@ -376,7 +460,7 @@ describe('checks in AWS before any change', () => {
 
   test('a missing parameter means the registry stack is not deployed', async () => {
     // GIVEN
-    givenDeployed();
+    givenDeployed({ monitoring: 'absent' });
     ssmMock.on(GetParameterCommand).rejects(new ParameterNotFound({ message: '', $metadata: {} }));
 
     // WHEN
@@ -393,9 +477,9 @@ describe('checks in AWS before any change', () => {
 
   test('a serving stack that is not deployed is reported and nothing is written', async () => {
     // GIVEN
-    givenDeployed();
+    givenDeployed({ monitoring: 'absent' });
     cloudformationMock
-      .on(DescribeStacksCommand)
+      .on(DescribeStacksCommand, { StackName: STACK })
       .rejects(awsError('ValidationError', `Stack with id ${STACK} does not exist`));
 
     // WHEN
@@ -414,7 +498,7 @@ describe('checks in AWS before any change', () => {
     ['UPDATE_ROLLBACK_FAILED' as const, `serving stack "${STACK}" cannot be updated in status UPDATE_ROLLBACK_FAILED`],
   ])('a serving stack in %s is not touched', async (status, message) => {
     // GIVEN
-    givenDeployed({ statuses: [status] });
+    givenDeployed({ monitoring: 'absent', statuses: [status] });
 
     // WHEN
     const error = await rejectionOf(approveModelVersion(request(), deps()));
@@ -430,7 +514,7 @@ describe('checks in AWS before any change', () => {
 describe('a dry run', () => {
   test('reports the plan, old value to new value and the stack, and changes nothing', async () => {
     // GIVEN
-    givenDeployed({ current: 'none' });
+    givenDeployed({ monitoring: 'absent', current: 'none' });
 
     // WHEN
     const result = await approveModelVersion(request({ dryRun: true }), deps());
@@ -460,7 +544,7 @@ describe('a dry run', () => {
 describe('an approval', () => {
   test('of the version already approved is a no-op', async () => {
     // GIVEN
-    givenDeployed({ current: VERSION_3 });
+    givenDeployed({ monitoring: 'absent', current: VERSION_3 });
 
     // WHEN
     const result = await approveModelVersion(request(), deps());
@@ -476,6 +560,7 @@ describe('an approval', () => {
   test('writes the parameter, then updates the stack, and waits through UPDATE_IN_PROGRESS to UPDATE_COMPLETE', async () => {
     // GIVEN
     givenDeployed({
+      monitoring: 'absent',
       statuses: [
         'UPDATE_COMPLETE',
         'UPDATE_IN_PROGRESS',
@@ -513,7 +598,7 @@ describe('an approval', () => {
     ]);
     expect(puts[0]?.calledBefore(updates[0] as (typeof updates)[number])).toBe(true);
     // one look before the change, then one per status until UPDATE_COMPLETE
-    expect(cloudformationMock.commandCalls(DescribeStacksCommand)).toHaveLength(5);
+    expect(cloudformationMock.commandCalls(DescribeStacksCommand, { StackName: STACK })).toHaveLength(5);
     expect(sleep.mock.calls).toEqual([
       [DEFAULT_POLL_INTERVAL_MS],
       [DEFAULT_POLL_INTERVAL_MS],
@@ -528,9 +613,9 @@ describe('an approval', () => {
 
   test('keeps the previous value of every other parameter of the stack', async () => {
     // GIVEN
-    givenDeployed();
+    givenDeployed({ monitoring: 'absent' });
     cloudformationMock
-      .on(DescribeStacksCommand)
+      .on(DescribeStacksCommand, { StackName: STACK })
       .resolves(
         stackIn('UPDATE_COMPLETE', [
           { ParameterKey: 'BootstrapVersion', ParameterValue: '/cdk-bootstrap/hnb659fds/version' },
@@ -549,7 +634,7 @@ describe('an approval', () => {
 
   test('with --no-wait starts the update and returns without polling', async () => {
     // GIVEN
-    givenDeployed();
+    givenDeployed({ monitoring: 'absent' });
 
     // WHEN
     const result = await approveModelVersion(request({ wait: false }), deps());
@@ -557,7 +642,7 @@ describe('an approval', () => {
     // THEN
     expect(result.outcome).toBe('update-started');
     expect(cloudformationMock.commandCalls(UpdateStackCommand)).toHaveLength(1);
-    expect(cloudformationMock.commandCalls(DescribeStacksCommand)).toHaveLength(1);
+    expect(cloudformationMock.commandCalls(DescribeStacksCommand, { StackName: STACK })).toHaveLength(1);
     expect(sleep).not.toHaveBeenCalled();
     expect(lines).toContain(
       `  aws ssm put-parameter --name ${PARAMETER} --value ${VERSION_2} --type String --overwrite --region eu-west-1`,
@@ -566,7 +651,7 @@ describe('an approval', () => {
 
   test('whose stack update cannot start puts the old value back and reports the error', async () => {
     // GIVEN
-    givenDeployed();
+    givenDeployed({ monitoring: 'absent' });
     cloudformationMock
       .on(UpdateStackCommand)
       .rejects(awsError('AccessDenied', 'User is not authorized to perform: iam:PassRole'));
@@ -587,7 +672,7 @@ describe('an approval', () => {
 
   test('whose restore fails too tells how to restore by hand', async () => {
     // GIVEN
-    givenDeployed();
+    givenDeployed({ monitoring: 'absent' });
     cloudformationMock.on(UpdateStackCommand).rejects(awsError('ValidationError', 'Template format error'));
     ssmMock
       .on(PutParameterCommand)
@@ -609,6 +694,7 @@ describe('an approval', () => {
   test('that CloudFormation rolls back puts the old value back and reports the rollback and its cause', async () => {
     // GIVEN
     givenDeployed({
+      monitoring: 'absent',
       statuses: [
         'UPDATE_COMPLETE',
         'UPDATE_IN_PROGRESS',
@@ -659,7 +745,10 @@ describe('an approval', () => {
 
   test('whose rollback fails too is reported as such, with the old value back', async () => {
     // GIVEN
-    givenDeployed({ statuses: ['UPDATE_COMPLETE', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED'] });
+    givenDeployed({
+      monitoring: 'absent',
+      statuses: ['UPDATE_COMPLETE', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED'],
+    });
 
     // WHEN
     const error = await rejectionOf(approveModelVersion(request(), deps()));
@@ -672,7 +761,7 @@ describe('an approval', () => {
 
   test('that does not finish in the default 60 minutes is reported, and the new value stays', async () => {
     // GIVEN
-    givenDeployed({ statuses: ['UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS'] });
+    givenDeployed({ monitoring: 'absent', statuses: ['UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS'] });
 
     // WHEN
     const error = await rejectionOf(approveModelVersion(request(), deps()));
@@ -691,7 +780,7 @@ describe('an approval', () => {
 
   test('honours an injected timeout and poll interval', async () => {
     // GIVEN
-    givenDeployed({ statuses: ['UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS'] });
+    givenDeployed({ monitoring: 'absent', statuses: ['UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS'] });
 
     // WHEN
     const error = await rejectionOf(
@@ -701,6 +790,349 @@ describe('an approval', () => {
     // THEN
     expect(error.message).toMatch(/^gave up waiting after 90 seconds/);
     expect(sleep.mock.calls).toEqual([[30_000], [30_000], [30_000]]);
+  });
+});
+
+describe('the monitoring stack (stage 4)', () => {
+  const event = (LogicalResourceId: string, ResourceType: string, ResourceStatus: string, reason?: string) =>
+    ({ LogicalResourceId, ResourceType, ResourceStatus, ResourceStatusReason: reason }) as StackEvent;
+  const MONITORING_UPDATE = [
+    `  aws cloudformation update-stack --stack-name ${MONITORING_STACK} --use-previous-template`,
+    '--parameters ParameterKey=ApprovedModelPackageArn,UsePreviousValue=true ParameterKey=BootstrapVersion,UsePreviousValue=true',
+    '--capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM --region eu-west-1',
+  ].join(' ');
+
+  test('that is not deployed (stages 1 to 3) leaves the approval a success, and says so', async () => {
+    // GIVEN
+    givenDeployed({ monitoring: 'absent' });
+
+    // WHEN
+    const result = await approveModelVersion(request(), deps());
+
+    // THEN
+    expect(result.outcome).toBe('updated');
+    expect(result.monitoring).toBeUndefined();
+    expect(lines[lines.length - 1]).toBe(
+      `monitoring stack ${MONITORING_STACK} is not deployed (it comes with stage 4): no Model Monitor to refresh`,
+    );
+    expect(updatedStacks()).toEqual([STACK]);
+  });
+
+  test('with Model Monitor is updated after the serving stack completes, and waited for', async () => {
+    // GIVEN
+    givenDeployed({
+      monitoring: 'with-model-monitor',
+      statuses: ['UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'],
+      monitoringStatuses: ['UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'],
+    });
+
+    // WHEN
+    const result = await approveModelVersion(request(), deps());
+
+    // THEN
+    expect(result.outcome).toBe('updated');
+    expect(result.monitoring).toEqual({
+      outcome: 'refreshed',
+      stackName: MONITORING_STACK,
+      stackStatus: 'UPDATE_COMPLETE',
+    });
+    expect(updatedStacks()).toEqual([STACK, MONITORING_STACK]);
+    const [servingUpdate, monitoringUpdate] = cloudformationMock.commandCalls(UpdateStackCommand);
+    expect(monitoringUpdate?.args[0].input).toEqual({
+      StackName: MONITORING_STACK,
+      UsePreviousTemplate: true,
+      Parameters: [
+        { ParameterKey: 'ApprovedModelPackageArn', UsePreviousValue: true },
+        { ParameterKey: 'BootstrapVersion', UsePreviousValue: true },
+      ],
+      Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
+    });
+    // the monitoring stack is looked at only once the serving stack reported UPDATE_COMPLETE
+    const servingLooks = cloudformationMock.commandCalls(DescribeStacksCommand, { StackName: STACK });
+    const monitoringLooks = cloudformationMock.commandCalls(DescribeStacksCommand, { StackName: MONITORING_STACK });
+    expect(servingLooks).toHaveLength(3);
+    expect(monitoringLooks).toHaveLength(3);
+    expect(servingLooks[2]?.calledBefore(monitoringLooks[0] as (typeof monitoringLooks)[number])).toBe(true);
+    expect(servingUpdate?.calledBefore(monitoringUpdate as NonNullable<typeof servingUpdate>)).toBe(true);
+    expect(lines.slice(-6)).toEqual([
+      `  [0:15] ${STACK} UPDATE_COMPLETE`,
+      `approved: stack ${STACK} is UPDATE_COMPLETE and endpoint mlops-test-churn serves ${VERSION_3}`,
+      `started the update of monitoring stack ${MONITORING_STACK}, so Model Monitor uses the baselines of ${VERSION_3}`,
+      `  [0:00] ${MONITORING_STACK} UPDATE_IN_PROGRESS`,
+      `  [0:15] ${MONITORING_STACK} UPDATE_COMPLETE`,
+      `monitoring refreshed: stack ${MONITORING_STACK} is UPDATE_COMPLETE; Model Monitor uses the baselines of ${VERSION_3}`,
+    ]);
+    expect(putValues()).toEqual([VERSION_3]);
+  });
+
+  test('that already uses the version ("No updates are to be performed") is a success', async () => {
+    // GIVEN
+    givenDeployed({ monitoring: 'with-model-monitor' });
+    cloudformationMock
+      .on(UpdateStackCommand, { StackName: MONITORING_STACK })
+      .rejects(awsError('ValidationError', 'No updates are to be performed.'));
+
+    // WHEN
+    const result = await approveModelVersion(request(), deps());
+
+    // THEN
+    expect(result.outcome).toBe('updated');
+    expect(result.monitoring).toEqual({
+      outcome: 'up-to-date',
+      stackName: MONITORING_STACK,
+      stackStatus: 'UPDATE_COMPLETE',
+    });
+    expect(lines).toContain(
+      `monitoring stack ${MONITORING_STACK} already uses the baselines of ${VERSION_3}; no update needed`,
+    );
+    expect(putValues()).toEqual([VERSION_3]);
+  });
+
+  test('is refreshed too when the serving stack already serves the version', async () => {
+    // GIVEN
+    givenDeployed({ monitoring: 'with-model-monitor' });
+    cloudformationMock
+      .on(UpdateStackCommand, { StackName: STACK })
+      .rejects(awsError('ValidationError', 'No updates are to be performed.'));
+
+    // WHEN
+    const result = await approveModelVersion(request(), deps());
+
+    // THEN
+    expect(result.outcome).toBe('updated');
+    expect(result.monitoring?.outcome).toBe('refreshed');
+    expect(updatedStacks()).toEqual([STACK, MONITORING_STACK]);
+    expect(lines).toContain(`stack ${STACK} already serves ${VERSION_3}; no update needed`);
+  });
+
+  test('without Model Monitor (serverless endpoint or no data capture) is skipped, and says so', async () => {
+    // GIVEN
+    givenDeployed({ monitoring: 'without-model-monitor' });
+
+    // WHEN
+    const result = await approveModelVersion(request(), deps());
+
+    // THEN
+    expect(result.outcome).toBe('updated');
+    expect(result.monitoring).toEqual({
+      outcome: 'no-model-monitor',
+      stackName: MONITORING_STACK,
+      stackStatus: 'UPDATE_COMPLETE',
+    });
+    expect(updatedStacks()).toEqual([STACK]);
+    expect(lines[lines.length - 1]).toBe(
+      `monitoring stack ${MONITORING_STACK} has no Model Monitor (serverless endpoint, or no data capture): nothing to refresh`,
+    );
+  });
+
+  test('whose update rolls back fails the approval with its own kind, and the parameter keeps the new version', async () => {
+    // GIVEN
+    givenDeployed({
+      monitoring: 'with-model-monitor',
+      monitoringStatuses: ['UPDATE_COMPLETE', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'],
+    });
+    const missing = `model package ${VERSION_3} cannot be monitored: DriftCheckBaselines.ModelDataQuality.Statistics is missing`;
+    cloudformationMock.on(DescribeStackEventsCommand, { StackName: MONITORING_STACK }).resolves({
+      // newest first, as CloudFormation returns them
+      StackEvents: [
+        event(MONITORING_STACK, 'AWS::CloudFormation::Stack', 'UPDATE_ROLLBACK_COMPLETE'),
+        event(MONITORING_STACK, 'AWS::CloudFormation::Stack', 'UPDATE_ROLLBACK_IN_PROGRESS', 'failed: [Baselines]'),
+        event('Baselines', 'Custom::ModelPackageBaselines', 'UPDATE_FAILED', missing),
+        event(MONITORING_STACK, 'AWS::CloudFormation::Stack', 'UPDATE_IN_PROGRESS', 'User Initiated'),
+      ],
+    });
+
+    // WHEN
+    const error = await rejectionOf(approveModelVersion(request(), deps()));
+
+    // THEN
+    expect(error.kind).toBe('monitoring-not-refreshed');
+    expect(error.exitCode).toBe(3);
+    expect(error.message.split('\n')).toEqual([
+      `version ${VERSION_3} is approved and served: endpoint mlops-test-churn serves it and ${PARAMETER} holds it. But monitoring stack "${MONITORING_STACK}" was not refreshed:`,
+      `CloudFormation rolled back the update of monitoring stack "${MONITORING_STACK}" (UPDATE_ROLLBACK_COMPLETE)`,
+      'what failed, first to last:',
+      `  - Baselines (Custom::ModelPackageBaselines) UPDATE_FAILED: ${missing}`,
+      `Model Monitor of endpoint mlops-test-churn still compares traffic with the baselines of ${VERSION_2}.`,
+      `Do not set ${PARAMETER} back: it must name the version the endpoint serves. Once the cause is fixed, refresh the monitoring stack with`,
+      MONITORING_UPDATE,
+      'or, from a checkout of the deployed version,',
+      "  npx cdk deploy --exclusively 'Test/Monitoring-churn'",
+      '(running npm run approve again answers "already approved" and does not refresh it); see "Monitoring not refreshed" in docs/runbooks/approve-and-rollback.md',
+    ]);
+    // not restored: the endpoint serves the new version, and the parameter must name it
+    expect(putValues()).toEqual([VERSION_3]);
+    expect(updatedStacks()).toEqual([STACK, MONITORING_STACK]);
+  });
+
+  test('whose update cannot start fails the approval with its own kind, and the parameter keeps the new version', async () => {
+    // GIVEN
+    givenDeployed({ monitoring: 'with-model-monitor' });
+    cloudformationMock
+      .on(UpdateStackCommand, { StackName: MONITORING_STACK })
+      .rejects(awsError('AccessDenied', 'User is not authorized to perform: cloudformation:UpdateStack'));
+
+    // WHEN
+    const error = await rejectionOf(approveModelVersion(request(), deps()));
+
+    // THEN
+    expect(error.kind).toBe('monitoring-not-refreshed');
+    expect(error.message.split('\n').slice(1, 3)).toEqual([
+      `could not start the update of monitoring stack "${MONITORING_STACK}": AccessDenied: User is not authorized to perform: cloudformation:UpdateStack`,
+      `Model Monitor of endpoint mlops-test-churn still compares traffic with the baselines of ${VERSION_2}.`,
+    ]);
+    expect(putValues()).toEqual([VERSION_3]);
+  });
+
+  test('that is busy is not updated, and the approval says how to refresh it later', async () => {
+    // GIVEN
+    givenDeployed({ monitoring: 'with-model-monitor', monitoringStatuses: ['UPDATE_IN_PROGRESS'] });
+
+    // WHEN
+    const error = await rejectionOf(approveModelVersion(request(), deps()));
+
+    // THEN
+    expect(error.kind).toBe('monitoring-not-refreshed');
+    expect(error.message.split('\n')[1]).toBe(`monitoring stack "${MONITORING_STACK}" is busy (UPDATE_IN_PROGRESS)`);
+    expect(error.message).toContain(MONITORING_UPDATE);
+    expect(updatedStacks()).toEqual([STACK]);
+    expect(putValues()).toEqual([VERSION_3]);
+  });
+
+  test('whose update does not finish in time is reported, with how to follow it', async () => {
+    // GIVEN
+    givenDeployed({
+      monitoring: 'with-model-monitor',
+      monitoringStatuses: ['UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS'],
+    });
+
+    // WHEN
+    const error = await rejectionOf(
+      approveModelVersion(request({ timeoutMs: 60_000, pollIntervalMs: 30_000 }), deps()),
+    );
+
+    // THEN
+    expect(error.kind).toBe('monitoring-not-refreshed');
+    expect(error.message.split('\n').slice(1, 4)).toEqual([
+      `gave up waiting after 1 minute: monitoring stack "${MONITORING_STACK}" is still UPDATE_IN_PROGRESS. The update goes on in CloudFormation; follow it with`,
+      `  aws cloudformation describe-stacks --stack-name ${MONITORING_STACK} --region eu-west-1 --query 'Stacks[0].StackStatus'`,
+      'If it ends in UPDATE_COMPLETE, monitoring is refreshed and nothing is left to do.',
+    ]);
+    expect(putValues()).toEqual([VERSION_3]);
+  });
+
+  test('is not touched when the serving stack update rolls back', async () => {
+    // GIVEN
+    givenDeployed({
+      monitoring: 'with-model-monitor',
+      statuses: ['UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE'],
+    });
+
+    // WHEN
+    const error = await rejectionOf(approveModelVersion(request(), deps()));
+
+    // THEN
+    expect(error.kind).toBe('rolled-back');
+    expect(cloudformationMock.commandCalls(DescribeStacksCommand, { StackName: MONITORING_STACK })).toHaveLength(0);
+    expect(updatedStacks()).toEqual([STACK]);
+    expect(putValues()).toEqual([VERSION_3, VERSION_2]);
+  });
+
+  test('is named in the follow-up of a serving stack update that does not finish in time', async () => {
+    // GIVEN
+    givenDeployed({ monitoring: 'with-model-monitor', statuses: ['UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS'] });
+
+    // WHEN
+    const error = await rejectionOf(approveModelVersion(request(), deps()));
+
+    // THEN
+    expect(error.kind).toBe('timeout');
+    expect(error.message).toContain(
+      `If it ends in UPDATE_COMPLETE, refresh monitoring stack ${MONITORING_STACK} if there is one (stage 4): see "Monitoring not refreshed" in docs/runbooks/approve-and-rollback.md`,
+    );
+    expect(updatedStacks()).toEqual([STACK]);
+  });
+
+  test('is left to the operator with --no-wait, with the command that refreshes it', async () => {
+    // GIVEN
+    givenDeployed({ monitoring: 'with-model-monitor' });
+
+    // WHEN
+    const result = await approveModelVersion(request({ wait: false }), deps());
+
+    // THEN
+    expect(result.outcome).toBe('update-started');
+    expect(result.monitoring).toEqual({
+      outcome: 'pending',
+      stackName: MONITORING_STACK,
+      stackStatus: 'UPDATE_COMPLETE',
+    });
+    expect(updatedStacks()).toEqual([STACK]);
+    expect(sleep).not.toHaveBeenCalled();
+    expect(lines.slice(-3)).toEqual([
+      `once stack ${STACK} is UPDATE_COMPLETE, and not before, refresh monitoring stack ${MONITORING_STACK},`,
+      'so Model Monitor uses the baselines of the new version:',
+      MONITORING_UPDATE,
+    ]);
+  });
+
+  test('is listed as step 3 of a dry run, and nothing is changed', async () => {
+    // GIVEN
+    givenDeployed({ monitoring: 'with-model-monitor' });
+
+    // WHEN
+    const result = await approveModelVersion(request({ dryRun: true }), deps());
+
+    // THEN
+    expect(result.outcome).toBe('dry-run');
+    expect(result.monitoring).toEqual({
+      outcome: 'pending',
+      stackName: MONITORING_STACK,
+      stackStatus: 'UPDATE_COMPLETE',
+    });
+    expect(lines.slice(-6)).toEqual([
+      'dry run: nothing is changed. The approval would:',
+      `  1. set SSM parameter ${PARAMETER}: ${VERSION_2} -> ${VERSION_3}`,
+      `  2. update stack ${STACK} (now UPDATE_COMPLETE, serving ${VERSION_2}),`,
+      `     which reads the parameter again and rolls the version out to endpoint mlops-test-churn`,
+      `  3. once the endpoint serves it, update stack ${MONITORING_STACK} (now UPDATE_COMPLETE, baselines of ${VERSION_2}),`,
+      '     so Model Monitor of endpoint mlops-test-churn uses the baselines of the new version',
+    ]);
+    expect(putValues()).toEqual([]);
+    expect(updatedStacks()).toEqual([]);
+  });
+
+  test('is not a step of a dry run when it is not deployed', async () => {
+    // GIVEN
+    givenDeployed({ monitoring: 'absent' });
+
+    // WHEN
+    const result = await approveModelVersion(request({ dryRun: true }), deps());
+
+    // THEN
+    expect(result.monitoring).toBeUndefined();
+    expect(lines.some((line) => line.startsWith('  3. '))).toBe(false);
+    expect(lines[lines.length - 1]).toBe(
+      `  (no monitoring stack ${MONITORING_STACK}: it comes with stage 4, so there is no Model Monitor to refresh)`,
+    );
+  });
+
+  test('is not looked at for a batch-only model, which has no endpoint to monitor', async () => {
+    // GIVEN
+    const config = resolveConfig({
+      ...CONFIG.config,
+      models: [{ name: 'churn', serving: 'batch', batch: { schedule: 'cron(0 3 * * ? *)', inputPrefix: 'scoring/' } }],
+    });
+    givenDeployed({ monitoring: 'without-model-monitor' });
+
+    // WHEN
+    const result = await approveModelVersion(request({ config }), deps());
+
+    // THEN
+    expect(result.outcome).toBe('parameter-set');
+    expect(result.monitoring).toBeUndefined();
+    expect(putValues()).toEqual([VERSION_3]);
+    expect(cloudformationMock.calls()).toHaveLength(0);
   });
 });
 

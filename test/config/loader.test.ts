@@ -165,7 +165,7 @@ describe('command-line overrides', () => {
     expect(config.environments.every((e) => e.maturity.requested === 5)).toBe(true);
     expect(config.warnings).toEqual([
       'the delivery pipeline (stage 4) is left out: tooling.connection (connection ARN, repository, branch) is not configured; see docs/delivery.md',
-      'maturity stage 5 is not fully implemented yet: modelMonitoring, featureStore, continuousDeployment, driftRetraining, modelPortfolio are left out; stage 3 is the highest complete stage',
+      'maturity stage 5 is not fully implemented yet: continuousDeployment, driftRetraining, modelPortfolio are left out; stage 4 is the highest complete stage',
     ]);
   });
 

@@ -68,7 +68,11 @@ describe('ModelApi', () => {
         ResourceId: { Ref: Match.stringLikeRegexp('^ChurnApiinvocations') },
         AuthorizationType: 'AWS_IAM',
         RequestValidatorId: { Ref: Match.stringLikeRegexp('^ChurnApiRequestValidator') },
-        RequestParameters: { 'method.request.header.Content-Type': true, 'method.request.header.Accept': false },
+        RequestParameters: {
+          'method.request.header.Content-Type': true,
+          'method.request.header.Accept': false,
+          'method.request.header.X-Inference-Id': false,
+        },
       });
       template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
         RestApiId: { Ref: Match.stringLikeRegexp('^ChurnApi') },
@@ -93,7 +97,7 @@ describe('ModelApi', () => {
       });
     });
 
-    test('THEN the raw body of each default content type is forwarded with its Content-Type and Accept headers', () => {
+    test('THEN the raw body of each default content type is forwarded with its Content-Type, Accept and inference id headers', () => {
       // WHEN
       const { template } = givenAnApi();
 
@@ -105,6 +109,8 @@ describe('ModelApi', () => {
           RequestParameters: {
             'integration.request.header.Content-Type': 'method.request.header.Content-Type',
             'integration.request.header.Accept': 'method.request.header.Accept',
+            // data capture records the caller's id, which model-quality monitoring joins the labels on
+            'integration.request.header.X-Amzn-SageMaker-Inference-Id': 'method.request.header.X-Inference-Id',
           },
         }),
       });

@@ -2,5 +2,6 @@
 // each construct keeps its own cases file, mirroring lib/constructs/.
 import './model-endpoint.cases';
 import './model-api.cases';
+import './model-monitor.cases';
 import './platform-role.cases';
 import './secure-bucket.cases';

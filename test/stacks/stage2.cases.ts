@@ -216,17 +216,6 @@ describe('operational guarantees of every template at stage 2', () => {
       Object.entries(platform().templateJson(stackPath).Resources).map(([id, r]) => ({ stackPath, id, r })),
     );
 
-  test('every alarm notifies someone', () => {
-    const alarms = allResources().filter(({ r }) => r.Type === 'AWS::CloudWatch::Alarm');
-    expect(alarms.length).toBeGreaterThan(10);
-    for (const { stackPath, id, r } of alarms) {
-      expect({ alarm: `${stackPath}/${id}`, actions: (r.Properties?.AlarmActions as unknown[])?.length ?? 0 }).toEqual({
-        alarm: `${stackPath}/${id}`,
-        actions: 1,
-      });
-    }
-  });
-
   test('every EventBridge rule target and every schedule has a DLQ and a retry policy', () => {
     for (const { stackPath, id, r } of allResources()) {
       const targets =

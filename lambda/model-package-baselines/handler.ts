@@ -1,0 +1,14 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DEFAULT_RETRY, sageMaker } from './clients';
+import { createHandler, RESPONSE_RESERVE_MS } from './provider';
+import { DEFAULT_SEND } from './response';
+
+/** The Lambda entry point of the `Custom::ModelPackageBaselines` resources: wiring only. */
+export const handler = createHandler({
+  sageMaker,
+  logger: new Logger({ serviceName: 'model-package-baselines' }),
+  retry: DEFAULT_RETRY,
+  // the global fetch, looked up at each call
+  send: { ...DEFAULT_SEND, fetch: (url, init) => fetch(url, init) },
+  responseReserveMs: RESPONSE_RESERVE_MS,
+});

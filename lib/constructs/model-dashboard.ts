@@ -1,0 +1,190 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct } from 'constructs';
+import { VARIANT_NAME } from './model-endpoint';
+import type { ModelMonitor } from './model-monitor';
+
+/** Namespace of the metrics that SageMaker Pipelines publishes per pipeline. */
+export const PIPELINE_METRICS_NAMESPACE = 'AWS/Sagemaker/ModelBuildingPipeline';
+
+export interface ModelDashboardProps {
+  readonly dashboardName: string;
+  /** The model, for titles. */
+  readonly modelName: string;
+  /**
+   * The real-time endpoint: traffic, latency and errors.
+   * @default - no endpoint rows (a batch-only model)
+   */
+  readonly endpointName?: string;
+  /**
+   * Model Monitor of the endpoint: drift per feature and live model quality.
+   * @default - no monitoring rows (no endpoint, or a serverless one, which cannot capture data)
+   */
+  readonly monitor?: ModelMonitor;
+  /** Features whose drift the dashboard graphs (with `monitor`). */
+  readonly features?: readonly string[];
+  /** Live model metric graphed against its minimum (with `monitor`), such as `auc`. */
+  readonly qualityMetric?: { readonly name: string; readonly minimum: number };
+  /**
+   * The training pipeline: runs started, succeeded and failed.
+   * @default - no pipeline row
+   */
+  readonly pipelineName?: string;
+  /**
+   * Namespace and dimensions of the retraining trigger's decision metric.
+   * @default - no retraining row
+   */
+  readonly retrainingDecisions?: {
+    readonly namespace: string;
+    readonly metricName: string;
+    readonly dimensions: Readonly<Record<string, string>>;
+  };
+  /**
+   * Alarms, by name, whose state the dashboard shows: names need no reference to another stack, nor to a
+   * resource that exists only under a condition.
+   * @default - none
+   */
+  readonly alarmNames?: readonly string[];
+}
+
+const FULL = 24;
+const HALF = 12;
+const THIRD = 8;
+
+/**
+ * The CloudWatch dashboard of one model in one environment: traffic, latency and errors of the endpoint, drift
+ * per feature and live model quality from Model Monitor, training pipeline runs, retraining decisions, and the
+ * state of every alarm of the model. Typed widgets of aws-cloudwatch (ADR 0012).
+ */
+export class ModelDashboard extends Construct {
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: ModelDashboardProps) {
+    super(scope, id);
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName,
+      defaultInterval: Duration.days(7),
+    });
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown: `# ${props.modelName}\nRunbook of every alarm: docs/runbooks/model-alarms.md in the platform repository.`,
+        width: FULL,
+        height: 2,
+      }),
+    );
+    const alarms = (props.alarmNames ?? []).map((name, i) => cloudwatch.Alarm.fromAlarmName(this, `Alarm${i}`, name));
+    if (alarms.length > 0) {
+      this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: FULL, height: 3 }));
+    }
+    if (props.endpointName) this.addEndpointRow(props.endpointName);
+    if (props.monitor) this.addMonitoringRow(props.monitor, props.features ?? [], props.qualityMetric);
+    const lifecycle: cloudwatch.IWidget[] = [];
+    if (props.pipelineName) lifecycle.push(this.pipelineWidget(props.pipelineName));
+    if (props.retrainingDecisions) lifecycle.push(this.retrainingWidget(props.retrainingDecisions));
+    if (lifecycle.length > 0) this.dashboard.addWidgets(...lifecycle);
+  }
+
+  private addEndpointRow(endpointName: string): void {
+    const metric = (metricName: string, statistic: string, label: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/SageMaker',
+        metricName,
+        dimensionsMap: { EndpointName: endpointName, VariantName: VARIANT_NAME },
+        statistic,
+        period: Duration.minutes(5),
+        label,
+      });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Traffic (requests per 5 minutes)',
+        left: [metric('Invocations', cloudwatch.Stats.SUM, 'Invocations')],
+        width: THIRD,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Model latency (microseconds)',
+        left: [
+          metric('ModelLatency', cloudwatch.Stats.p(50), 'p50'),
+          metric('ModelLatency', cloudwatch.Stats.p(99), 'p99'),
+          metric('OverheadLatency', cloudwatch.Stats.p(99), 'overhead p99'),
+        ],
+        width: THIRD,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Errors',
+        left: [
+          metric('Invocation4XXErrors', cloudwatch.Stats.SUM, '4xx'),
+          metric('Invocation5XXErrors', cloudwatch.Stats.SUM, '5xx'),
+          metric('ModelSetupTime', cloudwatch.Stats.MAXIMUM, 'cold start (serverless)'),
+        ],
+        width: THIRD,
+      }),
+    );
+  }
+
+  private addMonitoringRow(
+    monitor: ModelMonitor,
+    features: readonly string[],
+    qualityMetric: ModelDashboardProps['qualityMetric'],
+  ): void {
+    const widgets: cloudwatch.IWidget[] = [
+      new cloudwatch.GraphWidget({
+        title: 'Drift from the training data, per feature',
+        left: features.map((feature) => monitor.metricFeatureDrift(feature)),
+        leftYAxis: { min: 0 },
+        width: qualityMetric && monitor.modelQualitySchedule ? HALF : FULL,
+      }),
+    ];
+    if (qualityMetric && monitor.modelQualitySchedule) {
+      widgets.push(
+        new cloudwatch.GraphWidget({
+          title: `Live ${qualityMetric.name} against the approval minimum`,
+          left: [monitor.metricModelQuality(qualityMetric.name, { label: qualityMetric.name })],
+          leftAnnotations: [{ value: qualityMetric.minimum, label: 'minimum' }],
+          width: HALF,
+        }),
+      );
+    }
+    this.dashboard.addWidgets(...widgets);
+  }
+
+  private pipelineWidget(pipelineName: string): cloudwatch.IWidget {
+    const runs = (metricName: string, label: string) =>
+      new cloudwatch.Metric({
+        namespace: PIPELINE_METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { PipelineName: pipelineName },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.days(1),
+        label,
+      });
+    return new cloudwatch.GraphWidget({
+      title: 'Training pipeline runs per day',
+      left: [
+        runs('ExecutionStarted', 'started'),
+        runs('ExecutionSucceeded', 'succeeded'),
+        runs('ExecutionFailed', 'failed'),
+      ],
+      view: cloudwatch.GraphWidgetView.BAR,
+      width: HALF,
+    });
+  }
+
+  private retrainingWidget(decisions: NonNullable<ModelDashboardProps['retrainingDecisions']>): cloudwatch.IWidget {
+    const filter = Object.entries({ MetricName: decisions.metricName, ...decisions.dimensions })
+      .map(([key, value]) => `${key}="${value}"`)
+      .join(' ');
+    const dimensionNames = [...Object.keys(decisions.dimensions), 'Decision', 'Reason'].join(',');
+    return new cloudwatch.GraphWidget({
+      title: 'Retraining decisions on new data, by reason',
+      left: [
+        new cloudwatch.MathExpression({
+          // one line per decision and reason that occurred, without listing the reasons here
+          expression: `SEARCH('{${decisions.namespace},${dimensionNames}} ${filter}', 'Sum', 3600)`,
+          label: '',
+          period: Duration.hours(1),
+        }),
+      ],
+      width: HALF,
+    });
+  }
+}

@@ -1,0 +1,143 @@
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { ResolvedModel } from '../config/models';
+import { ModelDashboard } from '../constructs/model-dashboard';
+import { endpointAlarmNames } from '../constructs/model-endpoint';
+import { ModelMonitor } from '../constructs/model-monitor';
+import { ModelPackageBaselines } from '../constructs/model-package-baselines';
+import { retrainingDecisionsSource } from '../constructs/retraining-triggers';
+import { endpointName, modelDashboardName, pipelineFailureAlarmName, trainingPipelineName } from '../naming';
+import { clarifyImageUri, modelMonitorImageUri } from '../pipeline/images';
+import { declareApprovedVersion } from './approved-version';
+import { PlatformStack, type PlatformStackProps } from './platform-stack';
+import { DATA_CAPTURE_PREFIX } from './serving-stack';
+
+export interface MonitoringStackProps extends PlatformStackProps {
+  readonly model: ResolvedModel;
+  readonly vpc: ec2.IVpc;
+  readonly workloadSubnets: ec2.SubnetSelection;
+  readonly workloadSecurityGroup: ec2.ISecurityGroup;
+  readonly dataKey: kms.IKey;
+  readonly artifactsKey: kms.IKey;
+  readonly logsKey: kms.IKey;
+  /** Holds the endpoint's data capture and the ground truth. */
+  readonly rawDataBucket: s3.IBucket;
+  /** Holds the baselines (from the training pipeline) and receives the monitoring reports. */
+  readonly artifactsBucket: s3.IBucket;
+  readonly alertsTopic: sns.ITopic;
+  /** Whether the model is served from a real-time endpoint in this environment. */
+  readonly servedInRealTime: boolean;
+  /** Whether the environment runs the model's training pipeline (and so its failure alarm exists). */
+  readonly trained: boolean;
+  /** Whether the environment runs the model's retraining trigger. */
+  readonly retrained: boolean;
+}
+
+/** Where Model Monitor writes its reports in the artifacts bucket, per model. */
+export const MONITORING_REPORT_PREFIX = 'monitoring';
+
+/**
+ * Stage 4 monitoring of one model in one environment: Model Monitor on its real-time endpoint (data quality and
+ * model quality against the approved version's baselines, with drift, quality and failed-job alarms), and a
+ * dashboard of traffic, latency, errors, drift, pipeline runs, retraining decisions and every alarm of the model.
+ * Model Monitor needs data capture, which serverless endpoints do not offer, so it watches instance endpoints
+ * only; the dashboard exists either way. Model Monitor resources exist once a version is approved.
+ */
+export class MonitoringStack extends PlatformStack {
+  readonly monitor?: ModelMonitor;
+  readonly dashboard: ModelDashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringStackProps) {
+    super(scope, id, props);
+    const { project, envConfig } = this;
+    const { model } = props;
+    const endpoint = endpointName(project, envConfig.name, model.name);
+    // Model Monitor reads data capture, which only instance endpoints offer
+    const monitorable =
+      model.monitoring.modelMonitor &&
+      props.servedInRealTime &&
+      model.serving.kind === 'instances' &&
+      model.dataCapturePercent > 0;
+    const { bias, explainability } = model.monitoring;
+
+    if (monitorable) {
+      const approved = declareApprovedVersion(this, project, envConfig.name, model.name);
+      const baselines = new ModelPackageBaselines(this, 'Baselines', {
+        project,
+        environment: envConfig.name,
+        modelPackageArn: approved.modelPackageArn,
+        condition: approved.condition,
+        require: [...(bias ? (['Bias'] as const) : []), ...(explainability ? (['Explainability'] as const) : [])],
+      });
+      this.monitor = new ModelMonitor(this, 'Monitor', {
+        endpointName: endpoint,
+        condition: approved.condition,
+        imageUri: modelMonitorImageUri(this.region),
+        namePrefix: endpoint,
+        dataQuality: {
+          baseline: baselines.dataQuality,
+          schedule: model.monitoring.dataQualitySchedule,
+          features: model.monitoring.features ?? [],
+          driftThreshold: model.alarms.featureDrift,
+        },
+        modelQuality: {
+          baseline: baselines.modelQuality,
+          // the default pipeline trains binary:logistic and baselines its model quality as such
+          problemType: 'BinaryClassification',
+          groundTruthBucket: props.rawDataBucket,
+          groundTruthPrefix: model.monitoring.groundTruthPrefix,
+          groundTruthDelayHours: model.monitoring.groundTruthDelayHours,
+          windowHours: 24,
+          schedule: model.monitoring.modelQualitySchedule,
+          metric: model.training.metric,
+          minimum: model.alarms.modelQualityMinimum ?? model.training.threshold,
+        },
+        bias: bias && {
+          baseline: { configUri: baselines.bias.configUri, constraintsUri: baselines.bias.postTrainingConstraintsUri },
+          schedule: bias.schedule,
+        },
+        explainability: explainability && { baseline: baselines.explainability, schedule: explainability.schedule },
+        clarifyImageUri: bias || explainability ? clarifyImageUri(this.region) : undefined,
+        capture: {
+          bucket: props.rawDataBucket,
+          prefix: `${DATA_CAPTURE_PREFIX}/${model.name}`,
+          key: props.dataKey,
+        },
+        artifactsBucket: props.artifactsBucket,
+        reportPrefix: `${MONITORING_REPORT_PREFIX}/${model.name}`,
+        baselinePrefixes: [`pipelines/${model.name}/*`],
+        jobKey: props.artifactsKey,
+        readKeys: [props.dataKey],
+        vpc: props.vpc,
+        subnets: props.workloadSubnets,
+        securityGroups: [props.workloadSecurityGroup],
+        instanceType: model.monitoring.instanceType,
+        alarmTopic: props.alertsTopic,
+        deadLetterKey: props.logsKey,
+        failureThreshold: model.alarms.monitoringFailures,
+      });
+    }
+
+    this.dashboard = new ModelDashboard(this, 'Dashboard', {
+      dashboardName: modelDashboardName(project, envConfig.name, model.name),
+      modelName: model.name,
+      endpointName: props.servedInRealTime ? endpoint : undefined,
+      monitor: this.monitor,
+      features: model.monitoring.features,
+      qualityMetric: {
+        name: model.training.metric,
+        minimum: model.alarms.modelQualityMinimum ?? model.training.threshold,
+      },
+      pipelineName: props.trained ? trainingPipelineName(project, envConfig.name, model.name) : undefined,
+      retrainingDecisions: props.retrained ? retrainingDecisionsSource(model.name) : undefined,
+      alarmNames: [
+        ...(props.servedInRealTime ? Object.values(endpointAlarmNames(endpoint)) : []),
+        ...(this.monitor?.alarmNames ?? []),
+        ...(props.trained ? [pipelineFailureAlarmName(project, envConfig.name, model.name)] : []),
+      ],
+    });
+  }
+}
