@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Stack, Stage, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
@@ -64,7 +64,7 @@ describe.each(MATURITY_STAGES)('every environment at maturity %i', (maturity) =>
     const platform = synthAtStage(maturity);
     const missing = capabilitiesAtStage(maturity).filter((c) => !CAPABILITY_DEFINITIONS[c].implemented);
     if (missing.length === 0) {
-      expect(platform.config.warnings).toEqual([]);
+      expect(platform.config.warnings.filter((w) => w.startsWith('maturity stage'))).toEqual([]);
     } else {
       expect(platform.config.warnings).toContain(
         `maturity stage ${maturity} is not fully implemented yet: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} left out; stage ${highestImplementedStage()} is the highest complete stage`,
@@ -414,8 +414,10 @@ describe('stateful logical ids', () => {
         .sort();
       if (ids.length > 0) actual[stackPath] = ids;
     }
-    const pinned = JSON.parse(readFileSync(path.join(REPO_ROOT, 'test', 'stateful-logical-ids.json'), 'utf8'));
-    expect(actual).toEqual(pinned);
+    const file = path.join(REPO_ROOT, 'test', 'stateful-logical-ids.json');
+    // UPDATE_STATEFUL_IDS=1 records a deliberate change, as `jest -u` does for snapshots; review the diff
+    if (process.env.UPDATE_STATEFUL_IDS) writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
+    expect(actual).toEqual(JSON.parse(readFileSync(file, 'utf8')));
   });
 });
 
@@ -467,10 +469,19 @@ describe('single-account mode', () => {
       'EndpointName',
       'AlarmName',
       'StateMachineName',
+      'MonitoringScheduleName',
+      'FeatureGroupName',
+      'DashboardName',
+      'FunctionName',
+      'PipelineName',
     ];
+    // types whose property names another resource (the endpoint a schedule watches), not the resource itself
+    const referencesOnly = (type: string, property: string) =>
+      property === 'EndpointName' && type !== 'AWS::SageMaker::Endpoint';
     for (const stackPath of platform.stackPaths) {
       for (const resource of Object.values(platform.templateJson(stackPath).Resources)) {
         for (const property of nameProperties) {
+          if (referencesOnly(resource.Type, property)) continue;
           const name = resource.Properties?.[property];
           if (typeof name !== 'string') continue;
           const key = `${resource.Type} ${name}`;
