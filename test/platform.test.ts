@@ -22,6 +22,7 @@ import { replacementsBetween } from './support/upgrade-safety';
 import './stacks/stage2.cases';
 import './stacks/stage3.cases';
 import './stacks/stage4.cases';
+import './stacks/delivery.cases';
 
 const ENVIRONMENTS = ['Dev', 'Test', 'Prod'] as const;
 const STAGE_ONE_STACKS = ['Foundation', 'Network', 'Workbench'];

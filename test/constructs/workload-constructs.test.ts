@@ -1,5 +1,7 @@
-// Runs the cases of the batch, Lambda and trigger constructs in one test file, so aws-cdk-lib loads once for all
-// of them; each construct keeps its own cases file, mirroring lib/constructs/.
+// Runs the cases of the batch, Lambda, trigger, feature store and ingestion constructs in one test file, so
+// aws-cdk-lib loads once for all of them; each construct keeps its own cases file, mirroring lib/.
+import '../feature-store/feature-store-stack.cases';
+import '../pipeline/feature-ingestion.cases';
 import './batch-scoring.cases';
 import './dead-letter-queue.cases';
 import './platform-function.cases';
