@@ -40,13 +40,15 @@ export function wildcardFindings(statements: readonly StatementJson[]): string[]
  * wildcard is then acknowledged as one cdk-nag finding with its reason.
  */
 export class PlatformRole extends iam.Role {
-  /** The customer-managed policy that holds every statement of this role. */
+  /** The customer-managed policy that holds every statement of this role not granted through {@link withPolicy}. */
   readonly policy: iam.ManagedPolicy;
+  private readonly policies: iam.ManagedPolicy[] = [];
   private readonly justifications: Justification[] = [];
 
   constructor(scope: Construct, id: string, props: PlatformRoleProps) {
     super(scope, id, props);
     this.policy = new iam.ManagedPolicy(this, 'Policy', { roles: [this], description: props.description });
+    this.policies.push(this.policy);
     // Cross-stack references are only final after the app is prepared, and the finding ids contain them,
     // so the acknowledgements are made in the validation phase, before the rule packs run.
     this.node.addValidation({ validate: () => this.acknowledgeJustifiedWildcards() });
@@ -55,6 +57,17 @@ export class PlatformRole extends iam.Role {
   override addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
     this.policy.addStatements(statement);
     return { statementAdded: true, policyDependable: this.policy };
+  }
+
+  /**
+   * A grantee whose grants land in another customer-managed policy of this role, named `id`: one policy holds
+   * at most 6,144 characters, so a role with many grants (such as a pipeline that also reads a feature store)
+   * keeps a group of them apart. {@link justifyGrant} works on its grants too.
+   */
+  withPolicy(id: string, description: string): iam.IGrantable {
+    const policy = new iam.ManagedPolicy(this, id, { roles: [this], description });
+    this.policies.push(policy);
+    return { grantPrincipal: new ManagedPolicyPrincipal(this, policy) };
   }
 
   /** Adds a statement whose wildcards are intended; each wildcard in it is acknowledged with the reason. */
@@ -81,20 +94,52 @@ export class PlatformRole extends iam.Role {
 
   private acknowledgeJustifiedWildcards(): string[] {
     const stack = Stack.of(this);
-    const present = new Set(wildcardFindings(stack.resolve(this.policy.document.toJSON())?.Statement ?? []));
-    // several statements may share a finding (for example `Resource::*`): its reason names every one of them
-    const reasons = new Map<string, string[]>();
-    for (const { findings, reason } of this.justifications) {
-      for (const finding of findings()) {
-        if (!present.has(finding)) continue;
-        const list = reasons.get(finding) ?? [];
-        if (!list.includes(reason)) list.push(reason);
-        reasons.set(finding, list);
+    for (const policy of this.policies) {
+      const present = new Set(wildcardFindings(stack.resolve(policy.document.toJSON())?.Statement ?? []));
+      // several statements may share a finding (for example `Resource::*`): its reason names every one of them
+      const reasons = new Map<string, string[]>();
+      for (const { findings, reason } of this.justifications) {
+        for (const finding of findings()) {
+          if (!present.has(finding)) continue;
+          const list = reasons.get(finding) ?? [];
+          if (!list.includes(reason)) list.push(reason);
+          reasons.set(finding, list);
+        }
+      }
+      for (const [finding, list] of reasons) {
+        acknowledge(policy, `AwsSolutions-IAM5[${finding}]`, list.join('; '));
       }
     }
-    for (const [finding, list] of reasons) {
-      acknowledge(this.policy, `AwsSolutions-IAM5[${finding}]`, list.join('; '));
-    }
     return [];
+  }
+}
+
+/** The role as a grant principal whose statements go to one of its managed policies. */
+class ManagedPolicyPrincipal extends iam.PrincipalBase {
+  override readonly principalAccount: string | undefined;
+
+  constructor(
+    private readonly role: iam.Role,
+    private readonly managedPolicy: iam.ManagedPolicy,
+  ) {
+    super();
+    this.principalAccount = role.principalAccount;
+  }
+
+  get policyFragment(): iam.PrincipalPolicyFragment {
+    return this.role.policyFragment;
+  }
+
+  dedupeString(): string | undefined {
+    return undefined;
+  }
+
+  override addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.managedPolicy.addStatements(statement);
+    return { statementAdded: true, policyDependable: this.managedPolicy };
+  }
+
+  override toString(): string {
+    return `${this.role.node.path} (${this.managedPolicy.node.id})`;
   }
 }

@@ -46,6 +46,33 @@ describe('PlatformRole', () => {
     ]);
   });
 
+  test('GIVEN grants through withPolicy THEN they land in a second managed policy whose justified wildcards are acknowledged', () => {
+    // GIVEN
+    const { app, stack, role, bucket } = setup();
+    const other = new s3.Bucket(stack, 'Other');
+    bucket.grantWrite(role, 'reports/*');
+
+    // WHEN
+    const grantee = role.withPolicy('ReadPolicy', 'reads the other bucket');
+    role.justifyGrant(other.grantRead(grantee), 'reads any object of the other bucket');
+    app.synth();
+
+    // THEN the role has two customer-managed policies, and the read statements are only in the second
+    const policies = Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy');
+    expect(Object.keys(policies)).toHaveLength(2);
+    const [main, read] = Object.entries(policies).sort(([a]) => (a.includes('ReadPolicy') ? 1 : -1));
+    expect(JSON.stringify(main[1])).not.toContain('Other');
+    expect(JSON.stringify(read[1])).toContain('Other');
+    expect(read[1].Properties.Roles).toEqual([{ Ref: expect.stringMatching(/^Role/) }]);
+    // AND only the unjustified wildcards of the first policy's write grant are still reported
+    const rules = new AwsSolutionsChecks().validateScope(stack).violations.map((v) => v.ruleName);
+    expect(rules.filter((r) => r.startsWith('AwsSolutions-IAM5')).sort()).toEqual([
+      'AwsSolutions-IAM5[Action::s3:Abort*]',
+      'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
+      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<Bucket.*>\/reports\/\*\]$/),
+    ]);
+  });
+
   test('wildcardFindings spells findings as cdk-nag does and ignores Deny statements', () => {
     expect(
       wildcardFindings([
