@@ -448,12 +448,17 @@ describe('a training stack with a feature store', () => {
   });
 
   test('THEN the execution role gets exactly the write, read and query grants, once each', () => {
-    const role = stack.trainingPipeline.role;
-    expect([...group.grants, ...queryEngine.grants]).toEqual([
-      ['grantWrite', role],
-      ['grantRead', role],
-      ['grantQuery', role],
-    ]);
+    // all three go to one grantee: the execution role, through its separate feature store policy
+    const grants = [...group.grants, ...queryEngine.grants];
+    expect(grants.map(([method]) => method)).toEqual(['grantWrite', 'grantRead', 'grantQuery']);
+    const grantees = new Set(grants.map(([, grantee]) => grantee));
+    expect(grantees.size).toBe(1);
+    const [grantee] = grantees;
+    expect(String(grantee.grantPrincipal)).toBe(`${stack.trainingPipeline.role.node.path} (FeatureStorePolicy)`);
+    const featureStorePolicy = Object.entries(template.findResources('AWS::IAM::ManagedPolicy')).filter(([id]) =>
+      id.includes('FeatureStorePolicy'),
+    );
+    expect(featureStorePolicy).toHaveLength(1);
     const featureStoreActions = actionsOf(roleStatements(template)).filter((a) =>
       /^(sagemaker:(Put|Get)Record|glue:|athena:)/.test(a),
     );
