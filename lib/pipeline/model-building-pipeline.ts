@@ -147,14 +147,18 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
     S3Output: { S3Uri: runPrefix(...prefix), LocalPath: localPath, S3UploadMode: 'EndOfJob' as const },
   });
   const outputs = (...list: ReturnType<typeof s3Output>[]) => ({ Outputs: list, KmsKeyId: security.outputKmsKeyArn });
-  // The code arrives as the CDK asset zip; the container unpacks it and runs the script by path.
+  // The code arrives as the CDK asset zip; the container unpacks it and runs the script by path. The script's
+  // options travel as ContainerArguments ("$@"): each entrypoint element is limited to 256 characters.
+  const entrypoint = (script: string) => [
+    'bash',
+    '-c',
+    `set -e; python3 -m zipfile -e ${CODE_DIR}/*.zip ${SOURCE_DIR} && exec python3 ${SOURCE_DIR}/${props.codePackage}/${script} "$@"`,
+    script,
+  ];
   const runScript = (script: string, args: string) => ({
     ImageUri: props.images.processing,
-    ContainerEntrypoint: [
-      'bash',
-      '-c',
-      `set -e; python3 -m zipfile -e ${CODE_DIR}/*.zip ${SOURCE_DIR} && python3 ${SOURCE_DIR}/${props.codePackage}/${script} ${args}`,
-    ],
+    ContainerEntrypoint: entrypoint(script),
+    ContainerArguments: args.split(' '),
   });
   const timeout = { MaxRuntimeInSeconds: 3600 };
   // No step caching: the input is a fixed prefix, so a cached step would ignore new data under it.
@@ -164,12 +168,7 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
         rawData: inputData,
         code: s3Input('code', props.codeUri, CODE_DIR),
         image: props.images.processing,
-        entrypoint: (script) => [
-          'bash',
-          '-c',
-          `set -e; python3 -m zipfile -e ${CODE_DIR}/*.zip ${SOURCE_DIR} && exec python3 ${SOURCE_DIR}/${props.codePackage}/${script} "$@"`,
-          script,
-        ],
+        entrypoint,
         s3Input,
         outputs: (name, localPath) => outputs(s3Output(name, localPath, 'features', name)),
         cluster,

@@ -55,6 +55,24 @@ describe('stage 3 stacks', () => {
 });
 
 describe('the model-building pipeline', () => {
+  test('every processing container entrypoint and argument fits SageMaker limits (256 characters, 100 elements)', () => {
+    for (const env of ENVIRONMENTS) {
+      const processing = allSteps(definitionOf(env).Steps).filter((s) => s.Type === 'Processing');
+      expect(processing.length).toBeGreaterThan(0);
+      for (const step of processing) {
+        const app = step.Arguments.AppSpecification as {
+          ContainerEntrypoint?: string[];
+          ContainerArguments?: string[];
+        };
+        for (const list of [app.ContainerEntrypoint ?? [], app.ContainerArguments ?? []]) {
+          expect(list.length).toBeLessThanOrEqual(100);
+          const tooLong = list.filter((element) => element.length > 256);
+          expect({ step: step.Name, tooLong }).toEqual({ step: step.Name, tooLong: [] });
+        }
+      }
+    }
+  });
+
   test('runs preprocess, train, evaluate, the two baselines, then registers or fails on the metric', () => {
     const { Steps } = definitionOf('Test');
     expect(Steps.map((s) => `${s.Name}:${s.Type}`)).toEqual([
