@@ -254,3 +254,38 @@ describe('monitoring config', () => {
     expect(resolve).toThrow(/models\[0\]\.name: .*monitoring schedule names too long .*\(68 of 63 characters\)/);
   });
 });
+
+describe('stage 4 feature store', () => {
+  test('every environment creates the configured groups with KMS on both stores, kept outside dev', () => {
+    for (const env of ['Dev', 'Test', 'Prod']) {
+      const groups = Object.values(
+        resourcesOfType(platform().templateJson(`${env}/FeatureStore`), 'AWS::SageMaker::FeatureGroup'),
+      );
+      expect(groups).toHaveLength(1);
+      const [group] = groups;
+      expect(group.Properties).toEqual(
+        expect.objectContaining({
+          FeatureGroupName: `mlops-${env.toLowerCase()}-churn-customers`,
+          // PascalCase keys: the store configs are untyped in aws-cdk-lib and passed through as written
+          OnlineStoreConfig: expect.objectContaining({ SecurityConfig: { KmsKeyId: expect.anything() } }),
+          OfflineStoreConfig: expect.objectContaining({
+            S3StorageConfig: expect.objectContaining({ KmsKeyId: expect.anything() }),
+            TableFormat: 'Iceberg',
+          }),
+        }),
+      );
+      expect(group.DeletionPolicy).toBe(env === 'Dev' ? 'Delete' : 'Retain');
+    }
+  });
+
+  test('the training pipeline of a model with a feature group ingests into it and trains on its offline store', () => {
+    const definition = JSON.stringify(
+      Object.values(resourcesOfType(platform().templateJson('Test/Training-churn'), 'AWS::SageMaker::Pipeline'))[0]
+        .Properties?.PipelineDefinition,
+    );
+    expect(definition).toContain('IngestFeatures');
+    expect(definition).toContain('ReadOfflineStore');
+    expect(definition).toContain('mlops-test-churn-customers');
+    expect(platform().stackPaths).toContain('Test/FeatureStore');
+  });
+});
