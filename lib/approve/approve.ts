@@ -845,6 +845,23 @@ async function lookupMonitoringStack(target: ApproveTarget, deps: ApproveDeps): 
   return parameter ? { kind: 'monitored', stack, parameter } : { kind: 'no-model-monitor', stack };
 }
 
+/**
+ * Logs why a monitoring stack without Model Monitor has nothing to refresh, and returns the result: nothing when
+ * it is not deployed, `no-model-monitor` when it reads no approved version.
+ */
+function nothingToRefresh(
+  monitoring: Exclude<MonitoringStack, MonitoredStack>,
+  name: string,
+  log: (line: string) => void,
+): MonitoringResult | undefined {
+  if (monitoring.kind === 'absent') {
+    log(`monitoring stack ${name} is not deployed (it comes with stage 4): no Model Monitor to refresh`);
+    return undefined;
+  }
+  log(`monitoring stack ${name} has no Model Monitor (serverless endpoint, or no data capture): nothing to refresh`);
+  return { outcome: 'no-model-monitor', stackName: name, stackStatus: monitoring.stack.StackStatus as string };
+}
+
 /** Why the monitoring stack cannot be updated now, or undefined when it can. */
 function monitoringBlocker(monitoring: MonitoredStack, target: ApproveTarget): string | undefined {
   const name = target.monitoringStackName;
@@ -912,15 +929,8 @@ async function refreshMonitoring(
       awsProblem(`could not describe monitoring stack "${name}"`, error, target),
     ]);
   }
-  if (monitoring.kind === 'absent') {
-    log(`monitoring stack ${name} is not deployed (it comes with stage 4): no Model Monitor to refresh`);
-    return undefined;
-  }
+  if (monitoring.kind !== 'monitored') return nothingToRefresh(monitoring, name, log);
   const stackStatus = monitoring.stack.StackStatus as string;
-  if (monitoring.kind === 'no-model-monitor') {
-    log(`monitoring stack ${name} has no Model Monitor (serverless endpoint, or no data capture): nothing to refresh`);
-    return { outcome: 'no-model-monitor', stackName: name, stackStatus };
-  }
   const blocker = monitoringBlocker(monitoring, target);
   if (blocker) throw monitoringNotRefreshed(target, arn, monitoring, [blocker]);
 
@@ -976,15 +986,8 @@ async function monitoringFollowUp(target: ApproveTarget, deps: ApproveDeps): Pro
     log(`  npx cdk deploy --exclusively '${target.monitoringStackPath}'`);
     return undefined;
   }
-  if (monitoring.kind === 'absent') {
-    log(`monitoring stack ${name} is not deployed (it comes with stage 4): no Model Monitor to refresh`);
-    return undefined;
-  }
+  if (monitoring.kind !== 'monitored') return nothingToRefresh(monitoring, name, log);
   const stackStatus = monitoring.stack.StackStatus as string;
-  if (monitoring.kind === 'no-model-monitor') {
-    log(`monitoring stack ${name} has no Model Monitor (serverless endpoint, or no data capture): nothing to refresh`);
-    return { outcome: 'no-model-monitor', stackName: name, stackStatus };
-  }
   log(`once stack ${target.stackName} is UPDATE_COMPLETE, and not before, refresh monitoring stack ${name},`);
   log('so Model Monitor uses the baselines of the new version:');
   log(`  ${updateStackCommand(name, monitoring.stack, target.environment.region)}`);

@@ -12,7 +12,13 @@ import { Construct } from 'constructs';
 import { applyConditionToScope } from './conditions';
 import { metricRuleMatches, notifyOnEvents } from './event-notification';
 import { PlatformRole } from './platform-role';
-import { grantImagePull, grantSageMakerLogsAndMetrics, grantSageMakerVpcAccess } from './sagemaker-grants';
+import {
+  BUCKET_AND_KEY_GRANT_ACTIONS,
+  grantImagePull,
+  grantSageMakerJobKey,
+  grantSageMakerLogsAndMetrics,
+  grantSageMakerVpcAccess,
+} from './sagemaker-grants';
 
 /** Namespace of the per-feature statistics that data-quality monitoring of an endpoint publishes. */
 export const DATA_QUALITY_NAMESPACE = '/aws/sagemaker/Endpoints/data-metrics';
@@ -263,7 +269,21 @@ export class ModelMonitor extends Construct {
     this.dataQualitySchedule.node.addDependency(this.role);
 
     const quality = props.modelQuality;
-    if (quality) {
+    // model quality and bias both join the predictions of one schedule period with their labels
+    const labelledInput = quality && {
+      endpointInput: {
+        ...endpointInput,
+        // each run evaluates one schedule period of requests whose labels have arrived
+        startTimeOffset: `-PT${quality.groundTruthDelayHours + quality.windowHours}H`,
+        endTimeOffset: `-PT${quality.groundTruthDelayHours}H`,
+      },
+      probability: {
+        probabilityAttribute: quality.probabilityAttribute ?? '0',
+        probabilityThresholdAttribute: quality.probabilityThreshold ?? 0.5,
+      },
+      groundTruthS3Input: { s3Uri: quality.groundTruthBucket.s3UrlForObject(quality.groundTruthPrefix) },
+    };
+    if (quality && labelledInput) {
       this.modelQualityScheduleName = `${props.namePrefix}-model-quality`;
       const modelQualityJob = new sagemaker.CfnModelQualityJobDefinition(this, 'ModelQualityJob', {
         endpointName: props.endpointName,
@@ -275,18 +295,12 @@ export class ModelMonitor extends Construct {
         modelQualityBaselineConfig: { constraintsResource: { s3Uri: quality.baseline.constraintsUri } },
         modelQualityJobInput: {
           endpointInput: {
-            ...endpointInput,
+            ...labelledInput.endpointInput,
             ...(quality.problemType === 'Regression'
               ? { inferenceAttribute: quality.probabilityAttribute ?? '0' }
-              : {
-                  probabilityAttribute: quality.probabilityAttribute ?? '0',
-                  probabilityThresholdAttribute: quality.probabilityThreshold ?? 0.5,
-                }),
-            // each run evaluates one schedule period of requests whose labels have arrived
-            startTimeOffset: `-PT${quality.groundTruthDelayHours + quality.windowHours}H`,
-            endTimeOffset: `-PT${quality.groundTruthDelayHours}H`,
+              : labelledInput.probability),
           },
-          groundTruthS3Input: { s3Uri: quality.groundTruthBucket.s3UrlForObject(quality.groundTruthPrefix) },
+          groundTruthS3Input: labelledInput.groundTruthS3Input,
         },
         modelQualityJobOutputConfig: output('model-quality'),
         jobResources,
@@ -303,7 +317,7 @@ export class ModelMonitor extends Construct {
       this.modelQualitySchedule.node.addDependency(this.role);
     }
 
-    if (props.bias && quality) {
+    if (props.bias && labelledInput) {
       const biasJob = new sagemaker.CfnModelBiasJobDefinition(this, 'ModelBiasJob', {
         endpointName: props.endpointName,
         modelBiasAppSpecification: {
@@ -313,14 +327,8 @@ export class ModelMonitor extends Construct {
         },
         modelBiasBaselineConfig: { constraintsResource: { s3Uri: props.bias.baseline.constraintsUri } },
         modelBiasJobInput: {
-          endpointInput: {
-            ...endpointInput,
-            probabilityAttribute: quality.probabilityAttribute ?? '0',
-            probabilityThresholdAttribute: quality.probabilityThreshold ?? 0.5,
-            startTimeOffset: `-PT${quality.groundTruthDelayHours + quality.windowHours}H`,
-            endTimeOffset: `-PT${quality.groundTruthDelayHours}H`,
-          },
-          groundTruthS3Input: { s3Uri: quality.groundTruthBucket.s3UrlForObject(quality.groundTruthPrefix) },
+          endpointInput: { ...labelledInput.endpointInput, ...labelledInput.probability },
+          groundTruthS3Input: labelledInput.groundTruthS3Input,
         },
         modelBiasJobOutputConfig: output('model-bias'),
         jobResources,
@@ -532,7 +540,7 @@ export class ModelMonitor extends Construct {
       props.artifactsBucket.grantReadWrite(role, `${props.reportPrefix}/*`),
       'each run writes its statistics and violation reports under a folder named by its time',
     );
-    props.jobKey.grantEncryptDecrypt(role);
+    grantSageMakerJobKey(role, props.jobKey);
     if (props.modelQuality) {
       const { groundTruthBucket, groundTruthPrefix } = props.modelQuality;
       role.justifyGrant(
@@ -542,24 +550,8 @@ export class ModelMonitor extends Construct {
     }
     for (const key of props.readKeys ?? []) key.grantDecrypt(role);
     role.justifyActions(
-      [
-        'kms:GenerateDataKey*',
-        'kms:ReEncrypt*',
-        's3:GetObject*',
-        's3:GetBucket*',
-        's3:List*',
-        's3:DeleteObject*',
-        's3:Abort*',
-      ],
+      BUCKET_AND_KEY_GRANT_ACTIONS,
       'the bucket and key grants of the monitoring data need every variant of these read, write and data-key actions',
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'LetSageMakerUseTheJobKey',
-        actions: ['kms:CreateGrant', 'kms:DescribeKey'],
-        resources: [props.jobKey.keyArn],
-        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-      }),
     );
     grantImagePull(role);
     grantSageMakerLogsAndMetrics(role, '/aws/sagemaker/ProcessingJobs', '/aws/sagemaker/Endpoints/*');

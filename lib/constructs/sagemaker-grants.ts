@@ -1,6 +1,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { PlatformRole } from './platform-role';
 
 /**
@@ -93,3 +94,32 @@ export function grantSageMakerLogsAndMetrics(role: PlatformRole, logGroupName: s
     'PutMetricData has no resource-level permissions; the namespace condition limits it to SageMaker metrics',
   );
 }
+
+/**
+ * Lets the role's jobs encrypt and decrypt with `key`, and lets SageMaker create the grants it uses to attach the
+ * key to the job's volumes (only grants for AWS resources).
+ */
+export function grantSageMakerJobKey(role: PlatformRole, key: kms.IKey): void {
+  key.grantEncryptDecrypt(role);
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:CreateGrant', 'kms:DescribeKey'],
+      resources: [key.keyArn],
+      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    }),
+  );
+}
+
+/**
+ * The wildcard actions that CDK's bucket and key grants add on their own (read, write, multipart and data-key
+ * variants); a job role that takes such grants justifies them with {@link PlatformRole.justifyActions}.
+ */
+export const BUCKET_AND_KEY_GRANT_ACTIONS: readonly string[] = [
+  'kms:GenerateDataKey*',
+  'kms:ReEncrypt*',
+  's3:GetObject*',
+  's3:GetBucket*',
+  's3:List*',
+  's3:DeleteObject*',
+  's3:Abort*',
+];

@@ -13,7 +13,13 @@ import type { IFeatureStoreQueryEngine, IPlatformFeatureGroup } from '../feature
 import type { PipelineDefinition } from '../pipeline-definition';
 import { metricRuleMatches, notifyOnEvents } from './event-notification';
 import { PlatformRole } from './platform-role';
-import { grantImagePull, grantSageMakerLogsAndMetrics, grantSageMakerVpcAccess } from './sagemaker-grants';
+import {
+  BUCKET_AND_KEY_GRANT_ACTIONS,
+  grantImagePull,
+  grantSageMakerJobKey,
+  grantSageMakerLogsAndMetrics,
+  grantSageMakerVpcAccess,
+} from './sagemaker-grants';
 
 /** Failed or stopped runs within an hour that raise the failure alarm, by default. */
 export const DEFAULT_PIPELINE_FAILURES = 1;
@@ -208,26 +214,9 @@ export class TrainingPipeline extends Construct {
       props.artifactsBucket.grantReadWrite(role, 'pipelines/*'),
       'each execution writes its artifacts under pipelines/<model>/<execution id>/ with generated names',
     );
-    for (const key of props.jobKeys) {
-      key.grantEncryptDecrypt(role);
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:CreateGrant', 'kms:DescribeKey'],
-          resources: [key.keyArn],
-          conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-        }),
-      );
-    }
+    for (const key of props.jobKeys) grantSageMakerJobKey(role, key);
     role.justifyActions(
-      [
-        'kms:GenerateDataKey*',
-        'kms:ReEncrypt*',
-        's3:GetObject*',
-        's3:GetBucket*',
-        's3:List*',
-        's3:DeleteObject*',
-        's3:Abort*',
-      ],
+      BUCKET_AND_KEY_GRANT_ACTIONS,
       'the bucket and key grants of the job data need every variant of these read, write and data-key actions',
     );
     grantImagePull(role);

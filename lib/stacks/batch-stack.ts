@@ -1,6 +1,4 @@
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as glue from 'aws-cdk-lib/aws-glue';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -9,17 +7,11 @@ import type { Construct } from 'constructs';
 import type { ResolvedModel } from '../config/models';
 import { BatchScoring } from '../constructs/batch-scoring';
 import { modelPackageGroupName } from '../naming';
-import { PlatformStack, type PlatformStackProps } from './platform-stack';
+import { PlatformStack, type WorkloadStackProps } from './platform-stack';
 
-export interface BatchStackProps extends PlatformStackProps {
+export interface BatchStackProps extends WorkloadStackProps {
   readonly model: ResolvedModel & { readonly batch: NonNullable<ResolvedModel['batch']> };
   readonly approvedModelParameter: ssm.IStringParameter;
-  readonly vpc: ec2.IVpc;
-  readonly workloadSubnets: ec2.SubnetSelection;
-  readonly workloadSecurityGroup: ec2.ISecurityGroup;
-  readonly dataKey: kms.IKey;
-  readonly artifactsKey: kms.IKey;
-  readonly logsKey: kms.IKey;
   readonly curatedDataBucket: s3.IBucket;
   readonly artifactsBucket: s3.IBucket;
   readonly alertsTopic: sns.ITopic;

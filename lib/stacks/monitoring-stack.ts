@@ -1,5 +1,3 @@
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -12,17 +10,11 @@ import { retrainingDecisionsSource } from '../constructs/retraining-triggers';
 import { endpointName, modelDashboardName, pipelineFailureAlarmName, trainingPipelineName } from '../naming';
 import { clarifyImageUri, modelMonitorImageUri } from '../pipeline/images';
 import { declareApprovedVersion } from './approved-version';
-import { PlatformStack, type PlatformStackProps } from './platform-stack';
+import { PlatformStack, type WorkloadStackProps } from './platform-stack';
 import { DATA_CAPTURE_PREFIX } from './serving-stack';
 
-export interface MonitoringStackProps extends PlatformStackProps {
+export interface MonitoringStackProps extends WorkloadStackProps {
   readonly model: ResolvedModel;
-  readonly vpc: ec2.IVpc;
-  readonly workloadSubnets: ec2.SubnetSelection;
-  readonly workloadSecurityGroup: ec2.ISecurityGroup;
-  readonly dataKey: kms.IKey;
-  readonly artifactsKey: kms.IKey;
-  readonly logsKey: kms.IKey;
   /** Holds the endpoint's data capture and the ground truth. */
   readonly rawDataBucket: s3.IBucket;
   /** Holds the baselines (from the training pipeline) and receives the monitoring reports. */

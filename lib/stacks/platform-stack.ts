@@ -1,4 +1,6 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { ResolvedEnvironment } from '../config/loader';
 
@@ -7,6 +9,20 @@ export interface PlatformStackProps extends StackProps {
   readonly project: string;
   /** The environment this stack belongs to, fully resolved from config. */
   readonly envConfig: ResolvedEnvironment;
+}
+
+/** What every per-model workload stack runs in and encrypts with: the environment's network and keys. */
+export interface WorkloadStackProps extends PlatformStackProps {
+  readonly vpc: ec2.IVpc;
+  /** The isolated subnets of `vpc` that jobs, endpoints and functions run in. */
+  readonly workloadSubnets: ec2.SubnetSelection;
+  readonly workloadSecurityGroup: ec2.ISecurityGroup;
+  /** Encrypts data: the raw and curated buckets, data capture, feature stores. */
+  readonly dataKey: kms.IKey;
+  /** Encrypts artifacts: models, pipeline outputs, reports, job volumes. */
+  readonly artifactsKey: kms.IKey;
+  /** Encrypts logs and dead-letter queues. */
+  readonly logsKey: kms.IKey;
 }
 
 /** Base of every capability stack: a stable stack name and the environment's protection settings. */

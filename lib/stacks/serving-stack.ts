@@ -1,6 +1,4 @@
 import { type CfnCondition, CfnOutput } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -10,16 +8,10 @@ import { ModelApi } from '../constructs/model-api';
 import { ModelEndpoint } from '../constructs/model-endpoint';
 import { endpointName } from '../naming';
 import { declareApprovedVersion } from './approved-version';
-import { PlatformStack, type PlatformStackProps } from './platform-stack';
+import { PlatformStack, type WorkloadStackProps } from './platform-stack';
 
-export interface ServingStackProps extends PlatformStackProps {
+export interface ServingStackProps extends WorkloadStackProps {
   readonly model: ResolvedModel;
-  readonly vpc: ec2.IVpc;
-  readonly workloadSubnets: ec2.SubnetSelection;
-  readonly workloadSecurityGroup: ec2.ISecurityGroup;
-  readonly dataKey: kms.IKey;
-  readonly artifactsKey: kms.IKey;
-  readonly logsKey: kms.IKey;
   readonly dataBucket: s3.IBucket;
   readonly artifactsBucket: s3.IBucket;
   readonly alertsTopic: sns.ITopic;

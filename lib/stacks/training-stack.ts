@@ -5,8 +5,6 @@ import type {
   TransformInstanceType,
 } from '@aws-sdk/client-sagemaker';
 import { IgnoreMode } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -20,16 +18,10 @@ import {
 import { modelPackageGroupName, pipelineFailureAlarmName, trainingPipelineName } from '../naming';
 import { frameworkImageUri, modelMonitorImageUri, SKLEARN_IMAGE_TAG } from '../pipeline/images';
 import { modelBuildingPipeline, type PipelineFeatureStore } from '../pipeline/model-building-pipeline';
-import { PlatformStack, type PlatformStackProps } from './platform-stack';
+import { PlatformStack, type WorkloadStackProps } from './platform-stack';
 
-export interface TrainingStackProps extends PlatformStackProps {
+export interface TrainingStackProps extends WorkloadStackProps {
   readonly model: ResolvedModel;
-  readonly vpc: ec2.IVpc;
-  readonly workloadSubnets: ec2.SubnetSelection;
-  readonly workloadSecurityGroup: ec2.ISecurityGroup;
-  readonly dataKey: kms.IKey;
-  readonly artifactsKey: kms.IKey;
-  readonly logsKey: kms.IKey;
   readonly rawDataBucket: s3.IBucket;
   readonly curatedDataBucket: s3.IBucket;
   readonly artifactsBucket: s3.IBucket;

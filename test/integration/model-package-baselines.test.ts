@@ -1,7 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
 import {
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
@@ -10,14 +8,12 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import type { Context } from 'aws-lambda';
-import { buildSync } from 'esbuild';
+import { bundledHandler } from './bundle';
 import { type MotoServer, startMotoServer } from './moto-server';
 
 // GIVEN a moto_server with a model package group and versions as the training pipeline registers them, the
 // handler bundled as it is deployed (esbuild, minified, the AWS SDK left to the runtime) and pointed at moto
 // through AWS_ENDPOINT_URL, and a local HTTP server standing in for CloudFormation's pre-signed response URL.
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const BUNDLE_DIR = path.join(REPO_ROOT, 'test', 'integration', '.bundle');
 const GROUP = 'mlops-test-churn';
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
@@ -139,21 +135,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => responses.listen(0, '127.0.0.1', resolve));
   responseBase = `http://127.0.0.1:${(responses.address() as AddressInfo).port}`;
 
-  mkdirSync(BUNDLE_DIR, { recursive: true });
-  const outfile = path.join(BUNDLE_DIR, 'model-package-baselines.js');
-  buildSync({
-    entryPoints: [path.join(REPO_ROOT, 'lambda', 'model-package-baselines', 'handler.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    sourcemap: true,
-    external: ['@aws-sdk/*', '@smithy/*'],
-    outfile,
-    logLevel: 'error',
-  });
-  handler = require(outfile).handler as Handler;
+  handler = bundledHandler<Handler>('model-package-baselines');
 }, 120_000);
 
 afterAll(async () => {

@@ -1,15 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import * as path from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreatePipelineCommand, ListPipelineExecutionsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { Context } from 'aws-lambda';
-import { buildSync } from 'esbuild';
+import { bundledHandler } from './bundle';
 import { type MotoServer, startMotoServer } from './moto-server';
 
 // GIVEN a moto_server with the model's pipeline and the trigger's state table, and the trigger bundled as it is
-// deployed (esbuild, minified, source maps), pointed at moto through the standard AWS_ENDPOINT_URL variable.
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const BUNDLE_DIR = path.join(REPO_ROOT, 'test', 'integration', '.bundle');
+// deployed (esbuild, minified, the AWS SDK left to the runtime), pointed at moto through the standard AWS_ENDPOINT_URL variable.
 const PIPELINE = 'mlops-dev-churn-training';
 const TABLE = 'mlops-dev-churn-retraining-state';
 const REGION = 'eu-west-1';
@@ -105,20 +101,7 @@ beforeAll(async () => {
     }),
   );
 
-  mkdirSync(BUNDLE_DIR, { recursive: true });
-  const outfile = path.join(BUNDLE_DIR, 'retraining-trigger.js');
-  buildSync({
-    entryPoints: [path.join(REPO_ROOT, 'lambda', 'retraining-trigger', 'handler.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    sourcemap: true,
-    outfile,
-    logLevel: 'error',
-  });
-  handler = require(outfile).handler as Handler;
+  handler = bundledHandler<Handler>('retraining-trigger');
 }, 120_000);
 
 afterAll(async () => {
