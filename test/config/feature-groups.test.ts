@@ -1,15 +1,6 @@
 import { RESERVED_FEATURE_NAMES } from '../../lib/config/feature-groups';
-import { ConfigError, resolveConfig } from '../../lib/config/loader';
-
-function problemsOf(action: () => unknown): readonly string[] {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError, but the config was accepted');
-}
+import { resolveConfig } from '../../lib/config/loader';
+import { problemsOf } from '../support/config';
 
 const env = (name: string) => ({ name, account: '111111111111', region: 'eu-west-1' });
 

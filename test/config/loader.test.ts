@@ -1,19 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, loadConfig, resolveConfig } from '../../lib/config/loader';
+import { loadConfig, resolveConfig } from '../../lib/config/loader';
 import type { PlatformConfigInput } from '../../lib/config/schema';
+import { problemsOf } from '../support/config';
 import { defaultConfigInput, REPO_ROOT } from '../support/platform';
-
-function problemsOf(action: () => unknown): readonly string[] {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError, but the config was accepted');
-}
 
 const env = (name: string, extra: Record<string, unknown> = {}) => ({
   name,

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, loadConfig, resolveConfig } from '../../lib/config/loader';
+import { loadConfig, resolveConfig } from '../../lib/config/loader';
 import type { FeatureGroupConfig } from '../../lib/config/schema';
 import {
   checkFeatureGroupEvolution,
@@ -15,6 +15,7 @@ import {
   renderFeatureGroupLock,
   updateFeatureGroupLock,
 } from '../../lib/feature-store/schema-guard';
+import { problemsOf } from '../support/config';
 import { defaultConfigInput, REPO_ROOT } from '../support/platform';
 
 const LOCK_PATH = 'config/feature-groups.lock.json';
@@ -248,16 +249,6 @@ describe('plain synth (loadConfig) reads the lock beside the config file', () =>
       writeFileSync(path.join(dir, FEATURE_GROUP_LOCK_FILE), text);
     }
     return dir;
-  }
-
-  function problemsOf(action: () => unknown): readonly string[] {
-    try {
-      action();
-    } catch (error) {
-      if (error instanceof ConfigError) return error.problems;
-      throw error;
-    }
-    throw new Error('expected a ConfigError, but the config was accepted');
   }
 
   test('GIVEN a removed feature WHEN synthesized THEN the config is refused with the migration', () => {
