@@ -28,7 +28,7 @@ import {
   SUBNET_PREFIX,
 } from './defaults';
 import { featureGroupProblems } from './feature-groups';
-import { modelProblems, monitoringProblems, type ResolvedModel, resolveModel } from './models';
+import { modelProblems, monitoringProblems, pipelineServingProblems, type ResolvedModel, resolveModel } from './models';
 import {
   type EnvironmentConfig,
   type FeatureGroupConfig,
@@ -343,6 +343,14 @@ export function resolveConfig(
     config.capabilities.trainingPipeline === true ||
     [...stages.values()].some((stage) => capabilitiesAtStage(stage).includes('trainingPipeline'));
   if (trains) problems.push(...trainingCodeProblems(config, baseDir));
+  const trainedEnvironments = config.environments.flatMap((env) => {
+    const kind = env.kind ?? kindFromName(env.name);
+    const stage = stages.get(env.name) ?? 1;
+    return kind && resolveMaturity(stage, earlyCapabilities(config)).capabilities.has('trainingPipeline')
+      ? [{ name: env.name, kind }]
+      : [];
+  });
+  problems.push(...pipelineServingProblems(config.models, trainedEnvironments));
   const monitored = [...stages.entries()]
     .filter(([, stage]) => resolveMaturity(stage, earlyCapabilities(config)).capabilities.has('modelMonitoring'))
     .map(([name]) => name);

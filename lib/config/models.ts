@@ -182,3 +182,25 @@ export function monitoringProblems(
   });
   return problems;
 }
+
+/**
+ * Problems of real-time models in environments whose training pipeline registers the versions (stage 3 on),
+ * each by field path: those versions are inference pipelines of two containers (the feature transform, then the
+ * model), which SageMaker Serverless Inference cannot host.
+ */
+export function pipelineServingProblems(
+  models: readonly ModelConfig[],
+  trainedEnvironments: ReadonlyArray<{ readonly name: string; readonly kind: EnvironmentKind }>,
+): string[] {
+  const problems: string[] = [];
+  models.forEach((model, i) => {
+    if (model.serving === 'batch') return;
+    for (const env of trainedEnvironments) {
+      if (resolveModel(model, env.name, env.kind).serving.kind !== 'serverless') continue;
+      problems.push(
+        `models[${i}].environments.${env.name}.serverless: from stage 3 the training pipeline registers each version as an inference pipeline of two containers, which serverless endpoints cannot host; set "serverless": false for ${env.name} (one ml.m5.large instance unless instanceType says otherwise)`,
+      );
+    }
+  });
+  return problems;
+}

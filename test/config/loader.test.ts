@@ -189,14 +189,29 @@ describe('models', () => {
   const churn = (extra: Record<string, unknown> = {}) => ({ name: 'churn', ...extra });
   const threeEnvironments = [env('dev'), env('test'), env('prod')];
 
-  test('the default config has the churn sample: serverless in dev, one instance in test, two to four in prod', () => {
+  test('the default config has the churn sample: one instance in dev and test, two to four in prod', () => {
     const [dev, test, prod] = loadConfig({}, REPO_ROOT).environments.map((e) => e.models[0]);
-    expect(dev).toMatchObject({ name: 'churn', realtime: true, serving: { kind: 'serverless' } });
+    // the sample turns dev's serverless default off: from stage 3 its versions are two-container pipelines
+    expect(dev).toMatchObject({ name: 'churn', realtime: true, serving: { kind: 'instances', minInstances: 1 } });
     expect(dev?.deployment).toBeUndefined();
     expect(test?.serving).toMatchObject({ kind: 'instances', minInstances: 1, maxInstances: 1 });
     expect(prod?.serving).toMatchObject({ kind: 'instances', minInstances: 2, maxInstances: 4 });
     expect(prod?.deployment).toMatchObject({ trafficRouting: 'CANARY' });
     expect(prod?.batch).toMatchObject({ schedule: 'cron(0 3 * * ? *)', outputPrefix: 'scores/churn/' });
+  });
+
+  test('dev serves serverless by default, which stage 2 allows and stage 3 refuses, naming the field and the fix', () => {
+    // GIVEN a real-time model with no serving shape for dev
+    const input = { project: 'acme', environments: threeEnvironments, models: [churn()] };
+
+    // WHEN resolved at stage 2 THEN dev is serverless
+    const [dev] = resolveConfig(input, { maturity: 2 }).environments.map((e) => e.models[0]);
+    expect(dev?.serving.kind).toBe('serverless');
+
+    // WHEN resolved at stage 3 THEN it is refused: the pipeline registers two-container versions
+    expect(problemsOf(() => resolveConfig(input, { maturity: 3 }, 'config', REPO_ROOT))).toEqual([
+      'models[0].environments.dev.serverless: from stage 3 the training pipeline registers each version as an inference pipeline of two containers, which serverless endpoints cannot host; set "serverless": false for dev (one ml.m5.large instance unless instanceType says otherwise)',
+    ]);
   });
 
   test('an environment override changes only that environment', () => {

@@ -363,6 +363,7 @@ function environment(): ResolvedEnvironment {
           serving: 'realtime',
           container: { framework: 'xgboost', version: '1.7-1' },
           contentTypes: ['text/csv'],
+          environments: { dev: { serverless: false } },
         },
       ],
     },

@@ -82,6 +82,7 @@ describe('registry', () => {
     // GIVEN a platform of test and prod only
     const config = { ...defaultConfigInput(), maturity: 2, users: [] };
     config.environments = config.environments.filter((e) => e.name !== 'dev');
+    config.models = config.models?.map((m) => ({ ...m, environments: {} }));
 
     // WHEN
     const platform = synthPlatform({ config });
@@ -96,12 +97,13 @@ describe('registry', () => {
 describe('serving', () => {
   const serving = (env: string) => platform().templateJson(`${env}/Serving-churn`);
 
-  test('the dev endpoint is serverless', () => {
+  test('the sample serves dev from one instance, without deployment guardrails', () => {
     const config = only(resourcesOfType(serving('Dev'), 'AWS::SageMaker::EndpointConfig'));
     expect(config.Properties?.ProductionVariants).toEqual([
-      expect.objectContaining({ ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } }),
+      expect.objectContaining({ InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }),
     ]);
-    expect(Object.keys(resourcesOfType(serving('Dev'), 'AWS::ApplicationAutoScaling::ScalableTarget'))).toEqual([]);
+    const endpoint = only(resourcesOfType(serving('Dev'), 'AWS::SageMaker::Endpoint'));
+    expect(endpoint.Properties?.DeploymentConfig).toBeUndefined();
   });
 
   test('prod runs at least two instances, scales from a minimum of 2, and rolls back on its own alarms', () => {

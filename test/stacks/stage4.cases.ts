@@ -7,6 +7,7 @@ import {
   REPO_ROOT,
   resourcesOfType,
   synthAtStage,
+  synthPlatform,
 } from '../support/platform';
 
 const platform = () => synthAtStage(4);
@@ -36,10 +37,9 @@ describe('stage 4 model monitoring', () => {
     }
   });
 
-  test('instance endpoints get data- and model-quality job definitions and schedules; serverless dev gets none', () => {
-    // GIVEN the default config: dev serves from a serverless endpoint, test and prod from instances
-    for (const env of ['Test', 'Prod']) {
-      // THEN each instance endpoint is monitored for data quality and model quality
+  test('every instance endpoint gets data- and model-quality job definitions and schedules', () => {
+    // GIVEN the default config: every environment serves churn from instances that capture data
+    for (const env of ['Dev', 'Test', 'Prod']) {
       expect(ofType(env, 'AWS::SageMaker::DataQualityJobDefinition')).toHaveLength(1);
       expect(ofType(env, 'AWS::SageMaker::ModelQualityJobDefinition')).toHaveLength(1);
       const schedules = ofType(env, 'AWS::SageMaker::MonitoringSchedule').map((s) => s.Properties);
@@ -56,9 +56,24 @@ describe('stage 4 model monitoring', () => {
         }),
       ]);
     }
-    // AND the serverless dev endpoint, which cannot capture data, has only the dashboard
-    for (const type of MONITOR_TYPES) expect(ofType('Dev', type)).toHaveLength(0);
-    expect(ofType('Dev', 'AWS::CloudWatch::Dashboard')).toHaveLength(1);
+  });
+
+  test('with monitoring.modelMonitor false only the dashboard is left', () => {
+    // GIVEN an account that cannot use Model Monitor
+    const input = defaultConfigInput();
+    const [churn] = input.models ?? [];
+    const config: PlatformConfigInput = {
+      ...input,
+      maturity: 4,
+      models: [{ ...churn, monitoring: { ...churn?.monitoring, modelMonitor: false } }],
+    };
+
+    // WHEN
+    const monitoringTemplate = synthPlatform({ config, environments: 'test' }).templateJson('Test/Monitoring-churn');
+
+    // THEN
+    for (const type of MONITOR_TYPES) expect(Object.keys(resourcesOfType(monitoringTemplate, type))).toEqual([]);
+    expect(Object.keys(resourcesOfType(monitoringTemplate, 'AWS::CloudWatch::Dashboard'))).toHaveLength(1);
   });
 
   test('every Model Monitor resource waits for an approved version; the dashboard does not', () => {
