@@ -405,6 +405,16 @@ export function resolveConfig(
     };
   });
 
+  const withoutFeatureStore = allEnvironments
+    .filter((e) => e.maturity.capabilities.has('trainingPipeline') && !e.maturity.capabilities.has('featureStore'))
+    .map((e) => e.name);
+  config.models.forEach((model, i) => {
+    if (model.featureGroup === undefined || withoutFeatureStore.length === 0) return;
+    warnings.add(
+      `models[${i}].featureGroup: ${withoutFeatureStore.join(', ')} ${withoutFeatureStore.length === 1 ? 'has' : 'have'} no feature store below stage 4, so the pipeline of "${model.name}" trains on the raw data there`,
+    );
+  });
+
   return {
     project: config.project,
     tags: config.tags,

@@ -160,6 +160,13 @@ describe('command-line overrides', () => {
     ]);
   });
 
+  test('a model feature group below stage 4 is named in one warning: its pipeline trains on the raw data', () => {
+    expect(loadConfig({ maturity: '3' }, REPO_ROOT).warnings).toContain(
+      'models[0].featureGroup: dev, test, prod have no feature store below stage 4, so the pipeline of "churn" trains on the raw data there',
+    );
+    expect(loadConfig({ maturity: '4' }, REPO_ROOT).warnings.filter((w) => w.includes('featureGroup'))).toEqual([]);
+  });
+
   test('-c maturity outside 1-5 is rejected', () => {
     expect(problemsOf(() => loadConfig({ maturity: '0' }, REPO_ROOT))).toEqual([
       '-c maturity: expected a maturity stage from 1 to 5, got "0"',
