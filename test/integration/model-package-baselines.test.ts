@@ -8,6 +8,7 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import type { Context } from 'aws-lambda';
+import { lambdaContext } from '../support/lambda';
 import { bundledHandler } from './bundle';
 import { type MotoServer, startMotoServer } from './moto-server';
 
@@ -82,20 +83,7 @@ function customResourceEvent(requestId: string, requestType: string, arn: string
 }
 
 function context(requestId: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'mlops-test-model-package-baselines',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: customResourceEvent(requestId, 'Create', '').ServiceToken,
-    memoryLimitInMB: '256',
-    awsRequestId: requestId,
-    logGroupName: '/aws/lambda/mlops-test-model-package-baselines',
-    logStreamName: 'stream',
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return lambdaContext({ functionName: 'mlops-test-model-package-baselines', requestId, remainingMs: 60_000 });
 }
 
 /** Invokes the handler and returns what it PUT to the response URL. */

@@ -1,6 +1,7 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreatePipelineCommand, ListPipelineExecutionsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { Context } from 'aws-lambda';
+import { lambdaContext } from '../support/lambda';
 import { bundledHandler } from './bundle';
 import { type MotoServer, startMotoServer } from './moto-server';
 
@@ -36,22 +37,7 @@ function objectCreated(key: string, sequencer: string, size = 1_000_000) {
 }
 
 function context(requestId: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'retraining-trigger-churn',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: ['arn', 'aws', 'lambda', REGION, '123456789012', 'function', 'retraining-trigger-churn'].join(
-      ':',
-    ),
-    memoryLimitInMB: '256',
-    awsRequestId: requestId,
-    logGroupName: '/aws/lambda/retraining-trigger-churn',
-    logStreamName: 'stream',
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return lambdaContext({ functionName: 'retraining-trigger-churn', requestId, remainingMs: 30_000 });
 }
 
 async function executions(): Promise<number> {

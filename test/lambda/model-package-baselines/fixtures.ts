@@ -2,6 +2,7 @@ import type { DescribeModelPackageCommandOutput } from '@aws-sdk/client-sagemake
 import type { Context } from 'aws-lambda';
 import type { ProviderLogger } from '../../../lambda/model-package-baselines/provider';
 import type { Fetch } from '../../../lambda/model-package-baselines/response';
+import { lambdaContext as contextOf } from '../../support/lambda';
 
 /** The partition of the sample ARNs. */
 export const PARTITION = 'aws';
@@ -118,20 +119,11 @@ export function request(
 
 /** A Lambda context with `remainingMs` left. */
 export function lambdaContext(remainingMs = 60_000): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: true,
+  return contextOf({
     functionName: 'mlops-test-model-package-baselines',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:${PARTITION}:lambda:${REGION}:${ACCOUNT}:function:mlops-test-model-package-baselines`,
-    memoryLimitInMB: '256',
-    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-    logGroupName: '/aws/lambda/mlops-test-model-package-baselines',
-    logStreamName: '2025/03/01/[$LATEST]abcdef',
-    getRemainingTimeInMillis: () => remainingMs,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+    functionArn: `arn:${PARTITION}:lambda:${REGION}:${ACCOUNT}:function:mlops-test-model-package-baselines`,
+    remainingMs,
+  });
 }
 
 /** The log lines of the provider, in order. */

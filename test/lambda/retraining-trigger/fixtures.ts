@@ -10,6 +10,7 @@ import {
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { lambdaContext as contextOf } from '../../support/lambda';
 
 /** The partition of the sample events and ARNs (the trigger never parses an ARN). */
 export const PARTITION = 'aws';
@@ -43,21 +44,13 @@ export function objectCreated(overrides: { key?: string; size?: number; sequence
 }
 
 /** A Lambda context with 30 seconds left. */
-export function lambdaContext(requestId = 'c6af9ac6-7b61-11e6-9a41-93e812345678'): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: true,
+export function lambdaContext(requestId?: string): Context {
+  return contextOf({
     functionName: 'retraining-trigger-churn',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:${PARTITION}:lambda:us-east-1:111122223333:function:retraining-trigger-churn`,
-    memoryLimitInMB: '256',
-    awsRequestId: requestId,
-    logGroupName: '/aws/lambda/retraining-trigger-churn',
-    logStreamName: '2025/03/01/[$LATEST]abcdef',
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+    functionArn: `arn:${PARTITION}:lambda:us-east-1:111122223333:function:retraining-trigger-churn`,
+    requestId,
+    remainingMs: 30_000,
+  });
 }
 
 type RawItem = Record<string, AttributeValue>;
