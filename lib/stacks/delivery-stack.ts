@@ -14,7 +14,7 @@ import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct, type IConstruct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import type { EnvironmentKind } from '../config/defaults';
-import type { ResolvedEnvironment } from '../config/loader';
+import { ConfigError, type ResolvedEnvironment } from '../config/loader';
 import { PlatformRole, wildcardFindings } from '../constructs/platform-role';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import type { PlatformEnvironment } from '../environment';
@@ -57,6 +57,16 @@ export const SYNTH_COMMANDS: readonly string[] = [
 
 /** Value of the training pipelines' `TriggerReason` parameter for executions started by the delivery pipeline. */
 export const DELIVERY_TRIGGER_REASON = 'delivery-test';
+
+/** CodePipeline accepts at most this many actions in one stage. */
+export const MAX_ACTIONS_PER_PIPELINE_STAGE = 50;
+/** CDK Pipelines deploys each stack with two actions: create the change set, then execute it. */
+const ACTIONS_PER_STACK = 2;
+
+/** The stacks an environment's Stage deploys. */
+function stacksOf(stage: Stage): number {
+  return stage.node.findAll().filter((c) => Stack.isStack(c) && Stage.of(c) === stage).length;
+}
 
 /** Environment kinds in the order the pipeline promotes through them. */
 const KIND_ORDER: readonly EnvironmentKind[] = ['dev', 'test', 'prod'];
@@ -218,10 +228,12 @@ export class DeliveryStack extends Stack {
     });
 
     const stages = new Map<string, PlatformEnvironment>();
+    const crowdedWaves: string[] = [];
     for (const kind of KIND_ORDER) {
       const ofKind = environments.filter((e) => e.kind === kind);
       if (ofKind.length === 0) continue;
       const wave = this.pipeline.addWave(capitalize(kind));
+      let actions = 0;
       for (const environment of ofKind) {
         const stage = environmentStage(Stage.of(this) ?? this.node.root, environment);
         stages.set(environment.name, stage);
@@ -240,8 +252,15 @@ export class DeliveryStack extends Stack {
           post.push(this.sampleTrainingStep);
         }
         wave.addStage(stage, { pre, post });
+        actions += ACTIONS_PER_STACK * stacksOf(stage) + pre.length + post.length;
+      }
+      if (actions > MAX_ACTIONS_PER_PIPELINE_STAGE) {
+        crowdedWaves.push(
+          `tooling.connection: the ${capitalize(kind)} stage of the delivery pipeline would hold ${actions} actions (${ofKind.map((e) => e.name).join(', ')}: ${ACTIONS_PER_STACK} per stack), above CodePipeline's ${MAX_ACTIONS_PER_PIPELINE_STAGE}; split the models across several platform configs (projects), or remove tooling.connection and deploy with cdk deploy`,
+        );
       }
     }
+    if (crowdedWaves.length > 0) throw new ConfigError('delivery pipeline', crowdedWaves);
     this.environmentStages = stages;
 
     // the pipeline's roles, projects and policies exist only once it is built; acknowledge findings on them after

@@ -9,7 +9,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { buildPlatform } from '../../lib/app';
-import { type ResolvedPlatformConfig, resolveConfig } from '../../lib/config/loader';
+import { ConfigError, type ResolvedPlatformConfig, resolveConfig } from '../../lib/config/loader';
 import type { PlatformConfigInput } from '../../lib/config/schema';
 import type { PlatformEnvironment } from '../../lib/environment';
 import { trainingPipelineName } from '../../lib/naming';
@@ -26,6 +26,7 @@ import {
   cdkJsonContext,
   constructTestContext,
   defaultConfigInput,
+  REPO_ROOT,
   resourcesOfType,
   synthPlatform,
 } from '../support/platform';
@@ -441,6 +442,48 @@ describe('a pipeline in single-account mode', () => {
     const principals = statements.map((s) => JSON.stringify(s.Principal));
     expect(new Set(principals).size).toBe(principals.length);
     expect(nagViolations(app)).toEqual([]);
+  });
+});
+
+describe('a pipeline with more stacks than a pipeline stage can deploy', () => {
+  test('GIVEN four churn-like models at stage 4 WHEN the pipeline is built THEN it fails naming the field, the count and the fix', () => {
+    // GIVEN 6 shared stacks and 5 per model (serving, batch, training, retraining, monitoring): 26 per environment
+    const input = defaultConfigInput();
+    const [churn] = input.models ?? [];
+    const config = resolveConfig(
+      {
+        ...input,
+        maturity: 4,
+        models: ['churn', 'fraud', 'upsell', 'credit'].map((name) => ({
+          ...churn,
+          name,
+          training: { ...churn?.training, package: 'churn' },
+        })),
+      } as PlatformConfigInput,
+      {},
+      'config',
+      REPO_ROOT,
+    );
+    const app = new App({ context: { ...constructTestContext(), 'aws:cdk:bundling-stacks': [] } });
+    buildPlatform(app, config);
+
+    // WHEN
+    let error: unknown;
+    try {
+      new DeliveryStack(app, 'Delivery', deliveryProps(config));
+    } catch (thrown) {
+      error = thrown;
+    }
+
+    // THEN two change-set actions per stack pass CodePipeline's 50 actions per stage in every wave
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      expect.stringMatching(
+        /^tooling\.connection: the Dev stage of the delivery pipeline would hold 52 actions \(dev: 2 per stack\), above CodePipeline's 50; split the models/,
+      ),
+      expect.stringMatching(/^tooling\.connection: the Test stage .* 53 actions/),
+      expect.stringMatching(/^tooling\.connection: the Prod stage .* 53 actions/),
+    ]);
   });
 });
 
