@@ -48,3 +48,11 @@ export function pipelineFailureAlarmName(project: string, environment: string, m
 export function monitoringStackName(project: string, environment: string, model: string): string {
   return `${project}-${environment}-monitoring-${model}`;
 }
+
+/** Suffixes of a monitored endpoint's schedule names: `<endpoint><suffix>`, at most 63 characters in all. */
+export const MONITORING_SCHEDULE_SUFFIXES = {
+  dataQuality: '-data-quality',
+  modelQuality: '-model-quality',
+  bias: '-model-bias',
+  explainability: '-explainability',
+} as const;

@@ -336,24 +336,24 @@ export function resolveConfig(
     config.environments.map((e) => [e.name, (maturityOverride ?? e.maturity ?? config.maturity) as MaturityStage]),
   );
   problems.push(...capabilityProblems(config, stages));
-  const delivers = [...stages.values()].some((stage) =>
-    resolveMaturity(stage, earlyCapabilities(config)).capabilities.has('deliveryPipeline'),
+  // each environment's capabilities, resolved once for the checks below and the resolved environments
+  const early = earlyCapabilities(config);
+  const maturities = new Map(
+    config.environments.map((e) => [e.name, resolveMaturity(stages.get(e.name) ?? 1, early)] as const),
   );
+  const environmentsWith = (capability: Capability) =>
+    config.environments.filter((e) => maturities.get(e.name)?.capabilities.has(capability));
+  const delivers = environmentsWith('deliveryPipeline').length > 0;
   const trains =
     config.capabilities.trainingPipeline === true ||
     [...stages.values()].some((stage) => capabilitiesAtStage(stage).includes('trainingPipeline'));
   if (trains) problems.push(...trainingCodeProblems(config, baseDir));
-  const trainedEnvironments = config.environments.flatMap((env) => {
+  const trainedEnvironments = environmentsWith('trainingPipeline').flatMap((env) => {
     const kind = env.kind ?? kindFromName(env.name);
-    const stage = stages.get(env.name) ?? 1;
-    return kind && resolveMaturity(stage, earlyCapabilities(config)).capabilities.has('trainingPipeline')
-      ? [{ name: env.name, kind }]
-      : [];
+    return kind ? [{ name: env.name, kind }] : [];
   });
   problems.push(...pipelineServingProblems(config.models, trainedEnvironments));
-  const monitored = [...stages.entries()]
-    .filter(([, stage]) => resolveMaturity(stage, earlyCapabilities(config)).capabilities.has('modelMonitoring'))
-    .map(([name]) => name);
+  const monitored = environmentsWith('modelMonitoring').map((e) => e.name);
   problems.push(...monitoringProblems(config.project, config.models, monitored));
 
   let selectedNames = config.environments.map((e) => e.name);
@@ -379,7 +379,7 @@ export function resolveConfig(
   }
   const allEnvironments = config.environments.map((env): ResolvedEnvironment => {
     const kind = env.kind ?? (kindFromName(env.name) as EnvironmentKind);
-    const maturity = resolveMaturity(stages.get(env.name) ?? 1, earlyCapabilities(config));
+    const maturity = maturities.get(env.name) as ResolvedMaturity;
     for (const w of maturity.warnings) warnings.add(w);
     return {
       name: env.name,

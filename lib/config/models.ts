@@ -1,3 +1,4 @@
+import { MONITORING_SCHEDULE_SUFFIXES } from '../naming';
 import {
   BATCH_DEFAULTS,
   type DeploymentDefaults,
@@ -13,8 +14,6 @@ export const GROUND_TRUTH_PREFIX = 'ground-truth';
 
 /** Longest name SageMaker accepts for a monitoring schedule. */
 const MAX_SCHEDULE_NAME = 63;
-/** The longest suffix of the monitoring schedules every monitored model has (explainability adds a longer one). */
-export const LONGEST_SCHEDULE_SUFFIX = '-model-quality';
 
 /** Longest "<project>-<env>-<model>-" prefix that leaves room for a run id in a 63-character job name. */
 const MAX_BATCH_NAME_PREFIX = 51;
@@ -172,7 +171,14 @@ export function monitoringProblems(
         `models[${i}].monitoring.features: model monitoring (stage 4) watches the drift of named request columns; list the columns of a request as the data-quality baseline names them, for example ["tenure_months", "contract"]`,
       );
     }
-    const suffix = model.monitoring.explainability ? '-explainability' : LONGEST_SCHEDULE_SUFFIX;
+    const { dataQuality, modelQuality, bias, explainability } = MONITORING_SCHEDULE_SUFFIXES;
+    const suffixes: string[] = [
+      dataQuality,
+      modelQuality,
+      ...(model.monitoring.bias ? [bias] : []),
+      ...(model.monitoring.explainability ? [explainability] : []),
+    ];
+    const suffix = suffixes.reduce((a, b) => (b.length > a.length ? b : a));
     const longest = Math.max(...monitoredEnvironments.map((env) => `${project}-${env}-${model.name}${suffix}`.length));
     if (longest > MAX_SCHEDULE_NAME) {
       problems.push(

@@ -9,6 +9,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { MONITORING_SCHEDULE_SUFFIXES } from '../naming';
 import { applyConditionToScope } from './conditions';
 import { metricRuleMatches, notifyOnEvents } from './event-notification';
 import { PlatformRole } from './platform-role';
@@ -199,7 +200,7 @@ export class ModelMonitor extends Construct {
       );
     }
     this.endpointName = props.endpointName;
-    this.dataQualityScheduleName = `${props.namePrefix}-data-quality`;
+    this.dataQualityScheduleName = `${props.namePrefix}${MONITORING_SCHEDULE_SUFFIXES.dataQuality}`;
     this.role = new PlatformRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: `Model Monitor jobs of endpoint ${props.endpointName}`,
@@ -284,7 +285,7 @@ export class ModelMonitor extends Construct {
       groundTruthS3Input: { s3Uri: quality.groundTruthBucket.s3UrlForObject(quality.groundTruthPrefix) },
     };
     if (quality && labelledInput) {
-      this.modelQualityScheduleName = `${props.namePrefix}-model-quality`;
+      this.modelQualityScheduleName = `${props.namePrefix}${MONITORING_SCHEDULE_SUFFIXES.modelQuality}`;
       const modelQualityJob = new sagemaker.CfnModelQualityJobDefinition(this, 'ModelQualityJob', {
         endpointName: props.endpointName,
         modelQualityAppSpecification: {
@@ -337,7 +338,7 @@ export class ModelMonitor extends Construct {
         stoppingCondition,
       });
       this.biasSchedule = this.schedule('ModelBiasSchedule', {
-        name: `${props.namePrefix}-model-bias`,
+        name: `${props.namePrefix}${MONITORING_SCHEDULE_SUFFIXES.bias}`,
         type: 'ModelBias',
         jobDefinitionArn: biasJob.attrJobDefinitionArn,
         expression: props.bias.schedule,
@@ -366,7 +367,7 @@ export class ModelMonitor extends Construct {
         stoppingCondition,
       });
       this.explainabilitySchedule = this.schedule('ModelExplainabilitySchedule', {
-        name: `${props.namePrefix}-explainability`,
+        name: `${props.namePrefix}${MONITORING_SCHEDULE_SUFFIXES.explainability}`,
         type: 'ModelExplainability',
         jobDefinitionArn: explainabilityJob.attrJobDefinitionArn,
         expression: props.explainability.schedule,

@@ -54,6 +54,8 @@ export class MonitoringStack extends PlatformStack {
       model.serving.kind === 'instances' &&
       model.dataCapturePercent > 0;
     const { bias, explainability } = model.monitoring;
+    // the live metric must not fall below what the version had to reach to be registered
+    const qualityMinimum = model.alarms.modelQualityMinimum ?? model.training.threshold;
 
     if (monitorable) {
       const approved = declareApprovedVersion(this, project, envConfig.name, model.name);
@@ -85,7 +87,7 @@ export class MonitoringStack extends PlatformStack {
           windowHours: 24,
           schedule: model.monitoring.modelQualitySchedule,
           metric: model.training.metric,
-          minimum: model.alarms.modelQualityMinimum ?? model.training.threshold,
+          minimum: qualityMinimum,
         },
         bias: bias && {
           baseline: { configUri: baselines.bias.configUri, constraintsUri: baselines.bias.postTrainingConstraintsUri },
@@ -121,7 +123,7 @@ export class MonitoringStack extends PlatformStack {
       features: model.monitoring.features,
       qualityMetric: {
         name: model.training.metric,
-        minimum: model.alarms.modelQualityMinimum ?? model.training.threshold,
+        minimum: qualityMinimum,
       },
       pipelineName: props.trained ? trainingPipelineName(project, envConfig.name, model.name) : undefined,
       retrainingDecisions: props.retrained ? retrainingDecisionsSource(model.name) : undefined,
