@@ -1,28 +1,49 @@
 #!/usr/bin/env node
+import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildPlatform } from '../lib/app';
 import { failedValidations } from '../lib/compliance/report';
 import { ConfigError, loadConfig } from '../lib/config/loader';
+import { DELIVERY_STACK_ID } from '../lib/stacks/delivery-stack';
+import { summarizeEnvironment, synthSummary } from '../lib/synth-summary';
+
+/** A path relative to the working directory when it lies inside it, else absolute. */
+function displayPath(dir: string): string {
+  const relative = path.relative(process.cwd(), dir);
+  return relative === '' || relative.startsWith('..') ? dir : relative;
+}
 
 const app = new App();
 try {
-  // The app reads config only here (and the approve command in scripts/): -c config, -c maturity, -c environments.
+  // The app reads config only here (and the operations commands): -c config, -c maturity, -c environments.
   const config = loadConfig({
     config: app.node.tryGetContext('config'),
     maturity: app.node.tryGetContext('maturity'),
     environments: app.node.tryGetContext('environments'),
   });
   for (const warning of config.warnings) process.stderr.write(`[WARNING] ${warning}\n`);
-  buildPlatform(app, config);
-  const failures = failedValidations(app.synth().directory);
+  const environments = buildPlatform(app, config);
+  const assembly = app.synth();
+  const failures = failedValidations(assembly.directory);
   if (failures.length > 0) {
     process.stderr.write(
       `${failures.length} unacknowledged compliance findings:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`,
     );
     process.exitCode = 1;
+  } else {
+    const summary = synthSummary(
+      config,
+      environments.map((stage, i) => summarizeEnvironment(stage, config.environments[i])),
+      {
+        outdir: displayPath(app.outdir),
+        deliveryStackName: assembly.stacks.find((s) => s.hierarchicalId === DELIVERY_STACK_ID)?.stackName,
+      },
+    );
+    process.stderr.write(`${summary.join('\n')}\n`);
   }
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`${error.message}\n`);
-  process.exitCode = 1;
+  // exit now: under the CDK CLI the App would otherwise synthesize the half-built app when the process ends
+  process.exit(1);
 }
