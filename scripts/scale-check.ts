@@ -15,16 +15,29 @@ const MAX_TEMPLATE_BYTES = 800 * 1024;
 const MAX_POLICY_CHARS = 6144;
 
 const root = path.resolve(__dirname, '..');
-const modelCount = Number(process.argv[2] ?? 50);
+const argument = process.argv[2] ?? '50';
+if (!/^[1-9]\d{0,3}$/.test(argument)) {
+  process.stderr.write(
+    `check:scale: expected a number of models from 1 to 9999, got ${JSON.stringify(argument)}; for example npm run check:scale -- 100\n`,
+  );
+  process.exit(2);
+}
+const modelCount = Number(argument);
 const input = JSON.parse(readFileSync(path.join(root, 'config', 'platform.json'), 'utf8'));
-const [sample] = input.models;
+const [sample] = input.models ?? [];
+if (!sample) {
+  process.stderr.write(
+    'check:scale: config/platform.json has no model to copy; add one with npm run new-model -- <name>\n',
+  );
+  process.exit(2);
+}
 // the top stage: every capability that is built, with Lambda bundling skipped (it is tested on its own)
 input.maturity = 5;
-// every copy trains with the sample's code package
+// every copy trains with the code package of the first model
 input.models = Array.from({ length: modelCount }, (_, i) => ({
   ...sample,
   name: `model${String(i + 1).padStart(2, '0')}`,
-  training: { ...sample.training, package: 'churn' },
+  training: { ...sample.training, package: sample.training?.package ?? sample.name.replace(/-/g, '_') },
 }));
 
 const started = Date.now();
