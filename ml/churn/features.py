@@ -1,6 +1,7 @@
 """The one feature transform of the churn model, used by training (prepare.py) and serving (inference.py).
 
-Raw record (a dict or a CSV row; extra keys such as ``customer_id`` and ``churned`` are ignored):
+The column names come from contract.json beside this file (``CONTRACT``), the single source of the
+model's columns. Raw record (a dict or a CSV row; extra keys such as the id and the label are ignored):
 ``tenure_months``, ``monthly_charges``, ``total_charges`` (may be blank), ``contract``,
 ``payment_method``, ``internet_service``, ``support_calls``.
 
@@ -29,70 +30,35 @@ gives all zeros in its one-hot block and 1 in ``<column>_unknown``.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import math
-import re
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Mapping, Tuple
 
 import numpy as np
 
-NUMERIC_COLUMNS: Tuple[str, ...] = ("tenure_months", "monthly_charges", "total_charges", "support_calls")
-DERIVED_COLUMNS: Tuple[str, ...] = ("charges_per_month_of_tenure", "support_calls_per_year")
-CATEGORICAL_COLUMNS: Tuple[str, ...] = ("contract", "payment_method", "internet_service")
-RAW_FEATURE_COLUMNS: Tuple[str, ...] = (
-    "tenure_months",
-    "monthly_charges",
-    "total_charges",
-    "contract",
-    "payment_method",
-    "internet_service",
-    "support_calls",
+from mlops_shared.contract import load_contract
+from mlops_shared.tabular import (  # noqa: F401  (re-exported: the serving code reads them from here)
+    category_feature_name,
+    format_number,
+    normalize_category,
+    parse_binary_label,
+    parse_number,
+    to_csv,
 )
+
+CONTRACT = load_contract(Path(__file__).resolve().parent)
+"""The declared columns of this model (contract.json beside this file): the single source of names."""
+NUMERIC_COLUMNS: Tuple[str, ...] = CONTRACT.numeric
+DERIVED_COLUMNS: Tuple[str, ...] = ("charges_per_month_of_tenure", "support_calls_per_year")
+CATEGORICAL_COLUMNS: Tuple[str, ...] = tuple(CONTRACT.categorical)
+RAW_FEATURE_COLUMNS: Tuple[str, ...] = CONTRACT.request_columns
 """The raw columns a request carries, in the order of a headerless CSV request."""
-ID_COLUMN = "customer_id"
-LABEL_COLUMN = "churned"
+ID_COLUMN = CONTRACT.id
+LABEL_COLUMN = CONTRACT.label
 SPEC_FORMAT_VERSION = 1
 
 Row = Mapping[str, Any]
-
-
-def parse_number(value: Any, column: str) -> Optional[float]:
-    """A float, or None when blank, None or NaN; a ValueError naming the column otherwise."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError(f"{column}: expected a number, got {value!r}")
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        text = str(value).strip()
-        if text == "" or text.lower() in ("nan", "na", "null", "none"):
-            return None
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(f"{column}: expected a number, got {value!r}") from None
-    if math.isnan(number):
-        return None
-    if math.isinf(number):
-        raise ValueError(f"{column}: expected a finite number, got {value!r}")
-    return number
-
-
-def normalize_category(value: Any) -> Optional[str]:
-    """Lower case, trimmed, spaces and underscores as hyphens; None when missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = re.sub(r"[\s_]+", "-", str(value).strip().lower())
-    return text or None
-
-
-def category_feature_name(column: str, value: str) -> str:
-    """The one-hot column name of a category value, e.g. ``contract_month_to_month``."""
-    return f"{column}_{re.sub(r'[^a-z0-9]+', '_', value).strip('_')}"
 
 
 def derive(numerics: Mapping[str, np.ndarray]) -> Dict[str, np.ndarray]:
@@ -222,24 +188,5 @@ class FeatureSpec:
 
 
 def parse_label(value: Any) -> int:
-    """The churn label as 0 or 1."""
-    number = parse_number(value, LABEL_COLUMN)
-    if number not in (0.0, 1.0):
-        raise ValueError(f"{LABEL_COLUMN}: expected 0 or 1, got {value!r}")
-    return int(number)
-
-
-def format_number(value: float) -> str:
-    """Shortest text that reads back as the same float; integers without a decimal point."""
-    value = float(value)
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-
-
-def to_csv(matrix: np.ndarray, labels: Optional[Sequence[int]] = None) -> str:
-    """Headerless numeric CSV (the XGBoost container's format), the label first when given."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    for i, row in enumerate(matrix):
-        cells = [format_number(v) for v in row]
-        writer.writerow(cells if labels is None else [str(int(labels[i]))] + cells)
-    return out.getvalue()
+    """The label as 0 or 1."""
+    return parse_binary_label(value, LABEL_COLUMN)

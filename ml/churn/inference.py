@@ -1,39 +1,36 @@
-"""Serving side of the churn model: the first container of the SageMaker inference pipeline.
+"""Serving side of the model: the first container of the SageMaker inference pipeline.
 
-It runs in the SageMaker scikit-learn container (only numpy is used) in front of the built-in
-XGBoost container. It turns raw records into the numeric CSV XGBoost expects with the same
-``churn.features`` code that prepared the training data, and the FeatureSpec fitted then:
+It runs in the SageMaker scikit-learn container (only numpy is used) in front of the algorithm's
+container. It turns raw records into the headerless numeric CSV the algorithm reads with the same
+``features`` code that prepared the training data, and the FeatureSpec fitted then:
 
     model_fn(model_dir)                 loads model_dir/feature_spec.json
     input_fn(body, content_type)        parses raw records (text/csv or application/json)
     predict_fn(rows, spec)              spec.transform(rows)
     output_fn(matrix, accept)           headerless numeric CSV, content type text/csv
 
-CSV requests are either headerless, with the ``features.RAW_FEATURE_COLUMNS`` in that order, or
-carry a header line naming the columns (any order; extra columns such as customer_id are
-ignored). JSON requests are one record, a list of records, or ``{"instances": [...]}``.
+CSV requests are either headerless, with the ``features.RAW_FEATURE_COLUMNS`` (the contract's
+request_columns) in that order, or carry a header line naming the columns (any order; extra columns
+such as the id are ignored). JSON requests are one record, a list of records, or
+``{"instances": [...]}``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Tuple, Union
+from typing import Any, List, Mapping, Tuple, Union
 
 import numpy as np
 
-if __package__ in (None, ""):  # loaded as a top-level module: make the churn package importable
+if __package__ in (None, ""):  # loaded as a top-level module: make the model package importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from churn.features import RAW_FEATURE_COLUMNS, FeatureSpec, to_csv  # noqa: E402
+from churn.features import CONTRACT, RAW_FEATURE_COLUMNS, FeatureSpec, to_csv  # noqa: E402
+from mlops_shared.serving import CSV_TYPE, JSON_TYPE, parse_csv, parse_json, parse_records  # noqa: E402,F401
 
 SPEC_FILE = "feature_spec.json"
-CSV_TYPE = "text/csv"
-JSON_TYPE = "application/json"
-_KNOWN_COLUMNS = set(RAW_FEATURE_COLUMNS) | {"customer_id", "churned"}
+_KNOWN_COLUMNS = set(RAW_FEATURE_COLUMNS) | {CONTRACT.id, CONTRACT.label}
 
 
 def model_fn(model_dir: str) -> FeatureSpec:
@@ -41,46 +38,9 @@ def model_fn(model_dir: str) -> FeatureSpec:
     return FeatureSpec.from_json((Path(model_dir) / SPEC_FILE).read_text(encoding="utf-8"))
 
 
-def _text(body: Union[str, bytes, bytearray]) -> str:
-    return body.decode("utf-8-sig") if isinstance(body, (bytes, bytearray)) else body
-
-
-def parse_csv(text: str) -> List[Dict[str, str]]:
-    """CSV records, with or without a header line."""
-    lines = [r for r in csv.reader(io.StringIO(text)) if r and any(c.strip() for c in r)]
-    if not lines:
-        return []
-    if any(c.strip() in _KNOWN_COLUMNS for c in lines[0]):
-        header = [c.strip() for c in lines[0]]
-        return [dict(zip(header, r)) for r in lines[1:]]
-    bad = [i for i, r in enumerate(lines) if len(r) != len(RAW_FEATURE_COLUMNS)]
-    if bad:
-        raise ValueError(
-            f"headerless CSV rows need {len(RAW_FEATURE_COLUMNS)} columns {list(RAW_FEATURE_COLUMNS)}; "
-            f"row {bad[0]} has {len(lines[bad[0]])}"
-        )
-    return [dict(zip(RAW_FEATURE_COLUMNS, r)) for r in lines]
-
-
-def parse_json(text: str) -> List[Mapping[str, Any]]:
-    """JSON records: one object, a list of objects, or {"instances": [...]}."""
-    data = json.loads(text)
-    if isinstance(data, dict) and "instances" in data:
-        data = data["instances"]
-    records = data if isinstance(data, list) else [data]
-    if not all(isinstance(r, dict) for r in records):
-        raise ValueError("JSON records must be objects keyed by column name")
-    return records
-
-
 def input_fn(request_body: Union[str, bytes], content_type: str) -> List[Mapping[str, Any]]:
     """Raw records from the request body."""
-    media_type = (content_type or CSV_TYPE).split(";")[0].strip().lower()
-    if media_type == CSV_TYPE:
-        return parse_csv(_text(request_body))
-    if media_type == JSON_TYPE:
-        return parse_json(_text(request_body))
-    raise ValueError(f"unsupported content type {content_type!r}: use {CSV_TYPE} or {JSON_TYPE}")
+    return parse_records(request_body, content_type, RAW_FEATURE_COLUMNS, _KNOWN_COLUMNS)
 
 
 def predict_fn(records: List[Mapping[str, Any]], spec: FeatureSpec) -> np.ndarray:
@@ -89,5 +49,5 @@ def predict_fn(records: List[Mapping[str, Any]], spec: FeatureSpec) -> np.ndarra
 
 
 def output_fn(matrix: np.ndarray, accept: str) -> Tuple[str, str]:
-    """Headerless numeric CSV for the XGBoost container, whatever the client accepts."""
+    """Headerless numeric CSV for the algorithm's container, whatever the client accepts."""
     return to_csv(matrix), CSV_TYPE

@@ -1,12 +1,12 @@
-"""SageMaker Processing entry point: score the model's test-set predictions.
+"""Metrics of a binary classifier's test-set predictions, and the evaluate.py Processing job of every model.
 
-    python3 evaluate.py --test /opt/ml/processing/test --predictions /opt/ml/processing/predictions \
+    python3 <package>/evaluate.py --test /opt/ml/processing/test --predictions /opt/ml/processing/predictions \
         --output /opt/ml/processing/evaluation
 
 --test is test.csv from prepare.py (label first, no header) or a directory holding it.
---predictions is one line per test row, its last column the churn probability: the output of a
-batch transform of test.csv (a file, or a directory such as the transform's output prefix whose
-files are read in sorted name order).
+--predictions is one line per test row, its last column the positive-class probability: the output
+of a batch transform of test.csv (a file, or a directory such as the transform's output prefix
+whose files are read in sorted name order).
 
 Writes evaluation.json, ``{"metrics": {"auc": {"value": ...}, "accuracy": ..., "precision": ...,
 "recall": ..., "f1": ...}, ...}`` (the pipeline's condition reads metrics.auc.value), and

@@ -36,10 +36,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Sequence, TextIO, Tuple
 
-if __package__ in (None, ""):  # run as a script: make the churn package importable
+if __package__ in (None, ""):  # run as a script: make the mlops_shared package importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from churn.ingest import MANIFEST_FILE, MESSAGE_FILE, GroupSchema, parse_iso_time, write_exit_message  # noqa: E402
+from mlops_shared.ingest import MANIFEST_FILE, MESSAGE_FILE, GroupSchema, parse_iso_time, write_exit_message  # noqa: E402
 
 SNAPSHOT_FILE = "snapshot.csv"
 SNAPSHOT_METADATA_FILE = "snapshot.json"

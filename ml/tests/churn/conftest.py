@@ -1,26 +1,11 @@
-"""Shared test helpers: a synthetic churn data set with a known signal, and CSV writing."""
+"""The model's test data: synthetic raw rows with a known signal (CSV writing is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-from typing import Callable, Dict, List, Sequence
+from typing import Callable, Dict, List
 
 import numpy as np
 import pytest
-
-RAW_COLUMNS = (
-    "customer_id",
-    "tenure_months",
-    "monthly_charges",
-    "total_charges",
-    "contract",
-    "payment_method",
-    "internet_service",
-    "support_calls",
-    "churned",
-)
-
 
 def generate_rows(n: int, seed: int = 7) -> List[Dict[str, str]]:
     """Raw churn rows as CSV strings; churn rises with month-to-month contracts, fiber,
@@ -61,23 +46,7 @@ def generate_rows(n: int, seed: int = 7) -> List[Dict[str, str]]:
     ]
 
 
-def write_csv(path: Path, rows: Sequence[Dict[str, str]], columns: Sequence[str] = RAW_COLUMNS) -> Path:
-    """Rows as a CSV file with a header."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
 @pytest.fixture
 def synthetic_rows() -> Callable[..., List[Dict[str, str]]]:
     """The synthetic data generator."""
     return generate_rows
-
-
-@pytest.fixture
-def raw_csv(tmp_path: Path) -> Callable[..., Path]:
-    """Writes rows as a CSV file under tmp_path."""
-    return lambda rows, name="input/data.csv", columns=RAW_COLUMNS: write_csv(tmp_path / name, rows, columns)

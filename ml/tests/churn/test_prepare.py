@@ -57,13 +57,20 @@ def test_writes_the_expected_files_and_formats(tmp_path, synthetic_rows, raw_csv
     assert baseline[0] == list(features.RAW_FEATURE_COLUMNS)
     assert len(baseline) == 1 + counts["train"]
     # and model.tar.gz holds feature_spec.json for model_fn and this run's serving code under code/
+    # (the package's files, contract.json among them, and the mlops_shared modules they import)
+    package = features.__package__
     with tarfile.open(out / "spec" / "model.tar.gz") as tar:
         assert tar.getnames() == [
-            "feature_spec.json", "code/churn_inference.py",
-            "code/churn/__init__.py", "code/churn/features.py", "code/churn/inference.py",
+            "feature_spec.json", f"code/{package}_inference.py",
+            f"code/{package}/__init__.py", f"code/{package}/contract.json",
+            f"code/{package}/features.py", f"code/{package}/inference.py",
+            "code/mlops_shared/__init__.py", "code/mlops_shared/contract.py",
+            "code/mlops_shared/serving.py", "code/mlops_shared/tabular.py",
         ]
         assert tar.extractfile("feature_spec.json").read().decode() == (out / "spec" / "feature_spec.json").read_text()
-        assert tar.extractfile("code/churn/features.py").read() == Path(features.__file__).read_bytes()
+        assert tar.extractfile(f"code/{package}/features.py").read() == Path(features.__file__).read_bytes()
+        assert tar.extractfile(f"code/{package}/contract.json").read() == (
+            Path(features.__file__).parent / "contract.json").read_bytes()
 
 
 def test_spec_is_fitted_on_the_training_split_only(tmp_path, synthetic_rows, raw_csv):
@@ -108,7 +115,7 @@ def test_split_is_deterministic_for_a_seed_and_independent_of_row_order(tmp_path
 def test_bad_input_fails_clearly(tmp_path, synthetic_rows, raw_csv):
     # GIVEN an empty input, a file without the label column, and too few rows
     (tmp_path / "empty").mkdir()
-    raw_csv(synthetic_rows(50), "nolabel/data.csv", columns=["customer_id", *features.RAW_FEATURE_COLUMNS])
+    raw_csv(synthetic_rows(50), "nolabel/data.csv", columns=[features.ID_COLUMN, *features.RAW_FEATURE_COLUMNS])
     raw_csv(synthetic_rows(2), "tiny/data.csv")
 
     # WHEN / THEN each fails with a message that says why

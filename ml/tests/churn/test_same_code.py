@@ -12,11 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-import churn_inference
+import churn_inference as entry_point
 from churn import evaluate, features, inference, prepare
 from churn.features import RAW_FEATURE_COLUMNS, FeatureSpec
 
 ML_DIR = Path(features.__file__).resolve().parents[1]
+PACKAGE = features.__package__
 ENTRY_POINTS = {"prepare.py": prepare, "inference.py": inference}
 
 
@@ -27,11 +28,11 @@ def module_ast(module) -> ast.Module:
 def test_prepare_and_inference_use_the_features_module_objects():
     # GIVEN the imported entry points
     # WHEN / THEN what they call is the very object defined in churn.features
-    assert prepare.features is features is sys.modules["churn.features"]
+    assert prepare.features is features is sys.modules[f"{PACKAGE}.features"]
     assert inference.FeatureSpec is features.FeatureSpec
     assert inference.to_csv is features.to_csv
     assert inference.RAW_FEATURE_COLUMNS is features.RAW_FEATURE_COLUMNS
-    assert (churn_inference.input_fn, churn_inference.model_fn, churn_inference.predict_fn, churn_inference.output_fn) == (
+    assert (entry_point.input_fn, entry_point.model_fn, entry_point.predict_fn, entry_point.output_fn) == (
         inference.input_fn, inference.model_fn, inference.predict_fn, inference.output_fn)
 
 
@@ -50,8 +51,8 @@ def test_neither_entry_point_defines_its_own_transform():
         imports = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
 
-        # THEN it imports churn.features, defines no class and no transform-like function,
-        assert imports & {"churn", "churn.features"}, name
+        # THEN it imports the package's features module, defines no class and no transform-like function,
+        assert imports & {PACKAGE, f"{PACKAGE}.features"}, name
         assert not [d for d in ast.walk(tree) if isinstance(d, ast.ClassDef)], name
         assert not [d for d in defined if any(w in d.lower() for w in transform_words)], (name, defined)
         # and never spells a derived or one-hot column
@@ -87,11 +88,12 @@ def test_the_model_tarball_serves_with_the_code_it_was_trained_with(tmp_path, sy
     request = "12,70.5,,month-to-month,electronic-check,fiber,3\n"
 
     # WHEN a fresh isolated interpreter (-I: no PYTHONPATH, no working directory on the path)
-    # imports SAGEMAKER_PROGRAM=churn_inference from model/code
+    # imports SAGEMAKER_PROGRAM=<package>_inference from model/code
     script = (
-        "import sys; sys.path.insert(0, sys.argv[1])\n"
-        "import churn_inference as m, churn.features as f\n"
+        "import sys, importlib; sys.path.insert(0, sys.argv[1])\n"
+        f"m = importlib.import_module('{PACKAGE}_inference'); f = importlib.import_module('{PACKAGE}.features')\n"
         "assert f.__file__.startswith(sys.argv[1]), f.__file__\n"
+        "import mlops_shared.tabular as t; assert t.__file__.startswith(sys.argv[1]), t.__file__\n"
         "spec = m.model_fn(sys.argv[2])\n"
         "print(m.output_fn(m.predict_fn(m.input_fn(sys.argv[3], 'text/csv'), spec), 'text/csv')[0], end='')\n"
     )
@@ -105,8 +107,8 @@ def test_the_model_tarball_serves_with_the_code_it_was_trained_with(tmp_path, sy
     assert result.stdout == inference.output_fn(inference.predict_fn(inference.input_fn(request, "text/csv"), spec), "")[0]
 
 
-def test_inference_loaded_as_a_top_level_module_still_uses_churn_features(tmp_path):
-    # GIVEN only the churn directory on the path, as when a container imports inference.py directly
+def test_inference_loaded_as_a_top_level_module_still_uses_the_package_features(tmp_path):
+    # GIVEN only the package directory on the path, as when a container imports inference.py directly
     script = (
         "import sys; sys.path.insert(0, sys.argv[1]); import inference\n"
         "print(inference.FeatureSpec.__module__, inference.__package__ or '-')\n"
@@ -114,13 +116,14 @@ def test_inference_loaded_as_a_top_level_module_still_uses_churn_features(tmp_pa
 
     # WHEN it is imported
     result = subprocess.run(
-        [sys.executable, "-I", "-c", script, str(ML_DIR / "churn")], check=True, capture_output=True, text=True, cwd=tmp_path
+        [sys.executable, "-I", "-c", script, str(ML_DIR / PACKAGE)], check=True, capture_output=True, text=True, cwd=tmp_path
     )
 
-    # THEN its FeatureSpec comes from the churn.features module
-    assert result.stdout.split()[0] == "churn.features"
+    # THEN its FeatureSpec comes from the package's features module
+    assert result.stdout.split()[0] == f"{PACKAGE}.features"
 
 
 def test_evaluate_does_not_touch_features():
     # GIVEN / WHEN / THEN evaluation scores predictions only; it has no transform to keep in step
-    assert "churn" not in {n.module for n in ast.walk(module_ast(evaluate)) if isinstance(n, ast.ImportFrom)}
+    imported = {n.module for n in ast.walk(module_ast(evaluate)) if isinstance(n, ast.ImportFrom)}
+    assert not {m for m in imported if m and m.split(".")[0] == PACKAGE}, imported

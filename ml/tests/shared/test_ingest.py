@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from churn import ingest
-from churn.ingest import GroupSchema, IngestionFailed, RetryPolicy
+from mlops_shared import ingest
+from mlops_shared.ingest import GroupSchema, IngestionFailed, RetryPolicy
 
 CHURN_FEATURES = [
     "customer_id:string",

@@ -1,4 +1,4 @@
-"""evaluate.py: metrics of the test-set predictions and the evaluation.json the pipeline reads."""
+"""mlops_shared/metrics.py (every model's evaluate.py): metrics of the test-set predictions and the evaluation.json the pipeline reads."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from churn import evaluate
-from churn.evaluate import auc, average_ranks, classification_metrics
+from mlops_shared import metrics
+from mlops_shared.metrics import auc, average_ranks, classification_metrics
 
 LABELS = [0, 0, 1, 1, 0, 1]
 
@@ -94,7 +94,7 @@ def test_writes_evaluation_json_for_the_pipeline_condition(tmp_path):
 
     # WHEN evaluate.py runs as the Processing job runs it
     subprocess.run(
-        [sys.executable, str(Path(evaluate.__file__)), "--test", str(tmp_path / "test"),
+        [sys.executable, str(Path(metrics.__file__)), "--test", str(tmp_path / "test"),
          "--predictions", str(tmp_path / "predictions"), "--output", str(tmp_path / "evaluation")],
         check=True, capture_output=True,
     )
@@ -118,7 +118,7 @@ def test_joined_predictions_use_the_last_column_and_counts_must_match(tmp_path):
     (tmp_path / "short.csv").write_text("0.8\n")
 
     # WHEN / THEN the last column is the score, and a row-count mismatch fails
-    report = evaluate.evaluate(tmp_path / "test.csv", tmp_path / "joined.csv", tmp_path / "out")
+    report = metrics.evaluate(tmp_path / "test.csv", tmp_path / "joined.csv", tmp_path / "out")
     assert report["metrics"]["auc"]["value"] == 1.0
     with pytest.raises(SystemExit, match="2 test rows but 1 predictions"):
-        evaluate.evaluate(tmp_path / "test.csv", tmp_path / "short.csv", tmp_path / "out")
+        metrics.evaluate(tmp_path / "test.csv", tmp_path / "short.csv", tmp_path / "out")

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from churn import ingest, offline_store, prepare
-from churn.ingest import GroupSchema
-from churn.offline_store import Athena, Manifest, QueryFailed, ReplicationTimeout
-from test_ingest import CHURN_FEATURES, FakeFeatureStore, job_args
+from churn import prepare
+from mlops_shared import ingest, offline_store
+from mlops_shared.ingest import GroupSchema
+from mlops_shared.offline_store import Athena, Manifest, QueryFailed, ReplicationTimeout
+from tests.shared.test_ingest import CHURN_FEATURES, FakeFeatureStore, job_args
 
 RUN_TIME = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
 DATABASE = "sagemaker_featurestore"
