@@ -6,11 +6,12 @@ import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
 import { MIN_REASON_LENGTH } from '../lib/compliance/acknowledge';
 import { CAPABILITY_DEFINITIONS, capabilitiesAtStage, highestImplementedStage, MATURITY_STAGES } from '../lib/maturity';
+import { devProdConfig, singleAccountConfig, threeEnvironmentConfig } from './support/fixtures';
+import { formatJson } from './support/json-format';
 import {
   type CloudFormationResource,
   type CloudFormationTemplate,
   cdkJsonContext,
-  defaultConfigInput,
   REPO_ROOT,
   resourcesOfType,
   synthAtStage,
@@ -239,7 +240,7 @@ describe('stage 1 network', () => {
   });
 
   test('an existing VPC is imported from the ids in config, without creating one', () => {
-    const config = { ...defaultConfigInput(), users: [] };
+    const config = { ...threeEnvironmentConfig(), users: [] };
     config.environments = [
       {
         name: 'dev',
@@ -405,7 +406,8 @@ describe('stateful logical ids', () => {
     'AWS::SageMaker::Pipeline',
   ]);
 
-  test('match test/stateful-logical-ids.json (renaming one replaces data: write a migration note first)', () => {
+  test('GIVEN the reference fixture at stage 5 THEN they match test/stateful-logical-ids.json (renaming one replaces data: write a migration note first)', () => {
+    // WHEN
     const platform = synthAtStage(5);
     const actual: Record<string, string[]> = {};
     for (const stackPath of platform.stackPaths) {
@@ -417,8 +419,16 @@ describe('stateful logical ids', () => {
     }
     const file = path.join(REPO_ROOT, 'test', 'stateful-logical-ids.json');
     // UPDATE_STATEFUL_IDS=1 records a deliberate change, as `jest -u` does for snapshots; review the diff
-    if (process.env.UPDATE_STATEFUL_IDS) writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
-    expect(actual).toEqual(JSON.parse(readFileSync(file, 'utf8')));
+    if (process.env.UPDATE_STATEFUL_IDS) writeFileSync(file, formatJson(file, actual));
+
+    // THEN
+    try {
+      expect(actual).toEqual(JSON.parse(readFileSync(file, 'utf8')));
+    } catch (error) {
+      throw new Error(
+        `the stateful logical ids of the reference fixture differ from test/stateful-logical-ids.json: a changed id replaces the resource and its data. If the change is deliberate, write a migration note and run UPDATE_STATEFUL_IDS=1 npx jest test/platform.test.ts -t 'stateful logical ids', then review the diff\n\n${(error as Error).message}`,
+      );
+    }
   });
 });
 
@@ -452,11 +462,56 @@ describe('acknowledged findings', () => {
   });
 });
 
+describe('another shape: dev and prod only, another project, us-east-1', () => {
+  const platform = () => synthAtStage(4, devProdConfig);
+
+  test('GIVEN the dev+prod fixture at stage 4 WHEN synthesized THEN it has only its two environments and no unacknowledged finding', () => {
+    // WHEN
+    const synthesized = platform();
+
+    // THEN
+    expect(new Set(synthesized.stackPaths.map((p) => p.split('/')[0]))).toEqual(new Set(['Dev', 'Prod']));
+    expect(synthesized.violations).toEqual([]);
+  });
+
+  test('GIVEN the dev+prod fixture THEN its network uses the availability zones of us-east-1 and its names the project acme', () => {
+    // WHEN
+    const synthesized = platform();
+
+    // THEN
+    const network = synthesized.template('Dev/Network');
+    network.resourceCountIs('AWS::EC2::Subnet', 2);
+    network.hasResourceProperties('AWS::EC2::Subnet', { AvailabilityZone: 'us-east-1a' });
+    network.hasResourceProperties('AWS::EC2::Subnet', { AvailabilityZone: 'us-east-1b' });
+    const prod = synthesized.assembly.getNestedAssembly('assembly-Prod').stacks;
+    expect(prod.find((s) => s.hierarchicalId === 'Prod/Foundation')?.stackName).toBe('acme-prod-foundation');
+    // nothing of the reference shape leaks in: its region, accounts or project name
+    const everything = JSON.stringify(synthesized.stackPaths.map((p) => synthesized.templateJson(p)));
+    for (const foreign of ['eu-west-1', '111111111111', '222222222222', '333333333333', '444444444444', 'mlops-']) {
+      expect({ foreign, found: everything.includes(foreign) }).toEqual({ foreign, found: false });
+    }
+  });
+
+  test('GIVEN an approver only in prod THEN prod has a profile for each user and dev only for the data scientist', () => {
+    // WHEN
+    const profiles = (stackPath: string) =>
+      Object.values(resourcesOfType(platform().templateJson(stackPath), 'AWS::SageMaker::UserProfile'))
+        .map((p) => p.Properties?.UserProfileName)
+        .sort();
+
+    // THEN
+    expect(profiles('Prod/Workbench')).toEqual(['approver', 'data-scientist']);
+    expect(profiles('Dev/Workbench')).toEqual(['data-scientist']);
+  });
+});
+
 describe('single-account mode', () => {
-  test('all environments in one account synthesize with no name collisions and no findings', () => {
-    const config = { ...defaultConfigInput(), maturity: highestImplementedStage() };
-    config.environments = config.environments.map((e) => ({ ...e, account: '111111111111' }));
-    const platform = synthPlatform({ config });
+  test('GIVEN every environment and the tooling in one account WHEN synthesized at the highest stage THEN no names collide and nothing is found', () => {
+    // WHEN
+    const platform = synthAtStage(highestImplementedStage(), singleAccountConfig);
+
+    // THEN
+    expect(new Set(platform.config.environments.map((e) => e.account))).toEqual(new Set(['111111111111']));
     expect(platform.violations).toEqual([]);
     const names = new Map<string, string>();
     const nameProperties = [

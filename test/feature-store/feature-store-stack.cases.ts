@@ -13,12 +13,12 @@ import { PlatformRole } from '../../lib/constructs/platform-role';
 import { FeatureStoreStack } from '../../lib/stacks/feature-store-stack';
 import { FoundationStack } from '../../lib/stacks/foundation-stack';
 import { applyPlatformTags } from '../../lib/tagging';
+import { threeEnvironmentConfig } from '../support/fixtures';
 import {
   type CloudFormationResource,
   type CloudFormationTemplate,
   cdkJsonContext,
   constructTestContext,
-  defaultConfigInput,
   resourcesOfType,
 } from '../support/platform';
 
@@ -29,7 +29,7 @@ const ENVIRONMENTS = ['Dev', 'Test', 'Prod'] as const;
  * cost tag that must stay off feature groups.
  */
 function testConfig(): PlatformConfigInput {
-  const input = defaultConfigInput();
+  const input = threeEnvironmentConfig();
   return {
     ...input,
     tags: { 'cost-center': 'ml-42' },
@@ -428,7 +428,7 @@ describe('PlatformFeatureGroup props', () => {
   test('GIVEN a bad name, prefix and table THEN every problem is listed at once', () => {
     const app = new App({ context: constructTestContext() });
     const stack = new Stack(app, 'S');
-    const definition = resolveConfig(defaultConfigInput()).config.featureGroups[0];
+    const definition = resolveConfig(threeEnvironmentConfig()).config.featureGroups[0];
     expect(
       () =>
         new PlatformFeatureGroup(stack, 'Group', {

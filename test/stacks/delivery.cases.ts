@@ -20,12 +20,12 @@ import {
   SYNTH_COMMANDS,
   sampleTrainingScript,
 } from '../../lib/stacks/delivery-stack';
+import { singleAccountConfig, threeEnvironmentConfig } from '../support/fixtures';
 import {
   type CloudFormationResource,
   type CloudFormationTemplate,
   cdkJsonContext,
   constructTestContext,
-  defaultConfigInput,
   REPO_ROOT,
   resourcesOfType,
   synthPlatform,
@@ -43,7 +43,7 @@ const CONNECTION = {
 
 /** The default config at stage 3, as a config file would say it. */
 function stageThreeConfig(): PlatformConfigInput {
-  return { ...defaultConfigInput(), maturity: 3 };
+  return { ...threeEnvironmentConfig(), maturity: 3 };
 }
 
 function deliveryProps(config: ResolvedPlatformConfig): DeliveryStackProps {
@@ -376,7 +376,7 @@ describe('DeliveryStack GIVEN the default config at stage 3 WHEN the app is synt
 describe('a pipeline whose environments span regions', () => {
   test('GIVEN prod in another region WHEN synthesized THEN the replication support stack has no unacknowledged finding', () => {
     // GIVEN
-    const input = defaultConfigInput();
+    const input = threeEnvironmentConfig();
     const config = resolveConfig({
       ...input,
       maturity: 1,
@@ -414,14 +414,7 @@ describe('a pipeline whose environments span regions', () => {
 describe('a pipeline in single-account mode', () => {
   test('GIVEN every environment and the tooling in one account WHEN synthesized THEN it has no finding and no duplicate principal', () => {
     // GIVEN
-    const input = defaultConfigInput();
-    const account = input.environments[0]?.account as string;
-    const config = resolveConfig({
-      ...input,
-      maturity: 1,
-      tooling: { account, region: 'eu-west-1' },
-      environments: input.environments.map((e) => ({ ...e, account })),
-    } as PlatformConfigInput);
+    const config = resolveConfig({ ...singleAccountConfig(), maturity: 1 });
     const app = new App({
       context: {
         ...constructTestContext(),
@@ -448,7 +441,7 @@ describe('a pipeline in single-account mode', () => {
 describe('a pipeline with more stacks than a pipeline stage can deploy', () => {
   test('GIVEN four churn-like models at stage 4 WHEN the pipeline is built THEN it fails naming the field, the count and the fix', () => {
     // GIVEN 6 shared stacks and 5 per model (serving, batch, training, retraining, monitoring): 26 per environment
-    const input = defaultConfigInput();
+    const input = threeEnvironmentConfig();
     const [churn] = input.models ?? [];
     const config = resolveConfig(
       {

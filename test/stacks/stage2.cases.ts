@@ -1,11 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import {
-  type CloudFormationResource,
-  defaultConfigInput,
-  resourcesOfType,
-  synthAtStage,
-  synthPlatform,
-} from '../support/platform';
+import { threeEnvironmentConfig } from '../support/fixtures';
+import { type CloudFormationResource, resourcesOfType, synthAtStage, synthPlatform } from '../support/platform';
 
 const ENVIRONMENTS = ['Dev', 'Test', 'Prod'] as const;
 const platform = () => synthAtStage(2);
@@ -80,7 +75,7 @@ describe('registry', () => {
 
   test('without a dev environment there is no publisher role, and nothing else changes', () => {
     // GIVEN a platform of test and prod only
-    const config = { ...defaultConfigInput(), maturity: 2, users: [] };
+    const config = { ...threeEnvironmentConfig(), maturity: 2, users: [] };
     config.environments = config.environments.filter((e) => e.name !== 'dev');
     config.models = config.models?.map((m) => ({ ...m, environments: {} }));
 

@@ -1,9 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { ConfigError, resolveConfig } from '../../lib/config/loader';
 import type { PlatformConfigInput } from '../../lib/config/schema';
+import { threeEnvironmentConfig } from '../support/fixtures';
 import {
   type CloudFormationResource,
-  defaultConfigInput,
   REPO_ROOT,
   resourcesOfType,
   synthAtStage,
@@ -60,7 +60,7 @@ describe('stage 4 model monitoring', () => {
 
   test('with monitoring.modelMonitor false only the dashboard is left', () => {
     // GIVEN an account that cannot use Model Monitor
-    const input = defaultConfigInput();
+    const input = threeEnvironmentConfig();
     const [churn] = input.models ?? [];
     const config: PlatformConfigInput = {
       ...input,
@@ -229,7 +229,7 @@ describe('every alarm in every template', () => {
 
 describe('monitoring config', () => {
   const withModel = (patch: Record<string, unknown>, maturity = 4): (() => unknown) => {
-    const input = defaultConfigInput();
+    const input = threeEnvironmentConfig();
     const config: PlatformConfigInput = {
       ...input,
       maturity,
@@ -250,7 +250,7 @@ describe('monitoring config', () => {
   test('a model name that makes schedule names longer than SageMaker accepts fails', () => {
     // GIVEN the longest names the schema allows: a 16-character project, a 12-character environment name and a
     // 24-character model name
-    const input = defaultConfigInput();
+    const input = threeEnvironmentConfig();
     const config: PlatformConfigInput = {
       ...input,
       project: 'platform-project',

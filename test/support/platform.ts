@@ -5,9 +5,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildPlatform } from '../../lib/app';
 import { failedValidations } from '../../lib/compliance/report';
-import { type ConfigOverrides, loadConfig, type ResolvedPlatformConfig, resolveConfig } from '../../lib/config/loader';
+import { type ConfigOverrides, type ResolvedPlatformConfig, resolveConfig } from '../../lib/config/loader';
 import type { PlatformConfigInput } from '../../lib/config/schema';
 import type { PlatformEnvironment } from '../../lib/environment';
+import { threeEnvironmentConfig } from './fixtures';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -24,16 +25,34 @@ export function constructTestContext(): Record<string, unknown> {
   return { ...cdkJsonContext(), '@aws-cdk/core:validateAgainstDefaultRules': false };
 }
 
-/** The checked-in default config, parsed but not validated. */
-export function defaultConfigInput(): PlatformConfigInput {
-  return JSON.parse(readFileSync(path.join(REPO_ROOT, 'config', 'platform.json'), 'utf8'));
+/** A fixture builder of test/support/fixtures.ts, such as `threeEnvironmentConfig`. */
+export type ConfigShape = () => PlatformConfigInput;
+
+/**
+ * @deprecated The reference fixture under its old name, left only for the test files another change still
+ * moves off it (test/config/loader.test.ts, test/feature-store/schema-guard.test.ts). It no longer reads
+ * config/platform.json; use {@link threeEnvironmentConfig}.
+ */
+export const defaultConfigInput: ConfigShape = threeEnvironmentConfig;
+
+/** Resolves a fixture as the loader resolves a config file, with the repository as the base of relative paths. */
+export function resolveFixture(
+  input: PlatformConfigInput,
+  overrides: Omit<ConfigOverrides, 'config'> = {},
+): ResolvedPlatformConfig {
+  return resolveConfig(input, overrides, 'fixture', REPO_ROOT);
 }
 
 export interface SynthOptions {
   /** `-c maturity=N`. */
   readonly maturity?: number;
-  /** A config object instead of config/platform.json. */
+  /**
+   * The config to synthesize.
+   * @default threeEnvironmentConfig()
+   */
   readonly config?: PlatformConfigInput;
+  /** An already resolved config (the fork suite's config/platform.json); `config` and the overrides are ignored. */
+  readonly resolved?: ResolvedPlatformConfig;
   /** `-c environments=...`. */
   readonly environments?: string;
   /** Bundle Lambda code (slow); only one test per function needs it. */
@@ -51,7 +70,7 @@ export interface SynthesizedPlatform {
   template(stackPath: string): Template;
   /** Raw template JSON of `Env/Stack`. */
   templateJson(stackPath: string): CloudFormationTemplate;
-  /** Every stack path, e.g. `['Dev/Foundation', ...]`. */
+  /** Every stack path, e.g. `['Dev/Foundation', ...]`, and `Delivery` (with its support stacks) when there is one. */
   readonly stackPaths: readonly string[];
 }
 
@@ -71,8 +90,12 @@ export interface CloudFormationResource {
 
 /** Synthesizes the platform as `cdk synth` does, with compliance findings collected instead of failing. */
 export function synthPlatform(options: SynthOptions = {}): SynthesizedPlatform {
-  const overrides: ConfigOverrides = { maturity: options.maturity, environments: options.environments };
-  const config = options.config ? resolveConfig(options.config, overrides) : loadConfig(overrides, REPO_ROOT);
+  const config =
+    options.resolved ??
+    resolveFixture(options.config ?? threeEnvironmentConfig(), {
+      maturity: options.maturity,
+      environments: options.environments,
+    });
   const app = new App({
     context: {
       ...cdkJsonContext(),
@@ -84,6 +107,8 @@ export function synthPlatform(options: SynthOptions = {}): SynthesizedPlatform {
   const environments = buildPlatform(app, config);
   const assembly = app.synth();
   const templates = new Map<string, CloudFormationTemplate>();
+  // the delivery stack and its cross-region support stacks sit at the top of the app, outside the Stages
+  for (const stack of assembly.stacks) templates.set(stack.hierarchicalId, stack.template);
   for (const env of environments) {
     const nested = assembly.getNestedAssembly(env.artifactId);
     for (const stack of nested.stacks) templates.set(stack.hierarchicalId, stack.template);
@@ -108,15 +133,16 @@ export function synthPlatform(options: SynthOptions = {}): SynthesizedPlatform {
 const cache = new Map<string, SynthesizedPlatform>();
 
 /**
- * The default config at a stage, synthesized once per test file. Stages above the highest implemented one
+ * A fixture at a stage, synthesized once per test file and shape. Stages above the highest implemented one
  * resolve to the same capabilities, so they share one synthesis (with their own config and warnings).
  */
-export function synthAtStage(maturity: number): SynthesizedPlatform {
-  const config = loadConfig({ maturity }, REPO_ROOT);
-  const key = JSON.stringify(config.environments.map((e) => [e.name, [...e.maturity.capabilities]]));
+export function synthAtStage(maturity: number, shape: ConfigShape = threeEnvironmentConfig): SynthesizedPlatform {
+  const input = shape();
+  const config = resolveFixture(input, { maturity });
+  const key = JSON.stringify([input, config.environments.map((e) => [e.name, [...e.maturity.capabilities]])]);
   let found = cache.get(key);
   if (!found) {
-    found = synthPlatform({ maturity });
+    found = synthPlatform({ resolved: config });
     cache.set(key, found);
   }
   return { ...found, config };
