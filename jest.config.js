@@ -10,4 +10,7 @@ module.exports = {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }],
   },
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
+  // one temporary directory per run, removed at the end: CDK writes a cloud assembly there per synthesis
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };
