@@ -24,6 +24,7 @@ import {
   TrainingStep,
   TransformStep,
 } from '../pipeline-definition';
+import { MAX_CONTAINER_ARGUMENT_LENGTH, type TrainingFramework, trainingRecipe } from './training-recipes';
 
 /** Where every job of the pipeline runs: the platform VPC, encrypted, isolated. */
 export interface PipelineJobSecurity {
@@ -67,10 +68,19 @@ export interface ModelBuildingPipelineProps {
   readonly artifactsBucketName: string;
   /** Default S3 prefix of the raw training data (a pipeline parameter, `InputDataUrl`). */
   readonly inputDataUrl: string;
-  /** S3 URI of the zipped ml/ code (a CDK asset): `<package>/prepare.py`, `<package>/evaluate.py`, `<package>_inference.py`. */
+  /**
+   * S3 URI of the zipped ml/ code (a CDK asset): `<package>/` (prepare.py, evaluate.py and, for sklearn, train.py),
+   * `<package>_inference.py`, `<package>_predictor.py` (sklearn) and `mlops_shared/` (ingest.py, offline_store.py).
+   */
   readonly codeUri: string;
   /** Python package of the model in the code archive, such as `churn`. */
   readonly codePackage: string;
+  /**
+   * How the model trains and serves (lib/pipeline/training-recipes.ts): `xgboost`, the built-in algorithm, or
+   * `sklearn`, the package's own train.py and predictor in the scikit-learn image.
+   * @default 'xgboost' - also for a custom training image
+   */
+  readonly framework?: TrainingFramework;
   readonly images: { readonly processing: string; readonly training: string; readonly monitor: string };
   readonly security: PipelineJobSecurity;
   readonly modelPackageGroupName: string;
@@ -149,10 +159,11 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
   const outputs = (...list: ReturnType<typeof s3Output>[]) => ({ Outputs: list, KmsKeyId: security.outputKmsKeyArn });
   // The code arrives as the CDK asset zip; the container unpacks it and runs the script by path. The script's
   // options travel as ContainerArguments ("$@"): each entrypoint element is limited to 256 characters.
-  const entrypoint = (script: string) => [
+  // A script of the model's package by default, or of another folder of the archive (`mlops_shared`).
+  const entrypoint = (script: string, folder = props.codePackage) => [
     'bash',
     '-c',
-    `set -e; python3 -m zipfile -e ${CODE_DIR}/*.zip ${SOURCE_DIR} && exec python3 ${SOURCE_DIR}/${props.codePackage}/${script} "$@"`,
+    `set -e; python3 -m zipfile -e ${CODE_DIR}/*.zip ${SOURCE_DIR} && exec python3 ${SOURCE_DIR}/${folder}/${script} "$@"`,
     script,
   ];
   const runScript = (script: string, args: string) => ({
@@ -205,30 +216,44 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
     }),
   );
 
+  const recipe = trainingRecipe(props.framework, {
+    image: props.images.training,
+    codePackage: props.codePackage,
+    codeUri: props.codeUri,
+  });
+  const tooLong = recipe.containerStrings.filter(
+    (value) => !Token.isUnresolved(value) && value.length > MAX_CONTAINER_ARGUMENT_LENGTH,
+  );
+  if (tooLong.length > 0) {
+    throw new Error(
+      `model "${props.modelName}": training container argument ${tooLong.map((v) => `"${v}"`).join(', ')} is longer than ${MAX_CONTAINER_ARGUMENT_LENGTH} characters; shorten training.package`,
+    );
+  }
+  const modelContainer = (modelDataUrl: PipelineValue) => ({ ...recipe.modelContainer, ModelDataUrl: modelDataUrl });
+
   const spot = props.spotTraining ?? false;
   const train = definition.addStep(
     new TrainingStep('Train', {
-      description: 'Trains the model with the built-in algorithm',
+      description:
+        props.framework === 'sklearn'
+          ? "Trains the model with the package's train.py in the scikit-learn image"
+          : 'Trains the model with the built-in algorithm',
       arguments: {
-        AlgorithmSpecification: { TrainingImage: props.images.training, TrainingInputMode: 'File' },
-        HyperParameters: {
-          objective: 'binary:logistic',
-          eval_metric: 'auc',
-          num_round: '200',
-          max_depth: '5',
-          eta: '0.2',
-        },
-        InputDataConfig: ['train', 'validation'].map((channel) => ({
-          ChannelName: channel,
-          ContentType: 'text/csv',
-          DataSource: {
-            S3DataSource: {
-              S3DataType: 'S3Prefix' as const,
-              S3Uri: preprocess.properties.outputUri(channel),
-              S3DataDistributionType: 'FullyReplicated' as const,
+        ...recipe.algorithm,
+        InputDataConfig: [
+          ...['train', 'validation'].map((channel) => ({
+            ChannelName: channel,
+            ContentType: 'text/csv',
+            DataSource: {
+              S3DataSource: {
+                S3DataType: 'S3Prefix' as const,
+                S3Uri: preprocess.properties.outputUri(channel),
+                S3DataDistributionType: 'FullyReplicated' as const,
+              },
             },
-          },
-        })),
+          })),
+          ...recipe.extraChannels,
+        ],
         OutputDataConfig: { S3OutputPath: runPrefix('model'), KmsKeyId: security.outputKmsKeyArn },
         ResourceConfig: {
           InstanceCount: 1,
@@ -253,7 +278,7 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
     new CreateModelStep('CreateCandidateModel', {
       description: 'A temporary model of the trained artifacts, to score the test set',
       arguments: {
-        PrimaryContainer: { Image: props.images.training, ModelDataUrl: train.properties.modelArtifacts },
+        PrimaryContainer: modelContainer(train.properties.modelArtifacts),
         ExecutionRoleArn: props.roleArn,
         EnableNetworkIsolation: true,
         VpcConfig: vpcConfig,
@@ -388,7 +413,7 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
               SAGEMAKER_SUBMIT_DIRECTORY: '/opt/ml/model/code',
             },
           },
-          { Image: props.images.training, ModelDataUrl: train.properties.modelArtifacts },
+          modelContainer(train.properties.modelArtifacts),
         ],
         SupportedContentTypes: [props.contentType],
         SupportedResponseMIMETypes: ['text/csv'],
@@ -441,8 +466,8 @@ interface FeatureStoreStepContext {
   readonly rawData: PipelineValue;
   readonly code: ProcessingInput;
   readonly image: string;
-  /** Unpacks the code and runs a script of the package with the container arguments. */
-  readonly entrypoint: (script: string) => string[];
+  /** Unpacks the code and runs a script of a folder of the archive (default the model's package) with the container arguments. */
+  readonly entrypoint: (script: string, folder?: string) => string[];
   readonly s3Input: (name: string, uri: string | PipelineValue, localPath: string) => ProcessingInput;
   readonly outputs: (name: string, localPath: string) => ProcessingArguments['ProcessingOutputConfig'];
   readonly cluster: ProcessingArguments['ProcessingResources'];
@@ -453,9 +478,10 @@ interface FeatureStoreStepContext {
 
 type ProcessingInput = NonNullable<ProcessingArguments['ProcessingInputs']>[number];
 
-/** Limits of a processing job's `ContainerArguments` (and `ContainerEntrypoint`): elements, characters each. */
+/** Limit of a processing job's `ContainerArguments` elements (each at most MAX_CONTAINER_ARGUMENT_LENGTH characters). */
 const MAX_CONTAINER_ARGUMENTS = 100;
-const MAX_CONTAINER_ARGUMENT_LENGTH = 256;
+/** The package of the code archive that every model shares: the feature store entry points (ingest, offline_store). */
+export const SHARED_PACKAGE = 'mlops_shared';
 /** Columns Feature Store adds to every offline store row; a feature cannot have their names. */
 const RESERVED_FEATURE_NAMES = ['api_invocation_time', 'write_time', 'is_deleted'];
 
@@ -482,7 +508,10 @@ function addFeatureStoreSteps(
     ...['--database', store.offlineStoreTable.database, '--table', store.offlineStoreTable.table],
     ...['--workgroup', store.workGroupName, '--region', store.region],
   ];
-  const entrypoints = { ingest: context.entrypoint('ingest.py'), read: context.entrypoint('offline_store.py') };
+  const entrypoints = {
+    ingest: context.entrypoint('ingest.py', SHARED_PACKAGE),
+    read: context.entrypoint('offline_store.py', SHARED_PACKAGE),
+  };
   const problems = featureStoreProblems(
     store,
     [ingestArguments, readArguments],

@@ -17,7 +17,8 @@ import {
 } from '../constructs/training-pipeline';
 import { modelPackageGroupName, pipelineFailureAlarmName, trainingPipelineName } from '../naming';
 import { frameworkImageUri, modelMonitorImageUri, SKLEARN_IMAGE_TAG } from '../pipeline/images';
-import { modelBuildingPipeline, type PipelineFeatureStore } from '../pipeline/model-building-pipeline';
+import { modelBuildingPipeline, type PipelineFeatureStore, SHARED_PACKAGE } from '../pipeline/model-building-pipeline';
+import type { TrainingFramework } from '../pipeline/training-recipes';
 import { PlatformStack, type WorkloadStackProps } from './platform-stack';
 
 export interface TrainingStackProps extends WorkloadStackProps {
@@ -39,6 +40,27 @@ export interface TrainingStackProps extends WorkloadStackProps {
   readonly failureAlarm?: boolean;
 }
 
+/**
+ * What the code asset of a model leaves out of its code directory (git ignore syntax, relative to it): everything
+ * but the model's package, its serving entry points (`<package>_inference.py`, and `<package>_predictor.py` of an
+ * sklearn model) and the shared package; never caches, compiled files or tests, even inside those.
+ */
+export function codeAssetExcludes(codePackage: string): string[] {
+  return [
+    '/*',
+    `!/${codePackage}/`,
+    `!/${codePackage}_inference.py`,
+    `!/${codePackage}_predictor.py`,
+    `!/${SHARED_PACKAGE}/`,
+    '__pycache__/',
+    '*.pyc',
+    'tests/',
+    'test_*.py',
+    '*_test.py',
+    'conftest.py',
+  ];
+}
+
 /** Prefix of the raw data bucket that a model's pipeline trains on by default. */
 export const TRAINING_DATA_PREFIX = 'training-data';
 
@@ -56,18 +78,11 @@ export class TrainingStack extends PlatformStack {
     const { model } = props;
     const training = model.training;
 
-    // the model's code folder, zipped; the processing jobs unpack it, the registered model serves from it
-    // only the model's package and its serving entry point: never local data, caches or tests
+    // the model's code folder, zipped; the processing (and sklearn training) jobs unpack it
     this.code = new s3assets.Asset(this, 'Code', {
       path: training.codeDirectory,
       ignoreMode: IgnoreMode.GIT,
-      exclude: [
-        '/*',
-        `!/${training.package}/`,
-        `!/${training.package}_inference.py`,
-        `/${training.package}/**/__pycache__/`,
-        '*.pyc',
-      ],
+      exclude: codeAssetExcludes(training.package),
     });
 
     const region = this.region;
@@ -110,6 +125,7 @@ export class TrainingStack extends PlatformStack {
           inputDataUrl: props.rawDataBucket.s3UrlForObject(`${TRAINING_DATA_PREFIX}/${model.name}/`),
           codeUri: this.code.s3ObjectUrl,
           codePackage: training.package,
+          framework: 'imageUri' in model.container ? undefined : (model.container.framework as TrainingFramework),
           images,
           security: {
             volumeKmsKeyArn: props.artifactsKey.keyArn,

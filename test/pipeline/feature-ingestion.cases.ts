@@ -134,7 +134,7 @@ describe('the model-building pipeline of a model with a feature group', () => {
     expect(app.ContainerEntrypoint).toEqual([
       'bash',
       '-c',
-      'set -e; python3 -m zipfile -e /opt/ml/processing/code/*.zip /opt/ml/processing/source && exec python3 /opt/ml/processing/source/churn/ingest.py "$@"',
+      'set -e; python3 -m zipfile -e /opt/ml/processing/code/*.zip /opt/ml/processing/source && exec python3 /opt/ml/processing/source/mlops_shared/ingest.py "$@"',
       'ingest.py',
     ]);
     expect(app.ContainerArguments).toEqual([
@@ -178,7 +178,7 @@ describe('the model-building pipeline of a model with a feature group', () => {
         S3Uri: outputOf('IngestFeatures', 'manifest'),
       },
     });
-    expect(read.Arguments.AppSpecification.ContainerEntrypoint[2]).toContain('/churn/offline_store.py "$@"');
+    expect(read.Arguments.AppSpecification.ContainerEntrypoint[2]).toContain('/mlops_shared/offline_store.py "$@"');
     expect(read.Arguments.AppSpecification.ContainerArguments).toEqual([
       ...['--manifest', '/opt/ml/processing/manifest', '--output', '/opt/ml/processing/snapshot'],
       ...['--database', 'mlops_dev_feature_store', '--table', 'churn_customers'],
