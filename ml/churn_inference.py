@@ -1,7 +1,7 @@
-"""SAGEMAKER_PROGRAM of the churn preprocessing container: the serving functions of churn.inference.
+"""SAGEMAKER_PROGRAM of the model's preprocessing container: the serving functions of its inference.py.
 
 SageMaker's framework containers import the program from the root of the code directory, so this
-file sits beside the churn package and only re-exports; the code is in churn/inference.py.
+file sits beside the model package, named ``<package>_inference.py``, and only re-exports.
 """
 
 from churn.inference import input_fn, model_fn, output_fn, predict_fn

@@ -8,8 +8,8 @@ so that run cannot pass by running fewer tests. There is no pytest.skip anywhere
 
 from __future__ import annotations
 
-import importlib.util
 import os
+import sys
 
 import pytest
 
@@ -29,8 +29,7 @@ def pytest_configure(config):
     config._ml_sklearn_deselected = 0
     if not config._ml_sklearn and os.environ.get("ML_REQUIRE_SKLEARN") == "1":
         raise pytest.UsageError(
-            "ML_REQUIRE_SKLEARN=1 but scikit-learn cannot be imported by "
-            f"{importlib.util.find_spec('sys') and __import__('sys').executable}: install it "
+            f"ML_REQUIRE_SKLEARN=1 but scikit-learn cannot be imported by {sys.executable}: install it "
             "(Debian: apt-get install python3-sklearn) or unset ML_REQUIRE_SKLEARN"
         )
 

@@ -1,4 +1,4 @@
-"""The one feature transform of the churn model, used by training (prepare.py) and serving (inference.py).
+"""The one feature transform of this model, used by training (prepare.py) and serving (inference.py).
 
 The column names come from contract.json beside this file (``CONTRACT``), the single source of the
 model's columns. Raw record (a dict or a CSV row; extra keys such as the id and the label are ignored):
