@@ -27,7 +27,7 @@ def module_ast(module) -> ast.Module:
 
 def test_prepare_and_inference_use_the_features_module_objects():
     # GIVEN the imported entry points
-    # WHEN / THEN what they call is the very object defined in churn.features
+    # WHEN / THEN what they call is the very object defined in the package's features module
     assert prepare.features is features is sys.modules[f"{PACKAGE}.features"]
     assert inference.FeatureSpec is features.FeatureSpec
     assert inference.to_csv is features.to_csv
