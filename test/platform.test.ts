@@ -17,6 +17,7 @@ import {
   synthAtStage,
   synthPlatform,
 } from './support/platform';
+import { STATEFUL_TYPES } from './support/stateful';
 import { replacementsBetween } from './support/upgrade-safety';
 // Each stage's own cases run in this file so that they share its syntheses: every test file pays for loading
 // aws-cdk-lib and for synthesizing the platform once.
@@ -388,24 +389,6 @@ describe('upgrade safety', () => {
 });
 
 describe('stateful logical ids', () => {
-  const STATEFUL_TYPES = new Set([
-    'AWS::S3::Bucket',
-    'AWS::KMS::Key',
-    'AWS::Logs::LogGroup',
-    'AWS::SageMaker::Domain',
-    'AWS::SageMaker::UserProfile',
-    'AWS::SageMaker::MlflowTrackingServer',
-    'AWS::SageMaker::ModelPackageGroup',
-    'AWS::SageMaker::FeatureGroup',
-    'AWS::DynamoDB::Table',
-    'AWS::EC2::VPC',
-    'AWS::SSM::Parameter',
-    'AWS::Glue::Database',
-    'AWS::Glue::Table',
-    'AWS::ECR::Repository',
-    'AWS::SageMaker::Pipeline',
-  ]);
-
   test('GIVEN the reference fixture at stage 5 THEN they match test/stateful-logical-ids.json (renaming one replaces data: write a migration note first)', () => {
     // WHEN
     const platform = synthAtStage(5);

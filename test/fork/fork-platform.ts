@@ -1,0 +1,71 @@
+import { realpathSync } from 'node:fs';
+import { loadConfig } from '../../lib/config/loader';
+import { REPO_ROOT, type SynthesizedPlatform, synthPlatform } from '../support/platform';
+
+/** The one command that accepts a change of what the fork synthesizes (package.json: jest test/fork -u). */
+export const UPDATE_COMMAND = 'npm run test:update';
+
+/**
+ * The fork's own config/platform.json (and its feature-groups lock), loaded exactly as `cdk synth` loads it with
+ * no -c flags, and synthesized once. This is the only place in test/ that reads that file: the platform's own
+ * tests synthesize the fixtures of test/support/fixtures.ts.
+ */
+export function synthFork(): SynthesizedPlatform {
+  return synthPlatform({ resolved: loadConfig({}, REPO_ROOT) });
+}
+
+const ASSET_HASH = /[0-9a-f]{64}/g;
+const VERSIONS = [require('aws-cdk-lib/package.json').version, require('cdk-nag/package.json').version] as string[];
+
+function literally(text: string): RegExp {
+  return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g');
+}
+
+/** What differs between clones, machines and dependency versions, but not between configs. */
+const MACHINE_SPECIFIC: ReadonlyArray<[RegExp, string]> = [
+  ...[...new Set([REPO_ROOT, realpathSync(REPO_ROOT)])].map((root): [RegExp, string] => [literally(root), '<repo>']),
+  [ASSET_HASH, '[ASSET HASH]'],
+  ...VERSIONS.map((version): [RegExp, string] => [literally(version), '[LIBRARY VERSION]']),
+];
+
+function normalizeValue(value: unknown): unknown {
+  if (typeof value === 'string') {
+    return MACHINE_SPECIFIC.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), value);
+  }
+  if (Array.isArray(value)) return value.map(normalizeValue);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, v]) => [normalizeValue(key) as string, normalizeValue(v)]),
+    );
+  }
+  return value;
+}
+
+/**
+ * A template as it would look on any machine: asset hashes (and the S3 keys made of them), library versions and
+ * the repository's absolute path are replaced by placeholders, and the bootstrap-version check CDK adds to every
+ * stack (its wording changes with CDK releases) is reduced to its presence.
+ */
+export function normalizeTemplate(template: Record<string, unknown>): Record<string, unknown> {
+  const normalized = normalizeValue(template) as Record<string, Record<string, unknown> | undefined>;
+  const { Parameters, Rules } = normalized;
+  if (Parameters?.BootstrapVersion) Parameters.BootstrapVersion = '[CDK BOOTSTRAP VERSION PARAMETER]';
+  if (Rules?.CheckBootstrapVersion) Rules.CheckBootstrapVersion = '[CDK BOOTSTRAP VERSION CHECK]';
+  return normalized;
+}
+
+/**
+ * `expect(value).toMatchSnapshot(name)`, failing with a message that says the fork's config changed `what` and
+ * names the command that accepts the change. In CI (`--ci`) a missing snapshot is not written and fails the same
+ * way.
+ */
+export function expectForkSnapshot(value: unknown, name: string, what: string): void {
+  try {
+    expect(value).toMatchSnapshot(name);
+  } catch (error) {
+    const reason = (error as Error).message;
+    throw new Error(
+      `config/platform.json changed ${what}: review the diff below; if it is what you meant, run ${UPDATE_COMMAND} and commit test/fork/__snapshots__\n\n${reason}`,
+    );
+  }
+}
