@@ -46,7 +46,11 @@ function main(argv: readonly string[]): number {
     // the config must be valid on its own; the lock is compared below, with the drops applied
     const config = resolveConfig(JSON.parse(readFileSync(file, 'utf8')), {}, args.config);
     const lockPath = path.join(path.dirname(file), FEATURE_GROUP_LOCK_FILE);
-    const lockFile = readFeatureGroupLock(lockPath, path.join(path.dirname(args.config), FEATURE_GROUP_LOCK_FILE));
+    const lockFile = readFeatureGroupLock(
+      lockPath,
+      path.join(path.dirname(args.config), FEATURE_GROUP_LOCK_FILE),
+      args.config,
+    );
     const update = updateFeatureGroupLock(config.config.featureGroups, lockFile, args.drop);
     if (!update.lock) {
       process.stderr.write(

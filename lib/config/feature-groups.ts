@@ -58,7 +58,13 @@ export const featureGroup = z
     onlineStore: onlineStore.default({ enabled: true, storageType: 'Standard' }),
     offlineStore: offlineStore.default({ enabled: true }),
     tags: z
-      .record(z.string().regex(/^(?!aws:)[\w .:/=+\-@]{1,128}$/), z.string().max(256))
+      .record(
+        z.string().regex(/^(?!aws:)[\w .:/=+\-@]{1,128}$/, {
+          error: (iss) =>
+            `expected a tag key of 1 to 128 letters, digits, spaces and _ . : / = + - @, not starting with "aws:", got ${quoted(iss.input)}`,
+        }),
+        z.string().max(256),
+      )
       .default({})
       .describe('Tags of the feature group. Create-only: changing them needs a new feature group.'),
   })
@@ -94,7 +100,10 @@ export interface FeatureGroupNaming {
  */
 export function featureGroupProblems(
   groups: readonly FeatureGroupInput[],
-  models: ReadonlyArray<{ readonly featureGroup?: string }>,
+  models: ReadonlyArray<{
+    readonly featureGroup?: string;
+    readonly monitoring?: { readonly features?: readonly string[] };
+  }>,
   naming?: FeatureGroupNaming,
 ): string[] {
   const problems: string[] = [];
@@ -120,6 +129,36 @@ export function featureGroupProblems(
         `models[${i}].featureGroup: "${m.featureGroup}" has no offline store, which the training pipeline reads its training data from; pick a group with offlineStore.enabled true`,
       );
     }
+    if (group) problems.push(...monitoredFeatureProblems(group, m.monitoring?.features ?? [], `models[${i}]`));
+  });
+  return problems;
+}
+
+/**
+ * The monitored request columns of a model trained from `group` must be features of the group, other than its
+ * record identifier and event time (which are not model inputs): monitoring watches the columns the data-quality
+ * baseline names, and that baseline comes from the group's features.
+ */
+function monitoredFeatureProblems(group: FeatureGroupInput, features: readonly string[], field: string): string[] {
+  const allowed = group.features
+    .map((f) => f.name)
+    .filter((name) => name !== group.recordIdentifier && name !== group.eventTime);
+  const problems: string[] = [];
+  features.forEach((name, j) => {
+    const at = `${field}.monitoring.features[${j}]`;
+    if (name === group.recordIdentifier || name === group.eventTime) {
+      const role = name === group.recordIdentifier ? 'record identifier' : 'event time';
+      problems.push(
+        `${at}: "${name}" is the ${role} of feature group "${group.name}", not a model input; remove it, or use one of ${allowed.join(', ')}`,
+      );
+    } else if (!allowed.includes(name)) {
+      problems.push(
+        `${at}: "${name}" is not a feature of feature group "${group.name}"; expected one of ${allowed.join(', ')}`,
+      );
+    }
+    const first = features.indexOf(name);
+    if (first !== j)
+      problems.push(`${at}: duplicate feature "${name}" (also monitoring.features[${first}]); remove one`);
   });
   return problems;
 }

@@ -17,8 +17,10 @@ import {
   resolveMaturity,
   stageOfCapability,
 } from '../maturity';
+import { regionsWithEveryImage } from '../pipeline/images';
 import {
   DEFAULT_AZ_COUNT,
+  DEFAULT_CONFIG_PATH,
   DEFAULT_VPC_CIDR,
   defaultAvailabilityZones,
   type EnvironmentKind,
@@ -29,6 +31,7 @@ import {
 } from './defaults';
 import { featureGroupProblems } from './feature-groups';
 import { modelProblems, monitoringProblems, pipelineServingProblems, type ResolvedModel, resolveModel } from './models';
+import { availabilityZoneProblem, closestRegion } from './regions';
 import {
   type EnvironmentConfig,
   type FeatureGroupConfig,
@@ -37,8 +40,7 @@ import {
   type UserConfig,
 } from './schema';
 
-/** The config file `cdk synth` reads when `-c config=...` names none. */
-export const DEFAULT_CONFIG_PATH = 'config/platform.json';
+export { DEFAULT_CONFIG_PATH };
 
 /** A config that cannot be used. `problems` lists every one, each starting with its field path. */
 export class ConfigError extends Error {
@@ -114,39 +116,147 @@ function formatPath(segments: readonly PropertyKey[]): string {
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : `an array of ${value.length}`;
   if (typeof value === 'object') return 'an object';
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
-/** Turns zod issues into one line each, `field.path: what is wrong and what is expected`. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+/** What a zod type name means to a reader of the config. */
+function describeType(expected: string): string {
+  const names: Record<string, string> = {
+    string: 'a string',
+    number: 'a number',
+    int: 'a whole number',
+    boolean: 'true or false',
+    array: 'an array',
+    object: 'an object',
+    record: 'an object',
+    literal: 'a fixed value',
+  };
+  return names[expected] ?? expected;
+}
+
+function plural(n: number | bigint, one: string, many: string): string {
+  return `${n} ${Number(n) === 1 ? one : many}`;
+}
+
+/** The size of a string or array as a message says it: `5 characters`, `an empty array`. */
+function describeSize(origin: string, input: unknown): string {
+  if (typeof input === 'string') return `${plural(input.length, 'character', 'characters')} (${JSON.stringify(input)})`;
+  if (Array.isArray(input)) return input.length === 0 ? 'none' : plural(input.length, 'item', 'items');
+  if (origin === 'number' || origin === 'int' || origin === 'bigint') return String(input);
+  return describeValue(input);
+}
+
+/** The bound of a too_big / too_small issue: `at most 100`, `at least 2 items`, `more than 0`. */
+function describeBound(origin: string, bound: number | bigint, inclusive: boolean, big: boolean): string {
+  const unit =
+    origin === 'string'
+      ? ` ${Number(bound) === 1 ? 'character' : 'characters'}`
+      : origin === 'array' || origin === 'set'
+        ? ` ${Number(bound) === 1 ? 'item' : 'items'}`
+        : '';
+  const word = big ? (inclusive ? 'at most' : 'less than') : inclusive ? 'at least' : 'more than';
+  return `${word} ${bound}${unit}`;
+}
+
+/**
+ * The issues of the union branch the input came closest to: the one with the fewest issues, preferring a branch
+ * whose keys the input uses (no unrecognized keys).
+ */
+function closestBranch(branches: readonly (readonly z.core.$ZodIssue[])[]): readonly z.core.$ZodIssue[] {
+  const score = (issues: readonly z.core.$ZodIssue[]) =>
+    issues.length + (issues.some((i) => i.code === 'unrecognized_keys') ? 100 : 0);
+  return [...branches].sort((a, b) => score(a) - score(b))[0] ?? [];
+}
+
+/**
+ * Turns zod issues into one line each, `field.path: what was given, what is allowed, the fix`. A message the
+ * schema wrote itself starts lowercase or with the quoted value (house style) and is kept; zod's own messages ("Invalid input", "Too
+ * big: ...") are rewritten from the issue's fields, so none reaches the user.
+ */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
   const lines: string[] = [];
   for (const issue of issues) {
+    const at = formatPath([...prefix, ...issue.path]);
+    const input = (issue as { input?: unknown }).input;
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        lines.push(`${formatPath([...issue.path, key])}: unknown key; remove it or check its spelling`);
+        lines.push(`${formatPath([...prefix, ...issue.path, key])}: unknown key; remove it or check its spelling`);
       }
       continue;
     }
-    if (issue.code === 'invalid_type' && issue.input === undefined) {
-      lines.push(`${formatPath(issue.path)}: is required (expected ${issue.expected})`);
+    if (issue.code === 'invalid_type' && input === undefined) {
+      lines.push(`${at}: is required (expected ${describeType(issue.expected)})`);
       continue;
     }
-    if (issue.code === 'invalid_type') {
-      lines.push(`${formatPath(issue.path)}: expected ${issue.expected}, got ${describeValue(issue.input)}`);
+    if (!/^[A-Z]/.test(issue.message)) {
+      lines.push(`${at}: ${issue.message}`);
       continue;
     }
-    if (issue.code === 'invalid_value') {
-      const allowed = issue.values.map((v) => JSON.stringify(v)).join(', ');
-      lines.push(`${formatPath(issue.path)}: expected one of ${allowed}, got ${describeValue(issue.input)}`);
-      continue;
+    switch (issue.code) {
+      case 'invalid_type':
+        lines.push(`${at}: expected ${describeType(issue.expected)}, got ${describeValue(input)}`);
+        break;
+      case 'invalid_value': {
+        const allowed = issue.values.map((v) => JSON.stringify(v)).join(', ');
+        lines.push(
+          issue.values.length === 1
+            ? `${at}: expected ${allowed}, got ${describeValue(input)}`
+            : `${at}: expected one of ${allowed}, got ${describeValue(input)}`,
+        );
+        break;
+      }
+      case 'too_big':
+      case 'too_small': {
+        const bound = issue.code === 'too_big' ? issue.maximum : issue.minimum;
+        const big = issue.code === 'too_big';
+        const expected = describeBound(issue.origin, bound, issue.inclusive ?? true, big);
+        const emptyString = !big && issue.origin === 'string' && input === '';
+        lines.push(
+          emptyString
+            ? `${at}: expected a non-empty string, got ""; fill it in or remove the key`
+            : `${at}: expected ${expected}, got ${describeSize(issue.origin, input)}`,
+        );
+        break;
+      }
+      case 'not_multiple_of':
+        lines.push(`${at}: expected a multiple of ${issue.divisor}, got ${describeValue(input)}`);
+        break;
+      case 'invalid_format': {
+        const pattern = issue.format === 'regex' && issue.pattern ? ` (pattern ${issue.pattern})` : '';
+        const what = issue.format === 'regex' ? 'the expected form' : `the ${issue.format} format`;
+        lines.push(`${at}: ${describeValue(input)} does not have ${what}${pattern}`);
+        break;
+      }
+      case 'invalid_union': {
+        const branches = issue.errors;
+        const values = branches.flat();
+        if (values.length > 0 && values.every((i) => i.code === 'invalid_value' && i.path.length === 0)) {
+          const allowed = values.flatMap((i) => (i.code === 'invalid_value' ? i.values : []));
+          lines.push(
+            `${at}: expected one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(input)}`,
+          );
+        } else if (branches.length === 0) {
+          lines.push(`${at}: ${describeValue(input)} matches none of the allowed forms; see docs/configuration.md`);
+        } else {
+          lines.push(...formatIssues(closestBranch(branches), [...prefix, ...issue.path]));
+        }
+        break;
+      }
+      case 'invalid_key': {
+        const reasons = formatIssues(issue.issues).map((line) => line.replace(/^\(root\): /, ''));
+        lines.push(`${at}: the key ${JSON.stringify(input)} is not allowed: ${reasons.join('; ')}`);
+        break;
+      }
+      case 'invalid_element': {
+        const reasons = formatIssues(issue.issues).map((line) => line.replace(/^\(root\): /, ''));
+        lines.push(`${at}: the element ${describeValue(input)} is not allowed: ${reasons.join('; ')}`);
+        break;
+      }
+      default:
+        lines.push(`${at}: ${describeValue(input)} is not allowed here; see docs/configuration.md`);
     }
-    if (issue.code === 'invalid_key') {
-      lines.push(`${formatPath(issue.path)}: invalid key ${JSON.stringify(issue.input)}; ${issue.message}`);
-      continue;
-    }
-    lines.push(`${formatPath(issue.path)}: ${issue.message}`);
   }
   return lines;
 }
@@ -163,6 +273,10 @@ function stageIdOf(name: string): string {
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join('');
 }
+
+/** Tags lib/tagging.ts puts on every resource, and the most tags AWS allows on one. */
+const PLATFORM_TAG_KEYS = ['project', 'environment'];
+const MAX_TAGS = 50;
 
 /** Checks that need more than one field: uniqueness, references between fields, prerequisites. */
 function crossFieldProblems(config: PlatformConfig): string[] {
@@ -205,6 +319,20 @@ function crossFieldProblems(config: PlatformConfig): string[] {
         );
       }
     }
+    const zoneLists = [
+      ['network.availabilityZones', env.network?.availabilityZones ?? []],
+      ['network.existingVpc.availabilityZones', env.network?.existingVpc?.availabilityZones ?? []],
+    ] as const;
+    for (const [field, zones] of zoneLists) {
+      zones.forEach((zone, j) => {
+        const problem = availabilityZoneProblem(zone, env.region);
+        if (problem) problems.push(`environments[${i}].${field}[${j}]: ${problem}`);
+        const first = zones.indexOf(zone);
+        if (first !== j) {
+          problems.push(`environments[${i}].${field}[${j}]: duplicate availability zone "${zone}" (also [${first}])`);
+        }
+      });
+    }
     const existing = env.network?.existingVpc;
     if (existing && existing.availabilityZones.length !== existing.privateSubnetIds.length) {
       problems.push(
@@ -226,6 +354,17 @@ function crossFieldProblems(config: PlatformConfig): string[] {
     });
   });
 
+  // lib/tagging.ts puts project and environment on every resource, next to these; AWS allows 50 tags a resource
+  const tagKeys = Object.keys(config.tags);
+  for (const key of tagKeys.filter((k) => PLATFORM_TAG_KEYS.includes(k))) {
+    problems.push(`tags.${key}: the platform sets this tag on every resource; use another key`);
+  }
+  if (tagKeys.length > MAX_TAGS - PLATFORM_TAG_KEYS.length) {
+    problems.push(
+      `tags: at most ${MAX_TAGS - PLATFORM_TAG_KEYS.length} tags (AWS allows ${MAX_TAGS} a resource, the platform adds ${PLATFORM_TAG_KEYS.join(' and ')}), got ${tagKeys.length}`,
+    );
+  }
+
   const modelNames = config.models.map((m) => m.name);
   config.models.forEach((m, i) => {
     const first = modelNames.indexOf(m.name);
@@ -242,6 +381,34 @@ function crossFieldProblems(config: PlatformConfig): string[] {
       environments: envNames,
     }),
   );
+  return problems;
+}
+
+/**
+ * The training pipeline (stage 3) and model monitoring (stage 4) run SageMaker's prebuilt images, whose registries
+ * lib/pipeline/images.ts lists by region: an environment with either needs a region of that table.
+ */
+function imageRegionProblems(
+  config: PlatformConfig,
+  environmentsWith: (capability: Capability) => readonly EnvironmentConfig[],
+): string[] {
+  const regions = regionsWithEveryImage();
+  const needs = new Map<string, string[]>();
+  for (const [capability, what] of [
+    ['trainingPipeline', 'the training pipeline (stage 3)'],
+    ['modelMonitoring', 'model monitoring (stage 4)'],
+  ] as const) {
+    for (const env of environmentsWith(capability)) needs.set(env.name, [...(needs.get(env.name) ?? []), what]);
+  }
+  const problems: string[] = [];
+  config.environments.forEach((env, i) => {
+    const what = needs.get(env.name);
+    if (!what || regions.includes(env.region)) return;
+    const suggestion = closestRegion(env.region, regions);
+    problems.push(
+      `environments[${i}].region: "${env.region}" has no SageMaker image registries in lib/pipeline/images.ts, which ${what.join(' and ')} of "${env.name}" need; use a region that has them, such as ${suggestion} (${regions.length} do), keep the environment below stage 3, or add the region's accounts to lib/pipeline/images.ts from the SageMaker "Docker registry paths" page`,
+    );
+  });
   return problems;
 }
 
@@ -344,6 +511,7 @@ export function resolveConfig(
   const environmentsWith = (capability: Capability) =>
     config.environments.filter((e) => maturities.get(e.name)?.capabilities.has(capability));
   const delivers = environmentsWith('deliveryPipeline').length > 0;
+  problems.push(...imageRegionProblems(config, environmentsWith));
   const trains =
     config.capabilities.trainingPipeline === true ||
     [...stages.values()].some((stage) => capabilitiesAtStage(stage).includes('trainingPipeline'));
@@ -375,6 +543,17 @@ export function resolveConfig(
   if (delivers && !config.tooling?.connection) {
     warnings.add(
       'the delivery pipeline (stage 4) is left out: tooling.connection (connection ARN, repository, branch) is not configured; see docs/delivery.md',
+    );
+  }
+  const testTrains = config.environments.some(
+    (e) =>
+      (e.kind ?? kindFromName(e.name)) === 'test' &&
+      maturities.get(e.name)?.capabilities.has('trainingPipeline') &&
+      config.models.length > 0,
+  );
+  if (delivers && config.tooling?.connection && !testTrains && !config.tooling.acceptNoTestTraining) {
+    warnings.add(
+      'the delivery pipeline has no test environment that trains the models, so it releases to prod without the training check (tooling.acceptNoTestTraining: false); add a test environment, or set tooling.acceptNoTestTraining to true to accept this',
     );
   }
   const allEnvironments = config.environments.map((env): ResolvedEnvironment => {
@@ -425,6 +604,46 @@ export function resolveConfig(
   };
 }
 
+/** Where JSON.parse stopped, from its message: `at position N`, the end of the input, or V8's quoted context. */
+function jsonErrorPosition(text: string, message: string): number | undefined {
+  const at = /at position (\d+)/.exec(message);
+  if (at) return Number(at[1]);
+  if (/end of JSON input/.test(message)) return text.trimEnd().length;
+  // Node 20 words an unexpected token as `Unexpected token 'x', "<context>" is not valid JSON`, where a long
+  // input's context is cut to ten characters either side of the token and marked with "..."
+  const token = /^Unexpected token '(.)', (\.\.\.)?"([\s\S]*?)"(\.\.\.)? is not valid JSON/.exec(message);
+  if (!token) return undefined;
+  const [, char = '', cut, context = ''] = token;
+  if (cut) {
+    const start = text.indexOf(context);
+    return start < 0 ? undefined : start + 10;
+  }
+  // the whole input is the context: the first occurrence of the token outside a string
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString && c === '\\') i++;
+    else if (c === '"') inString = !inString;
+    else if (!inString && c === char) return i;
+  }
+  return undefined;
+}
+
+/** A JSON syntax error as `(file) path:line:column: not valid JSON (reason); line N reads: ...`. */
+export function jsonSyntaxProblem(file: string, text: string, message: string): string {
+  const reason = message
+    .replace(/, (\.\.\.)?"[\s\S]*"(\.\.\.)? is not valid JSON$/, '')
+    .replace(/ in JSON at position \d+.*$/, '')
+    .replace(/^./, (c) => c.toLowerCase());
+  const position = jsonErrorPosition(text, message);
+  if (position === undefined) return `(file) ${file}: not valid JSON (${reason}); check it with a JSON linter`;
+  const before = text.slice(0, position);
+  const line = before.split('\n').length;
+  const column = position - before.lastIndexOf('\n');
+  const content = (text.split('\n')[line - 1] ?? '').replace(/\r$/, '').trim();
+  return `(file) ${file}:${line}:${column}: not valid JSON (${reason}); line ${line} reads: ${content}`;
+}
+
 /** Reads and validates the config file named by `-c config=...` (or the default), applying the other overrides. */
 export function loadConfig(overrides: ConfigOverrides = {}, baseDir = process.cwd()): ResolvedPlatformConfig {
   const relative = overrides.config === undefined ? DEFAULT_CONFIG_PATH : String(overrides.config);
@@ -435,15 +654,17 @@ export function loadConfig(overrides: ConfigOverrides = {}, baseDir = process.cw
     ]);
   }
   let input: unknown;
+  const text = readFileSync(file, 'utf8');
   try {
-    input = JSON.parse(readFileSync(file, 'utf8'));
+    input = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(relative, [`(file): not valid JSON: ${(error as Error).message}`]);
+    throw new ConfigError(relative, [jsonSyntaxProblem(relative, text, (error as Error).message)]);
   }
   // the lock of the feature groups sits beside the config file
   const lock = readFeatureGroupLock(
     path.join(path.dirname(file), FEATURE_GROUP_LOCK_FILE),
     path.join(path.dirname(relative), FEATURE_GROUP_LOCK_FILE),
+    relative,
   );
   return resolveConfig(
     input,

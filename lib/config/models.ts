@@ -110,6 +110,12 @@ export function modelProblems(
     if (model.serving === 'realtime' && model.batch) {
       problems.push(`models[${i}].batch: set serving to "both" or "batch" to use it, or remove it`);
     }
+    const output = model.batch?.outputPrefix;
+    if (model.batch && output?.startsWith(model.batch.inputPrefix)) {
+      problems.push(
+        `models[${i}].batch.outputPrefix: "${output}" is inside inputPrefix "${model.batch.inputPrefix}", so each run would score the scores of the runs before; use a prefix outside it, such as "scores/${model.name}/"`,
+      );
+    }
     if (model.batch) {
       // each batch run names its model and transform job "<project>-<env>-<model>-<run>", at most 63 characters
       const longest = Math.max(...environments.map((e) => `${project}-${e.name}-${model.name}-`.length));

@@ -3,6 +3,13 @@ import { CAPABILITIES } from '../maturity';
 import { DEFAULT_MATURITY, ENVIRONMENT_KINDS } from './defaults';
 import { featureGroup } from './feature-groups';
 import { quoted, resourceName } from './fields';
+import { regionProblem } from './regions';
+import {
+  MODEL_MONITOR_CRON_EXAMPLE,
+  modelMonitorCronProblem,
+  SCHEDULER_CRON_EXAMPLE,
+  schedulerExpressionProblem,
+} from './schedule-expression';
 
 /**
  * The runtime schema of the platform config. It is the one definition behind the TypeScript types, the
@@ -14,12 +21,32 @@ const accountId = z
   .regex(/^\d{12}$/, { error: (iss) => `expected a 12-digit account id, got ${quoted(iss.input)}` })
   .describe('AWS account id: 12 digits, as a string.');
 
-const region = z
-  .string()
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, {
-    error: (iss) => `expected an AWS region such as "eu-west-1", got ${quoted(iss.input)}`,
-  })
-  .describe('AWS region, such as eu-west-1.');
+/** A string checked by `problem`, which returns the message of a bad value (without the field path). */
+const checkedString = (problem: (value: string) => string | undefined) =>
+  z.string().check((ctx) => {
+    const message = problem(ctx.value);
+    if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: ctx.value });
+  });
+
+const region = checkedString(regionProblem)
+  .meta({ examples: ['eu-west-1', 'us-east-1'] })
+  .describe('AWS region, such as eu-west-1: one that aws-cdk-lib knows (aws-cdk-lib/region-info).');
+
+/** An EventBridge Scheduler expression: rate(...), cron(...) with 6 fields, or at(...). */
+const schedulerExpression = (example: string) =>
+  checkedString(schedulerExpressionProblem).meta({
+    examples: [example],
+    pattern: '^(cron|rate|at)\\(.+\\)$',
+  });
+
+/** A SageMaker Model Monitor cron expression: hourly, daily at an hour, or every N hours. */
+const modelMonitorCron = (example: string) =>
+  checkedString(modelMonitorCronProblem).meta({ examples: [example], pattern: '^cron\\(0 \\S+ \\? \\* \\* \\*\\)$' });
+
+/** CloudWatch Logs retention periods, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 const maturity = z
   .int({ error: (iss) => `expected a maturity stage from 1 to 5, got ${quoted(iss.input)}` })
@@ -32,42 +59,20 @@ const settings = z
     terminationProtection: z.boolean().optional(),
     requireApproval: z.boolean().optional(),
     logRetentionDays: z
-      .union([
-        z.literal(1),
-        z.literal(3),
-        z.literal(5),
-        z.literal(7),
-        z.literal(14),
-        z.literal(30),
-        z.literal(60),
-        z.literal(90),
-        z.literal(120),
-        z.literal(150),
-        z.literal(180),
-        z.literal(365),
-        z.literal(400),
-        z.literal(545),
-        z.literal(731),
-        z.literal(1096),
-        z.literal(1827),
-        z.literal(2192),
-        z.literal(2557),
-        z.literal(2922),
-        z.literal(3288),
-        z.literal(3653),
-      ])
+      .union(LOG_RETENTION_DAYS.map((days) => z.literal(days)) as unknown as [z.ZodLiteral<1>, z.ZodLiteral<3>], {
+        error: (iss) =>
+          `expected one of the retention periods CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(', ')} days), got ${quoted(iss.input)}`,
+      })
       .optional()
       .describe('One of the retention periods CloudWatch Logs accepts.'),
     noncurrentVersionExpirationDays: z.int().min(1).max(3650).optional(),
     accessLogRetentionDays: z.int().min(1).max(3650).optional(),
     studioIdleTimeoutMinutes: z.int().min(60).max(525600).optional(),
     mlflowServerSize: z.enum(['Small', 'Medium', 'Large']).optional(),
-    mlflowStopSchedule: z
-      .string()
-      .regex(/^(none|cron\(.+\)|rate\(.+\))$/, {
-        error: (iss) => `expected "none", "cron(...)" or "rate(...)", got ${quoted(iss.input)}`,
-      })
-      .optional(),
+    mlflowStopSchedule: checkedString((value) => (value === 'none' ? undefined : schedulerExpressionProblem(value)))
+      .meta({ examples: ['cron(0 19 ? * * *)', 'none'], pattern: '^(none|(cron|rate|at)\\(.+\\))$' })
+      .optional()
+      .describe('EventBridge Scheduler expression that stops the MLflow tracking server (UTC), or "none".'),
   })
   .describe('Overrides of the defaults of the environment kind (lib/config/defaults.ts).');
 
@@ -85,7 +90,11 @@ const network = z
       .optional()
       .describe('CIDR of the VPC the platform creates. Default 10.20.0.0/16.'),
     availabilityZones: z
-      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { error: 'expected an availability zone name' }))
+      .array(
+        z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, {
+          error: (iss) => `expected an availability zone name such as "eu-west-1a", got ${quoted(iss.input)}`,
+        }),
+      )
       .min(2)
       .optional()
       .describe('Availability zones of the VPC; default the first two of the region. Never looked up.'),
@@ -94,7 +103,9 @@ const network = z
         vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, {
           error: (iss) => `expected a VPC id such as "vpc-0123456789abcdef0", got ${quoted(iss.input)}`,
         }),
-        vpcCidr: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { error: 'expected an IPv4 CIDR block' }),
+        vpcCidr: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, {
+          error: (iss) => `expected an IPv4 CIDR block such as "10.0.0.0/16", got ${quoted(iss.input)}`,
+        }),
         availabilityZones: z.array(z.string()).min(2),
         privateSubnetIds: z.array(subnetId).min(2),
       })
@@ -160,8 +171,18 @@ const tooling = z
     account: accountId,
     region,
     connection: connection.optional(),
+    acceptNoTestTraining: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Accept that the delivery pipeline releases to prod without a test environment that trains the models first (no training check before prod). Default false: synth warns.',
+      ),
   })
   .describe('The account of the delivery pipeline (stage 4). It may be the dev account.');
+
+const instanceType = z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, {
+  error: (iss) => `expected a SageMaker instance type such as "ml.m5.large", got ${quoted(iss.input)}`,
+});
 
 const SERVERLESS_MEMORY_SIZES = [1024, 2048, 3072, 4096, 5120, 6144] as const;
 
@@ -171,12 +192,7 @@ const servingShape = z
       .boolean()
       .optional()
       .describe('Serve from a serverless endpoint (no idle cost) instead of instances.'),
-    instanceType: z
-      .string()
-      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, {
-        error: (iss) => `expected a SageMaker instance type such as "ml.m5.large", got ${quoted(iss.input)}`,
-      })
-      .optional(),
+    instanceType: instanceType.optional(),
     minInstances: z.int().min(1).max(100).optional(),
     maxInstances: z.int().min(1).max(100).optional(),
     targetInvocationsPerInstance: z
@@ -187,6 +203,10 @@ const servingShape = z
     serverlessMemoryMb: z
       .union(
         SERVERLESS_MEMORY_SIZES.map((size) => z.literal(size)) as unknown as [z.ZodLiteral<1024>, z.ZodLiteral<2048>],
+        {
+          error: (iss) =>
+            `expected the memory of a serverless endpoint in MB: one of ${SERVERLESS_MEMORY_SIZES.join(', ')}, got ${quoted(iss.input)}`,
+        },
       )
       .optional()
       .describe('Memory of a serverless endpoint: 1024 to 6144 in steps of 1024.'),
@@ -198,9 +218,17 @@ const container = z
   .union([
     z.strictObject({
       framework: z
-        .enum(['xgboost'])
-        .describe('A SageMaker built-in algorithm image; the default pipeline trains XGBoost.'),
-      version: z.string().regex(/^[0-9][0-9a-z.-]*$/, { error: 'expected a framework version such as "1.7-1"' }),
+        .enum(['xgboost', 'sklearn'])
+        .describe(
+          "A SageMaker built-in image: xgboost trains the built-in XGBoost algorithm; sklearn trains the model package's own train.py in the SageMaker scikit-learn image.",
+        ),
+      version: z
+        .string()
+        .regex(/^[0-9][0-9a-z.-]*$/, {
+          error: (iss) =>
+            `expected a framework version such as "1.7-1" (xgboost) or "1.2-1" (sklearn), got ${quoted(iss.input)}`,
+        })
+        .describe('The image version as SageMaker tags it: "1.7-1" for xgboost, "1.2-1" for sklearn.'),
     }),
     z.strictObject({
       imageUri: z
@@ -219,18 +247,14 @@ const s3Prefix = (what: string) =>
 
 const batch = z
   .strictObject({
-    schedule: z.string().regex(/^(cron|rate)\(.+\)$/, {
-      error: (iss) =>
-        `expected an EventBridge Scheduler expression such as "cron(0 3 * * ? *)", got ${quoted(iss.input)}`,
-    }),
+    schedule: schedulerExpression(SCHEDULER_CRON_EXAMPLE).describe(
+      'When batch scoring runs (UTC): an EventBridge Scheduler expression such as "cron(0 3 * * ? *)".',
+    ),
     inputPrefix: s3Prefix('a prefix of the curated bucket').describe('Input records, in the curated data bucket.'),
     outputPrefix: s3Prefix('a prefix of the curated bucket')
       .optional()
       .describe('Where scores land in the curated bucket, partitioned by run_date. Default scores/<model>/.'),
-    instanceType: z
-      .string()
-      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/)
-      .optional(),
+    instanceType: instanceType.optional(),
     instanceCount: z.int().min(1).max(20).optional(),
   })
   .describe('Scheduled batch scoring into a table that Athena can query.');
@@ -265,11 +289,6 @@ const modelAlarms = z
   })
   .describe('Alarm thresholds of the model; defaults in lib/constructs/model-endpoint.ts and model-monitoring.ts.');
 
-const modelMonitorCron = (example: string) =>
-  z.string().regex(/^cron\(.+\)$/, {
-    error: (iss) => `expected a Model Monitor cron expression such as "${example}", got ${quoted(iss.input)}`,
-  });
-
 const clarifyMonitoring = (what: string) =>
   z
     .strictObject({
@@ -289,20 +308,10 @@ const monitoring = z
       .describe(
         'Run SageMaker Model Monitor on instance endpoints. Set false where the account cannot use Model Monitor (AWS closed it to new customers); the dashboard and the other alarms stay.',
       ),
-    dataQualitySchedule: z
-      .string()
-      .regex(/^cron\(.+\)$/, {
-        error: (iss) =>
-          `expected a Model Monitor cron expression such as "cron(0 * ? * * *)", got ${quoted(iss.input)}`,
-      })
+    dataQualitySchedule: modelMonitorCron('cron(0 * ? * * *)')
       .default('cron(0 * ? * * *)')
       .describe('When data-quality monitoring runs over the captured requests (UTC); default hourly.'),
-    modelQualitySchedule: z
-      .string()
-      .regex(/^cron\(.+\)$/, {
-        error: (iss) =>
-          `expected a Model Monitor cron expression such as "cron(0 0 ? * * *)", got ${quoted(iss.input)}`,
-      })
+    modelQualitySchedule: modelMonitorCron(MODEL_MONITOR_CRON_EXAMPLE)
       .default('cron(0 0 ? * * *)')
       .describe(
         'When model-quality monitoring merges ground truth with the captured predictions (UTC); default daily.',
@@ -319,17 +328,18 @@ const monitoring = z
       .default(24)
       .describe('How many hours after a request its label arrives; model quality looks at requests at least this old.'),
     features: z
-      .array(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/, { error: 'expected a feature (column) name' }))
+      .array(
+        z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/, {
+          error: (iss) =>
+            `expected a feature (column) name of letters, digits and underscores, starting with a letter, got ${quoted(iss.input)}`,
+        }),
+      )
       .min(1)
       .optional()
       .describe(
         'Request columns, as named in the data-quality baseline, whose drift the alarms and the dashboard watch. Required for a real-time model from stage 4.',
       ),
-    instanceType: z
-      .string()
-      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/)
-      .default('ml.m5.large')
-      .describe('Instance of the monitoring jobs.'),
+    instanceType: instanceType.default('ml.m5.large').describe('Instance of the monitoring jobs.'),
     bias: clarifyMonitoring('bias').optional(),
     explainability: clarifyMonitoring('explainability').optional(),
   })
@@ -353,29 +363,20 @@ const training = z
       ),
     metric: z
       .string()
-      .regex(/^[a-z][a-z0-9_]*$/)
+      .regex(/^[a-z][a-z0-9_]*$/, {
+        error: (iss) => `expected a metric name of lowercase letters, digits and underscores, got ${quoted(iss.input)}`,
+      })
       .default('auc')
       .describe('Metric of evaluation.json (metrics.<metric>.value) that gates registration.'),
     threshold: z.number().default(0.75).describe('Minimum of the metric to register a version.'),
-    instanceType: z
-      .string()
-      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/)
-      .default('ml.m5.xlarge'),
-    processingInstanceType: z
-      .string()
-      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/)
-      .default('ml.m5.large'),
+    instanceType: instanceType.default('ml.m5.xlarge'),
+    processingInstanceType: instanceType.default('ml.m5.large'),
   })
   .describe('The model-building pipeline of the model (stage 3).');
 
 const retraining = z
   .strictObject({
-    schedule: z
-      .string()
-      .regex(/^(cron|rate)\(.+\)$/, {
-        error: (iss) =>
-          `expected an EventBridge Scheduler expression such as "cron(0 3 ? * SUN *)", got ${quoted(iss.input)}`,
-      })
+    schedule: schedulerExpression('cron(0 3 ? * SUN *)')
       .optional()
       .describe('Regular retraining, started directly by EventBridge Scheduler (UTC). Default: none.'),
     minNewObjects: z.int().min(1).default(1).describe('New objects under the training prefix that a run needs.'),
@@ -402,7 +403,11 @@ const model = z
       .describe('Real-time endpoint behind an API, scheduled batch scoring, or both.'),
     container: container.default({ framework: 'xgboost', version: '1.7-1' }),
     contentTypes: z
-      .array(z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/, { error: 'expected a MIME type such as "text/csv"' }))
+      .array(
+        z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/, {
+          error: (iss) => `expected a MIME type such as "text/csv", got ${quoted(iss.input)}`,
+        }),
+      )
       .min(1)
       .default(['text/csv'])
       .describe('Request content types the endpoint and API accept.'),
@@ -437,6 +442,11 @@ const model = z
   })
   .describe('A model the platform registers, serves and trains (stage 2 onwards).');
 
+const tagKey = z.string().regex(/^(?!aws:)[\w .:/=+\-@]{1,128}$/, {
+  error: (iss) =>
+    `expected a tag key of 1 to 128 letters, digits, spaces and _ . : / = + - @, not starting with "aws:", got ${quoted(iss.input)}`,
+});
+
 const capabilities = z
   .partialRecord(z.enum(CAPABILITIES), z.boolean())
   .describe('Switch a capability on before the stage that includes it, when its prerequisites are present.');
@@ -455,7 +465,7 @@ export const platformConfigSchema = z
     featureGroups: z.array(featureGroup).default([]),
     capabilities: capabilities.default({}),
     tags: z
-      .record(z.string().regex(/^(?!aws:)[\w .:/=+\-@]{1,128}$/), z.string().max(256))
+      .record(tagKey, z.string().max(256))
       .default({})
       .describe('Extra cost-allocation tags on every resource. Never put a value here that changes by stage.'),
   })

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { DEFAULT_CONFIG_PATH } from '../config/defaults';
 import { FEATURE_TYPES } from '../config/feature-groups';
 import type { FeatureGroupConfig } from '../config/schema';
 
@@ -18,6 +19,17 @@ export const FEATURE_GROUP_LOCK_FILE = 'feature-groups.lock.json';
 
 /** The command that records the declared groups in the lock. */
 export const LOCK_COMMAND = 'npm run feature-groups:lock';
+
+/**
+ * The full lock command for the config at `configPath`, with `args` such as `['--drop', 'churn']`: it names
+ * `--config` when the config is not the default one, so the hint can be pasted as it is.
+ */
+export function lockCommand(configPath?: string, args: readonly string[] = []): string {
+  const config =
+    configPath === undefined || configPath.replace(/^\.\//, '') === DEFAULT_CONFIG_PATH ? [] : ['--config', configPath];
+  const all = [...config, ...args];
+  return all.length === 0 ? LOCK_COMMAND : `${LOCK_COMMAND} -- ${all.join(' ')}`;
+}
 
 const LOCK_COMMENT =
   'Written by npm run feature-groups:lock: the create-only parts of every feature group, as last recorded. Commit it with the config.';
@@ -53,6 +65,12 @@ export interface FeatureGroupLockFile {
   readonly lock?: FeatureGroupLock;
   /** @default - none */
   readonly problems?: readonly string[];
+  /**
+   * The config file the lock belongs to, as `-c config=` and the lock command's `--config` take it; messages
+   * name it in the command they suggest.
+   * @default - config/platform.json
+   */
+  readonly configPath?: string;
 }
 
 export interface EvolutionCheck {
@@ -98,25 +116,33 @@ export function renderFeatureGroupLock(lock: FeatureGroupLock): string {
 }
 
 /** Reads a lock file. A missing file is no problem (a fresh fork); an unreadable one is. */
-export function readFeatureGroupLock(file: string, displayPath: string): FeatureGroupLockFile {
-  if (!existsSync(file)) return { path: displayPath };
+export function readFeatureGroupLock(file: string, displayPath: string, configPath?: string): FeatureGroupLockFile {
+  const command = lockCommand(configPath);
+  if (!existsSync(file)) return { path: displayPath, configPath };
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    return { path: displayPath, problems: [`${displayPath}: not valid JSON: ${(error as Error).message}`] };
+    return {
+      path: displayPath,
+      configPath,
+      problems: [
+        `${displayPath}: not valid JSON: ${(error as Error).message}; restore it from version control or rerun ${command}`,
+      ],
+    };
   }
   const parsed = lockSchema.safeParse(json);
   if (!parsed.success) {
     return {
       path: displayPath,
+      configPath,
       problems: parsed.error.issues.map(
         (issue) =>
-          `${displayPath} ${issue.path.join('.') || '(root)'}: ${issue.message}; restore it from version control or rerun ${LOCK_COMMAND}`,
+          `${displayPath} ${issue.path.join('.') || '(root)'}: ${issue.message}; restore it from version control or rerun ${command}`,
       ),
     };
   }
-  return { path: displayPath, lock: parsed.data };
+  return { path: displayPath, lock: parsed.data, configPath };
 }
 
 /** The name the migration suggests for the group that replaces `name`: `-v2`, or the next version. */
@@ -126,9 +152,9 @@ export function nextVersionName(name: string): string {
 }
 
 /** The migration that replaces a create-only change, in one sentence. */
-export function migrationOf(name: string): string {
+export function migrationOf(name: string, configPath?: string): string {
   const next = nextVersionName(name);
-  return `declare a new feature group such as "${next}" with the new definition, backfill it from the offline store of "${name}", point models[].featureGroup at "${next}", then drop "${name}" (${LOCK_COMMAND} -- --drop ${name}); see docs/feature-store.md`;
+  return `declare a new feature group such as "${next}" with the new definition, backfill it from the offline store of "${name}", point models[].featureGroup at "${next}", then drop "${name}" (${lockCommand(configPath, ['--drop', name])}); see docs/feature-store.md`;
 }
 
 const shown = (value: unknown): string => (value === undefined ? 'none' : JSON.stringify(value));
@@ -147,12 +173,13 @@ export function checkFeatureGroupEvolution(
     return { problems: lockFile.problems, warnings: [], additions: [] };
   }
   const lock = lockFile.lock;
+  const command = lockCommand(lockFile.configPath);
   if (!lock) {
     const warnings =
       declared.length === 0
         ? []
         : [
-            `featureGroups: there is no ${lockFile.path}, so nothing guards the create-only parts of the feature groups; run ${LOCK_COMMAND} and commit the file`,
+            `featureGroups: there is no ${lockFile.path}, so nothing guards the create-only parts of the feature groups; run ${command} and commit the file`,
           ];
     return { problems: [], warnings, additions: declared.map((g) => `feature group "${g.name}"`) };
   }
@@ -160,7 +187,7 @@ export function checkFeatureGroupEvolution(
   const problems: string[] = [];
   const warnings: string[] = [];
   const additions: string[] = [];
-  const record = `run ${LOCK_COMMAND} and commit ${lockFile.path} (CI checks that it matches the config)`;
+  const record = `run ${command} and commit ${lockFile.path} (CI checks that it matches the config)`;
   const lockedByName = new Map(lock.featureGroups.map((g) => [g.name, g]));
   declared.forEach((group, i) => {
     const field = `featureGroups[${i}]`;
@@ -176,7 +203,7 @@ export function checkFeatureGroupEvolution(
       additions.push(`feature group "${group.name}"`);
       return;
     }
-    const check = compareGroup(group, locked, field);
+    const check = compareGroup(group, locked, field, lockFile.configPath);
     problems.push(...check.problems);
     for (const j of check.appended) {
       const name = group.features[j]?.name;
@@ -189,7 +216,7 @@ export function checkFeatureGroupEvolution(
   for (const locked of lock.featureGroups) {
     if (declaredNames.has(locked.name) || drop.includes(locked.name)) continue;
     problems.push(
-      `featureGroups: "${locked.name}" is in ${lockFile.path} but no longer declared. Removing it deletes the group in dev and leaves it orphaned (retained) in the other environments, and a rename is a removal too. If you mean to remove it, run ${LOCK_COMMAND} -- --drop ${locked.name}; to change it instead, restore it and ${migrationOf(locked.name)}`,
+      `featureGroups: "${locked.name}" is in ${lockFile.path} but no longer declared. Removing it deletes the group in dev and leaves it orphaned (retained) in the other environments, and a rename is a removal too. If you mean to remove it, run ${lockCommand(lockFile.configPath, ['--drop', locked.name])}; to change it instead, restore it and ${migrationOf(locked.name, lockFile.configPath)}`,
     );
   }
   for (const name of drop) {
@@ -222,9 +249,10 @@ function compareGroup(
   group: FeatureGroupConfig,
   locked: LockedFeatureGroup,
   field: string,
+  configPath: string | undefined,
 ): { problems: string[]; appended: number[] } {
   const problems: string[] = [];
-  const migration = migrationOf(group.name);
+  const migration = migrationOf(group.name, configPath);
   const createOnly = `SageMaker cannot change it in place, so ${migration}`;
   const now = lockedDefinition(group);
 

@@ -107,3 +107,11 @@ export function modelMonitorImageUri(region: string): string {
 export function clarifyImageUri(region: string): string {
   return `${registry(CLARIFY_ACCOUNTS, 'SageMaker Clarify', region)}/sagemaker-clarify-processing:1.0`;
 }
+
+/**
+ * Regions that have every image above (framework, Model Monitor and Clarify): where the training pipeline and
+ * model monitoring can run. The config checks environment regions against it at synth.
+ */
+export function regionsWithEveryImage(): readonly string[] {
+  return Object.keys(FRAMEWORK_ACCOUNTS).filter((region) => MODEL_MONITOR_ACCOUNTS[region] && CLARIFY_ACCOUNTS[region]);
+}

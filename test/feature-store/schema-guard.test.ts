@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadConfig, resolveConfig } from '../../lib/config/loader';
@@ -10,13 +10,16 @@ import {
   type FeatureGroupLock,
   type FeatureGroupLockFile,
   featureGroupLock,
+  lockCommand,
+  migrationOf,
   nextVersionName,
   readFeatureGroupLock,
   renderFeatureGroupLock,
   updateFeatureGroupLock,
 } from '../../lib/feature-store/schema-guard';
 import { problemsOf } from '../support/config';
-import { defaultConfigInput, REPO_ROOT } from '../support/platform';
+import { churnModel, threeEnvironmentConfig } from '../support/fixtures';
+import { REPO_ROOT } from '../support/platform';
 
 const LOCK_PATH = 'config/feature-groups.lock.json';
 const MIGRATION =
@@ -37,6 +40,25 @@ const churn = (): GroupInput => ({
   ],
   tags: { team: 'retention' },
 });
+
+/** The reference fixture with `groups`; its model monitors a feature every test group keeps. */
+const configWith = (groups: GroupInput[]) => ({
+  ...threeEnvironmentConfig(),
+  models: [{ ...churnModel(), monitoring: { features: ['tenure_months'] } }],
+  featureGroups: groups,
+});
+
+const folders: string[] = [];
+afterAll(() => {
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder, removed after the tests. */
+function tempFolder(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  folders.push(dir);
+  return dir;
+}
 
 /** Groups as the app sees them: validated, defaults applied. */
 function declared(...groups: GroupInput[]): FeatureGroupConfig[] {
@@ -242,8 +264,8 @@ describe('recording the lock', () => {
 describe('plain synth (loadConfig) reads the lock beside the config file', () => {
   /** A config folder with the default config, its groups replaced, and optionally a lock. */
   function configFolder(groups: GroupInput[], lock?: FeatureGroupLock | string): string {
-    const dir = mkdtempSync(path.join(tmpdir(), 'feature-groups-'));
-    writeFileSync(path.join(dir, 'platform.json'), JSON.stringify({ ...defaultConfigInput(), featureGroups: groups }));
+    const dir = tempFolder('feature-groups-');
+    writeFileSync(path.join(dir, 'platform.json'), JSON.stringify(configWith(groups)));
     if (lock !== undefined) {
       const text = typeof lock === 'string' ? lock : renderFeatureGroupLock(lock);
       writeFileSync(path.join(dir, FEATURE_GROUP_LOCK_FILE), text);
@@ -261,7 +283,7 @@ describe('plain synth (loadConfig) reads the lock beside the config file', () =>
     expect(problems).toEqual([
       expect.stringMatching(/^featureGroups\[0\]\.features: "monthly_charges" \(fractional\)/),
     ]);
-    expect(problems[0]).toContain(MIGRATION);
+    expect(problems[0]).toContain(MIGRATION.replace('lock -- --drop', 'lock -- --config platform.json --drop'));
   });
 
   test('GIVEN an appended feature WHEN synthesized THEN it passes with a warning to run the lock command', () => {
@@ -270,7 +292,7 @@ describe('plain synth (loadConfig) reads the lock beside the config file', () =>
     const dir = configFolder([group], featureGroupLock(declared(churn())));
 
     expect(loadConfig({ config: 'platform.json' }, dir).warnings).toContain(
-      'featureGroups[0].features[4]: "support_calls" is a new feature, not in feature-groups.lock.json yet; run npm run feature-groups:lock and commit feature-groups.lock.json (CI checks that it matches the config)',
+      'featureGroups[0].features[4]: "support_calls" is a new feature, not in feature-groups.lock.json yet; run npm run feature-groups:lock -- --config platform.json and commit feature-groups.lock.json (CI checks that it matches the config)',
     );
   });
 
@@ -316,11 +338,8 @@ describe('npm run feature-groups:lock', () => {
 
   test('GIVEN a fresh fork WHEN run THEN it writes the lock; GIVEN then a removed feature THEN it refuses and keeps the lock', () => {
     // GIVEN
-    const dir = mkdtempSync(path.join(tmpdir(), 'feature-groups-lock-'));
-    writeFileSync(
-      path.join(dir, 'platform.json'),
-      JSON.stringify({ ...defaultConfigInput(), featureGroups: [churn()] }),
-    );
+    const dir = tempFolder('feature-groups-lock-');
+    writeFileSync(path.join(dir, 'platform.json'), JSON.stringify(configWith([churn()])));
 
     // WHEN
     const created = run(dir);
@@ -334,7 +353,7 @@ describe('npm run feature-groups:lock', () => {
     // GIVEN
     const group = churn();
     group.features.splice(3, 1);
-    writeFileSync(path.join(dir, 'platform.json'), JSON.stringify({ ...defaultConfigInput(), featureGroups: [group] }));
+    writeFileSync(path.join(dir, 'platform.json'), JSON.stringify(configWith([group])));
 
     // WHEN
     const refused = run(dir);
@@ -342,6 +361,34 @@ describe('npm run feature-groups:lock', () => {
     // THEN
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('featureGroups[0].features: "monthly_charges" (fractional) is no longer declared');
+    // the hint names the config the command was run with, so it can be pasted as it is
+    expect(refused.stderr).toContain(
+      `(npm run feature-groups:lock -- --config ${path.join(dir, 'platform.json')} --drop churn-customers)`,
+    );
     expect(readFileSync(lockFile, 'utf8')).toBe(written);
   }, 30_000);
+});
+
+describe('the lock command a hint shows', () => {
+  test('GIVEN the default config WHEN a hint names the command THEN it has no --config', () => {
+    expect(lockCommand()).toBe('npm run feature-groups:lock');
+    expect(lockCommand('config/platform.json')).toBe('npm run feature-groups:lock');
+    expect(lockCommand('./config/platform.json', ['--drop', 'churn'])).toBe(
+      'npm run feature-groups:lock -- --drop churn',
+    );
+  });
+
+  test('GIVEN another config WHEN a hint names the command THEN it passes --config before the other flags', () => {
+    expect(lockCommand('config/acme.json')).toBe('npm run feature-groups:lock -- --config config/acme.json');
+    expect(migrationOf('churn-customers', 'config/acme.json')).toContain(
+      '(npm run feature-groups:lock -- --config config/acme.json --drop churn-customers)',
+    );
+  });
+
+  test('GIVEN no lock beside another config WHEN checked THEN the warning names that config', () => {
+    const lockFile: FeatureGroupLockFile = { path: 'config/feature-groups.lock.json', configPath: 'config/acme.json' };
+    expect(checkFeatureGroupEvolution(declared(churn()), lockFile).warnings).toEqual([
+      'featureGroups: there is no config/feature-groups.lock.json, so nothing guards the create-only parts of the feature groups; run npm run feature-groups:lock -- --config config/acme.json and commit the file',
+    ]);
+  });
 });
