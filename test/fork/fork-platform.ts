@@ -57,15 +57,21 @@ export function normalizeTemplate(template: Record<string, unknown>): Record<str
 /**
  * `expect(value).toMatchSnapshot(name)`, failing with a message that says the fork's config changed `what` and
  * names the command that accepts the change. In CI (`--ci`) a missing snapshot is not written and fails the same
- * way.
+ * way. A failed snapshot does not throw: jest keeps it aside (`suppressedErrors`) to report at the end of the test,
+ * so it is taken from there and thrown again with the message in front.
  */
 export function expectForkSnapshot(value: unknown, name: string, what: string): void {
+  const state = expect.getState() as { suppressedErrors?: Error[] };
+  const before = state.suppressedErrors?.length ?? 0;
+  const failures: Error[] = [];
   try {
     expect(value).toMatchSnapshot(name);
   } catch (error) {
-    const reason = (error as Error).message;
-    throw new Error(
-      `config/platform.json changed ${what}: review the diff below; if it is what you meant, run ${UPDATE_COMMAND} and commit test/fork/__snapshots__\n\n${reason}`,
-    );
+    failures.push(error as Error);
   }
+  failures.push(...(state.suppressedErrors?.splice(before) ?? []));
+  if (failures.length === 0) return;
+  throw new Error(
+    `config/platform.json changed ${what}: review the diff below; if it is what you meant, run ${UPDATE_COMMAND} and commit test/fork/__snapshots__\n\n${failures.map((f) => f.message).join('\n\n')}`,
+  );
 }
