@@ -306,16 +306,23 @@ describe('plain synth (loadConfig) reads the lock beside the config file', () =>
   });
 });
 
-describe('the committed lock', () => {
-  test('matches config/platform.json: run npm run feature-groups:lock after adding a feature or a group', () => {
-    // GIVEN
-    const file = readFeatureGroupLock(path.join(REPO_ROOT, 'config', FEATURE_GROUP_LOCK_FILE), LOCK_PATH);
-    const config = loadConfig({}, REPO_ROOT);
+describe('a lock as the lock command writes it', () => {
+  test('GIVEN the lock of the reference config beside it WHEN synthesized THEN no feature group warning remains', () => {
+    // GIVEN (the fork suite, test/fork/, holds the shipped config/platform.json to its own lock)
+    const input = threeEnvironmentConfig();
+    const groups = resolveConfig(input).config.featureGroups;
+    const dir = tempFolder('feature-groups-committed-');
+    writeFileSync(path.join(dir, 'platform.json'), JSON.stringify(input));
+    writeFileSync(path.join(dir, FEATURE_GROUP_LOCK_FILE), renderFeatureGroupLock(featureGroupLock(groups)));
+
+    // WHEN
+    const file = readFeatureGroupLock(path.join(dir, FEATURE_GROUP_LOCK_FILE), FEATURE_GROUP_LOCK_FILE);
+    const config = loadConfig({ config: 'platform.json' }, dir);
 
     // THEN
     expect(file.problems).toBeUndefined();
     expect(file.lock).toEqual(featureGroupLock(config.config.featureGroups, file.lock));
-    expect(readFileSync(path.join(REPO_ROOT, LOCK_PATH), 'utf8')).toBe(
+    expect(readFileSync(path.join(dir, FEATURE_GROUP_LOCK_FILE), 'utf8')).toBe(
       renderFeatureGroupLock(file.lock as FeatureGroupLock),
     );
     expect(config.warnings.filter((w) => w.startsWith('featureGroups'))).toEqual([]);
