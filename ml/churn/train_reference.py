@@ -1,6 +1,6 @@
 """A small L2-regularized logistic regression in numpy and scipy, for tests and local experiments only.
 
-SageMaker trains the churn model with the built-in XGBoost algorithm; this stands in for it where
+SageMaker trains this model with the built-in XGBoost algorithm; this stands in for it where
 XGBoost is not installed. Its command line reads and writes the same files as the pipeline:
 
     python3 train_reference.py --train out/train/train.csv --test out/test/test.csv \
@@ -28,7 +28,7 @@ class LogisticModel:
     intercept: float
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
-        """Probability of churn per row."""
+        """Probability of the positive label per row."""
         return expit(features @ self.weights + self.intercept)
 
 

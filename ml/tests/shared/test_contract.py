@@ -51,6 +51,7 @@ def test_an_invalid_contract_is_refused_with_the_reason(tmp_path, change, messag
 
 
 def test_an_unreadable_contract_names_the_file(tmp_path):
+    # GIVEN a contract.json that is not JSON WHEN loaded THEN the error names the file
     (tmp_path / "contract.json").write_text("{not json")
     with pytest.raises(ValueError, match="cannot read the data contract"):
         load_contract(tmp_path)
@@ -64,4 +65,5 @@ def test_every_model_package_declares_a_valid_contract(package):
 
 
 def test_the_sample_packages_are_found():
+    # GIVEN ml/ WHEN its packages with a contract.json are listed THEN the two samples are among them
     assert {"churn", "upsell"} <= set(MODEL_PACKAGES)

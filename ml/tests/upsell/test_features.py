@@ -106,6 +106,7 @@ def test_a_constant_column_is_not_divided_by_zero():
 
 
 def test_bad_values_fail_with_the_column_name():
+    # GIVEN a spec WHEN a cell is not a number, a column has no value or there are no rows THEN the error says which
     spec = FeatureSpec.fit(TRAIN)
     with pytest.raises(ValueError, match="seats: expected a number"):
         spec.transform([dict(TRAIN[0], seats="many")])
@@ -144,6 +145,7 @@ def test_json_round_trip_and_refusal_of_other_columns():
 
 
 def test_labels_and_csv():
+    # GIVEN label cells and a matrix WHEN parsed and written THEN labels are 0/1 and the CSV puts the label first
     assert [features.parse_label(v) for v in ("0", "1", 1, "1.0")] == [0, 1, 1, 1]
     with pytest.raises(ValueError, match=f"{features.LABEL_COLUMN}: expected 0 or 1"):
         features.parse_label("2")
