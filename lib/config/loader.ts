@@ -238,7 +238,17 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readon
             `${at}: expected one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(input)}`,
           );
         } else if (branches.length === 0) {
-          lines.push(`${at}: ${describeValue(input)} matches none of the allowed forms; see docs/configuration.md`);
+          // a discriminated union names the discriminator and its options, and reports the whole object as input
+          const { discriminator, options } = issue as { discriminator?: string; options?: unknown[] };
+          const given =
+            discriminator !== undefined && input !== null && typeof input === 'object'
+              ? (input as Record<string, unknown>)[discriminator]
+              : input;
+          lines.push(
+            options
+              ? `${at}: expected one of ${options.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(given)}`
+              : `${at}: ${describeValue(input)} matches none of the allowed forms; see docs/configuration.md`,
+          );
         } else {
           lines.push(...formatIssues(closestBranch(branches), [...prefix, ...issue.path]));
         }
