@@ -344,6 +344,14 @@ function crossFieldProblems(config: PlatformConfig): string[] {
       });
     }
     const existing = env.network?.existingVpc;
+    existing?.privateSubnetIds.forEach((subnet, j) => {
+      const first = existing.privateSubnetIds.indexOf(subnet);
+      if (first !== j) {
+        problems.push(
+          `environments[${i}].network.existingVpc.privateSubnetIds[${j}]: duplicate subnet "${subnet}" (also [${first}]); list one private subnet per availability zone`,
+        );
+      }
+    });
     if (existing && existing.availabilityZones.length !== existing.privateSubnetIds.length) {
       problems.push(
         `environments[${i}].network.existingVpc.privateSubnetIds: expected one subnet per availability zone (${existing.availabilityZones.length}), got ${existing.privateSubnetIds.length}`,

@@ -81,7 +81,7 @@ describe('regions in a config', () => {
     ]);
   });
 
-  test('GIVEN an existing VPC in another region WHEN resolved THEN its zones are refused too', () => {
+  test('GIVEN an existing VPC in another region, with one subnet twice WHEN resolved THEN its zones and the subnet are refused', () => {
     const input = threeEnvironmentConfig();
     Object.assign(input.environments[1] ?? {}, {
       network: {
@@ -89,12 +89,13 @@ describe('regions in a config', () => {
           vpcId: 'vpc-0123456789abcdef0',
           vpcCidr: '10.0.0.0/16',
           availabilityZones: ['eu-west-1a', 'eu-central-1b'],
-          privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+          privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef0'],
         },
       },
     });
     expect(problemsOf(() => resolveConfig(input))).toEqual([
       'environments[1].network.existingVpc.availabilityZones[1]: "eu-central-1b" is not an availability zone of eu-west-1; use the region followed by a letter, such as "eu-west-1a"',
+      'environments[1].network.existingVpc.privateSubnetIds[1]: duplicate subnet "subnet-0123456789abcdef0" (also [0]); list one private subnet per availability zone',
     ]);
   });
 });
