@@ -18,7 +18,6 @@ import {
 import { modelPackageGroupName, pipelineFailureAlarmName, trainingPipelineName } from '../naming';
 import { frameworkImageUri, modelMonitorImageUri, SKLEARN_IMAGE_TAG } from '../pipeline/images';
 import { modelBuildingPipeline, type PipelineFeatureStore, SHARED_PACKAGE } from '../pipeline/model-building-pipeline';
-import type { TrainingFramework } from '../pipeline/training-recipes';
 import { PlatformStack, type WorkloadStackProps } from './platform-stack';
 
 export interface TrainingStackProps extends WorkloadStackProps {
@@ -125,7 +124,7 @@ export class TrainingStack extends PlatformStack {
           inputDataUrl: props.rawDataBucket.s3UrlForObject(`${TRAINING_DATA_PREFIX}/${model.name}/`),
           codeUri: this.code.s3ObjectUrl,
           codePackage: training.package,
-          framework: 'imageUri' in model.container ? undefined : (model.container.framework as TrainingFramework),
+          framework: 'imageUri' in model.container ? undefined : model.container.framework,
           images,
           security: {
             volumeKmsKeyArn: props.artifactsKey.keyArn,

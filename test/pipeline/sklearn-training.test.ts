@@ -2,13 +2,19 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { IgnoreMode, IgnoreStrategy } from 'aws-cdk-lib';
+import { App, IgnoreMode, IgnoreStrategy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { resolveConfig } from '../../lib/config/loader';
 import { frameworkImageUri } from '../../lib/pipeline/images';
 import { type ModelBuildingPipelineProps, modelBuildingPipeline } from '../../lib/pipeline/model-building-pipeline';
 import { MAX_CONTAINER_ARGUMENT_LENGTH, trainingRecipe } from '../../lib/pipeline/training-recipes';
-import { codeAssetExcludes } from '../../lib/stacks/training-stack';
+import { codeAssetExcludes, TrainingStack } from '../../lib/stacks/training-stack';
 import { FIXTURE, MODEL_MONITOR_IMAGE, SKLEARN_IMAGE, XGBOOST_IMAGE } from '../pipeline-definition/sample-pipeline';
-import { REPO_ROOT } from '../support/platform';
+import { constructTestContext, REPO_ROOT } from '../support/platform';
 
 const CODE_URI = 's3://mlops-dev-assets/code.zip';
 const SKLEARN_TRAINING_IMAGE = frameworkImageUri('sklearn', '1.2-1', 'us-east-1');
@@ -291,3 +297,84 @@ describe('the sklearn definition against the public schema of pipeline definitio
     ]);
   });
 });
+
+describe('the training stack of an sklearn model', () => {
+  const ENV = { account: '111111111111', region: 'eu-west-1' };
+
+  /** A training stack of `upsell` (sklearn) over the real ml/ folder; network, keys and buckets from a shared stack. */
+  function givenATrainingStack() {
+    const app = new App({ context: constructTestContext() });
+    const shared = new Stack(app, 'Shared', { env: ENV });
+    const vpc = new ec2.Vpc(shared, 'Vpc', {
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      natGateways: 0,
+      restrictDefaultSecurityGroup: false,
+      subnetConfiguration: [{ name: 'Private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+    const key = (id: string) => new kms.Key(shared, id, { enableKeyRotation: true });
+    const [dataKey, artifactsKey, logsKey] = [key('DataKey'), key('ArtifactsKey'), key('LogsKey')];
+    const bucket = (id: string, encryptionKey: kms.IKey) => new s3.Bucket(shared, id, { encryptionKey });
+    const config = resolveConfig(
+      {
+        project: 'mlops',
+        environments: [{ name: 'dev', ...ENV }],
+        models: [
+          {
+            name: 'upsell',
+            serving: 'realtime',
+            container: { framework: 'sklearn', version: '1.2-1' },
+            environments: { dev: { serverless: false } },
+          },
+        ],
+      },
+      { maturity: 3 },
+      'test config',
+      REPO_ROOT,
+    );
+    const envConfig = config.environments[0];
+    return new TrainingStack(app, 'Training-upsell', {
+      project: 'mlops',
+      envConfig,
+      env: ENV,
+      model: envConfig.models[0],
+      vpc,
+      workloadSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      workloadSecurityGroup: new ec2.SecurityGroup(shared, 'Workload', { vpc, allowAllOutbound: false }),
+      dataKey,
+      artifactsKey,
+      logsKey,
+      rawDataBucket: bucket('Raw', dataKey),
+      curatedDataBucket: bucket('Curated', dataKey),
+      artifactsBucket: bucket('Artifacts', artifactsKey),
+      alertsTopic: new sns.Topic(shared, 'Alerts', { masterKey: logsKey }),
+    });
+  }
+
+  (hasUpsell() ? test : test.skip)(
+    "GIVEN container framework sklearn WHEN the stack is built THEN its pipeline trains with upsell's train.py in the scikit-learn image, the code asset as a channel",
+    () => {
+      const stack = givenATrainingStack();
+      const [pipeline] = Object.values(Template.fromStack(stack).findResources('AWS::SageMaker::Pipeline'));
+      // the body is an Fn::Join of JSON text around CloudFormation tokens, which all sit inside JSON strings
+      const parts: unknown[] = pipeline.Properties.PipelineDefinition.PipelineDefinitionBody['Fn::Join'][1];
+      const definition = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(''));
+      const train = step(definition.Steps, 'Train');
+      expect(train.Arguments.AlgorithmSpecification).toMatchObject({
+        TrainingImage: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
+        ContainerEntrypoint: expect.arrayContaining([expect.stringContaining('/opt/ml/code-src/upsell/train.py')]),
+      });
+      const code = train.Arguments.InputDataConfig.find((c: StepJson) => c.ChannelName === 'code');
+      expect(code.DataSource.S3DataSource.S3Uri).toMatch(
+        /^s3:\/\/cdk-[^/]+-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.zip$/,
+      );
+      expect(step(definition.Steps, 'CreateCandidateModel').Arguments.PrimaryContainer.Environment).toEqual(
+        PREDICTOR_ENVIRONMENT,
+      );
+      expect(stack.code.isZipArchive).toBe(true);
+    },
+  );
+});
+
+function hasUpsell(): boolean {
+  return existsSync(path.join(REPO_ROOT, 'ml', 'upsell', 'train.py'));
+}
