@@ -74,6 +74,9 @@ interface EntryPointFile {
   readonly defines: readonly string[];
 }
 
+/** Module names the code asset leaves out as test code (lib/stacks/training-stack.ts `codeAssetExcludes`). */
+const TEST_MODULE = /^(tests|test_\w+|\w+_test|conftest)$/;
+
 const SERVING_FUNCTIONS = ['model_fn', 'input_fn', 'predict_fn', 'output_fn'];
 const SCRIPT = ['main'];
 
@@ -183,6 +186,9 @@ function importProblem(module: string, context: ImportContext): string | undefin
     const target = path.join(root, ...rest);
     if (rest.length > 0 && !existsSync(`${target}.py`) && !isDirectory(target)) {
       return `${source} imports "${module}", which has no ${top}/${rest.join('/')}.py; add it or fix the import`;
+    }
+    if (rest.some((part) => TEST_MODULE.test(part))) {
+      return `${source} imports "${module}", which the code archive leaves out as test code (tests/, test_*.py, *_test.py, conftest.py); rename the module`;
     }
     return undefined;
   }

@@ -145,12 +145,18 @@ describe('modelCodeProblems', () => {
   test('GIVEN imports of a library outside the image, of a missing module and without mlops_shared WHEN checked THEN each says what to do', () => {
     const base = givenAWorkspace();
     givenAPackage(base, 'fraud', 'sklearn');
-    write(base, 'ml/fraud/features.py', 'import json, lightgbm as lgb\nfrom fraud.helpers import x\n');
+    write(
+      base,
+      'ml/fraud/features.py',
+      'import json, lightgbm as lgb\nfrom fraud.helpers import x\nimport fraud.test_data\n',
+    );
+    write(base, 'ml/fraud/test_data.py', '');
     rmSync(path.join(base, 'ml/mlops_shared'), { recursive: true });
     expect(modelCodeProblems([model('fraud', 'sklearn')], base)).toEqual([
       'models[0].training.package: ml/fraud/evaluate.py imports "mlops_shared.helpers", but ml/mlops_shared/ does not exist; add the shared package or remove the import',
       'models[0].training.package: ml/fraud/features.py imports "lightgbm", which neither the code archive of fraud (it holds fraud/, fraud_inference.py, fraud_predictor.py and mlops_shared/), the standard library nor the SageMaker scikit-learn image (numpy, scipy, pandas, sklearn, joblib, boto3, botocore) provides; vendor it into fraud/ or remove the import',
       'models[0].training.package: ml/fraud/features.py imports "fraud.helpers", which has no fraud/helpers.py; add it or fix the import',
+      'models[0].training.package: ml/fraud/features.py imports "fraud.test_data", which the code archive leaves out as test code (tests/, test_*.py, *_test.py, conftest.py); rename the module',
       'models[0].training.package: ml/fraud/prepare.py imports "mlops_shared", but ml/mlops_shared/ does not exist; add the shared package or remove the import',
       'models[0].training.package: ml/fraud/train.py imports "mlops_shared", but ml/mlops_shared/ does not exist; add the shared package or remove the import',
     ]);
