@@ -225,8 +225,7 @@ function modelEntry(
 
 /** Environments of kind dev (explicit or by name): the ones that serve serverless by default. */
 function devEnvironments(environments: ReadonlyArray<{ name: string; kind?: string }>): string[] {
-  const names = environments.filter((e) => (e.kind ?? kindFromName(e.name)) === 'dev').map((e) => e.name);
-  return names.length > 0 ? names : ['dev'];
+  return environments.filter((e) => (e.kind ?? kindFromName(e.name)) === 'dev').map((e) => e.name);
 }
 
 /** Files under a folder, relative to it, in a stable order; no caches or compiled files. */
