@@ -56,18 +56,27 @@ export function normalizeTemplate(template: Record<string, unknown>): Record<str
 
 /**
  * `expect(value).toMatchSnapshot(name)`, failing with a message that says the fork's config changed `what` and
- * names the command that accepts the change. In CI (`--ci`) a missing snapshot is not written and fails the same
- * way. A failed snapshot does not throw: jest keeps it aside (`suppressedErrors`) to report at the end of the test,
+ * names the command that accepts the change. A missing snapshot is not written by a plain `npm test` (in CI or
+ * not) and fails the same way: only `npm run test:update` accepts what the config synthesizes. A failed snapshot does not throw: jest keeps it aside (`suppressedErrors`) to report at the end of the test,
  * so it is taken from there and thrown again with the message in front.
  */
 export function expectForkSnapshot(value: unknown, name: string, what: string): void {
-  const state = expect.getState() as { suppressedErrors?: Error[] };
+  const state = expect.getState() as {
+    suppressedErrors?: Error[];
+    snapshotState?: { _updateSnapshot?: 'all' | 'new' | 'none' };
+  };
   const before = state.suppressedErrors?.length ?? 0;
   const failures: Error[] = [];
+  // a plain `npm test` outside CI would write a missing snapshot ('new'); accepting one is npm run test:update's job
+  const snapshots = state.snapshotState;
+  const mode = snapshots?._updateSnapshot;
+  if (snapshots && mode === 'new') snapshots._updateSnapshot = 'none';
   try {
     expect(value).toMatchSnapshot(name);
   } catch (error) {
     failures.push(error as Error);
+  } finally {
+    if (snapshots && mode === 'new') snapshots._updateSnapshot = mode;
   }
   failures.push(...(state.suppressedErrors?.splice(before) ?? []));
   if (failures.length === 0) return;
