@@ -1,4 +1,5 @@
-"""The shared feature store jobs are exercised with the churn sample's customer rows."""
+"""The shared code is exercised with a test-only model (tests/shared/fixture_model.py), never a model package
+of ml/: a fork may delete the samples."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from typing import Callable, Dict, List
 
 import pytest
 
-from tests.churn.conftest import generate_rows
+from tests.shared.fixture_model import generate_rows
 
 
 @pytest.fixture
 def synthetic_rows() -> Callable[..., List[Dict[str, str]]]:
-    """The churn sample's synthetic data generator."""
+    """The test-only model's synthetic data generator."""
     return generate_rows

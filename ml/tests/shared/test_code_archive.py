@@ -18,23 +18,46 @@ MODEL_PACKAGES = sorted(p.parent.name for p in ML_DIR.glob("*/contract.json"))
 SHARED_SCRIPTS = ("mlops_shared/ingest.py", "mlops_shared/offline_store.py")
 
 
+def package_files(package: str):
+    """Every file of a package directory of ml/, no caches."""
+    return [p for p in sorted((ML_DIR / package).rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+
+
 def archive_members(package: str):
     """What the zip of one model holds: its package, entry points and mlops_shared, no caches."""
-    roots = [ML_DIR / package, ML_DIR / "mlops_shared"]
-    files = [p for root in roots for p in sorted(root.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+    files = package_files(package) + package_files("mlops_shared")
     files += [ML_DIR / name for name in (f"{package}_inference.py", f"{package}_predictor.py") if (ML_DIR / name).is_file()]
     return [(str(p.relative_to(ML_DIR)), p) for p in files]
+
+
+def unpacked(tmp_path: Path, members) -> Path:
+    """The members zipped, then unpacked as the jobs unpack the code archive; returns the unpacked root."""
+    with zipfile.ZipFile(tmp_path / "code.zip", "w") as archive:
+        for name, path in members:
+            archive.write(path, name)
+    subprocess.run([sys.executable, "-m", "zipfile", "-e", str(tmp_path / "code.zip"), str(tmp_path / "source")],
+                   check=True)
+    return tmp_path / "source"
+
+
+def test_the_shared_entry_points_run_from_an_archive_of_mlops_shared_alone(tmp_path):
+    # GIVEN mlops_shared alone, zipped and unpacked (whatever models ml/ holds, none of them included)
+    source = unpacked(tmp_path, [(str(p.relative_to(ML_DIR)), p) for p in package_files("mlops_shared")])
+
+    for script in SHARED_SCRIPTS:
+        # WHEN each feature store job's script runs by path in an isolated interpreter
+        result = subprocess.run([sys.executable, "-I", str(source / script), "--help"], capture_output=True,
+                                text=True, cwd=tmp_path)
+
+        # THEN it needs nothing but mlops_shared
+        assert result.returncode == 0, (script, result.stderr)
+        assert result.stdout.startswith("usage:"), script
 
 
 @pytest.mark.parametrize("package", MODEL_PACKAGES)
 def test_every_entry_point_runs_from_the_unpacked_archive_alone(tmp_path, package):
     # GIVEN the model's code archive unpacked as the jobs unpack it
-    with zipfile.ZipFile(tmp_path / "code.zip", "w") as archive:
-        for name, path in archive_members(package):
-            archive.write(path, name)
-    subprocess.run([sys.executable, "-m", "zipfile", "-e", str(tmp_path / "code.zip"), str(tmp_path / "source")],
-                   check=True)
-    source = tmp_path / "source"
+    source = unpacked(tmp_path, archive_members(package))
     scripts = [f"{package}/prepare.py", f"{package}/evaluate.py", *SHARED_SCRIPTS]
     scripts += [f"{package}/train.py"] if (source / package / "train.py").is_file() else []
 

@@ -13,24 +13,14 @@ import pytest
 
 from mlops_shared import ingest
 from mlops_shared.ingest import GroupSchema, IngestionFailed, RetryPolicy
+from tests.shared.fixture_model import CONTRACT, FEATURE_GROUP, FEATURES
 
-CHURN_FEATURES = [
-    "customer_id:string",
-    "event_time:string",
-    "tenure_months:integral",
-    "monthly_charges:fractional",
-    "total_charges:fractional",
-    "contract:string",
-    "payment_method:string",
-    "internet_service:string",
-    "support_calls:integral",
-    "churned:integral",
-]
+ID = CONTRACT.id
 RUN_TIME = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
 
 
-def churn_schema() -> GroupSchema:
-    return GroupSchema.parse(CHURN_FEATURES, "customer_id", "event_time")
+def group_schema() -> GroupSchema:
+    return GroupSchema.parse(FEATURES, ID, "event_time")
 
 
 class ClientError(Exception):
@@ -53,7 +43,7 @@ class FakeFeatureStore:
         self.lock = threading.Lock()
 
     def put_record(self, FeatureGroupName, Record):  # noqa: N803 - the client's keyword names
-        record_id = next(v["ValueAsString"] for v in Record if v["FeatureName"] == "customer_id")
+        record_id = next(v["ValueAsString"] for v in Record if v["FeatureName"] == ID)
         with self.lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
@@ -76,10 +66,10 @@ class FakeFeatureStore:
 def job_args(tmp_path: Path, **overrides) -> argparse.Namespace:
     argv = [
         "--input", str(tmp_path / "input"), "--output", str(tmp_path / "manifest"),
-        "--feature-group", "mlops-dev-churn-customers", "--region", "eu-west-1",
-        "--record-identifier", "customer_id", "--event-time-feature", "event_time",
+        "--feature-group", FEATURE_GROUP, "--region", "eu-west-1",
+        "--record-identifier", ID, "--event-time-feature", "event_time",
         "--message-file", str(tmp_path / "output" / "message"),
-        "--features", *CHURN_FEATURES,
+        "--features", *FEATURES,
     ]
     for key, value in overrides.items():
         argv += [f"--{key.replace('_', '-')}", str(value)]
@@ -92,19 +82,19 @@ def no_sleep(_seconds: float) -> None:
 
 class TestFeatureDefinitions:
     def test_name_type_arguments_give_the_schema_in_order(self):
-        # GIVEN the churn group's definitions as the pipeline passes them WHEN parsed
-        schema = churn_schema()
+        # GIVEN the group's definitions as the pipeline passes them WHEN parsed
+        schema = group_schema()
 
         # THEN every feature keeps its order and type
-        assert schema.names[:3] == ["customer_id", "event_time", "tenure_months"]
-        assert schema.feature("monthly_charges").type == "fractional"
+        assert schema.names[:3] == ["account_id", "event_time", "tenure_months"]
+        assert schema.feature("monthly_fee").type == "fractional"
         assert GroupSchema.from_json(json.loads(json.dumps(schema.to_json()))) == schema
 
     @pytest.mark.parametrize(
         "specs, record_id, event_time, message",
         [
             (["id:string", "t:string", "x:decimal"], "id", "t", "'x' has type 'decimal'"),
-            (["id:string", "t:string"], "customer_id", "t", "record identifier 'customer_id' is not one of the features"),
+            (["id:string", "t:string"], "account_id", "t", "record identifier 'account_id' is not one of the features"),
             (["id:fractional", "t:string"], "id", "t", "record identifier 'id' has type 'fractional'"),
             (["id:string", "t:integral"], "id", "t", "event time 't' has type 'integral', expected string or fractional"),
             (["id:string", "t:string", "id:integral"], "id", "t", "duplicate features ['id']"),
@@ -194,9 +184,9 @@ class TestIngestion:
     def test_every_row_becomes_one_record_of_its_features_and_the_manifest_says_what_was_written(
         self, tmp_path, synthetic_rows, raw_csv
     ):
-        # GIVEN raw churn rows without event times, over two files, one with a blank total_charges
+        # GIVEN raw rows without event times, over two files, one with a blank balance
         rows = synthetic_rows(40)
-        rows[3]["total_charges"] = ""
+        rows[3]["balance"] = ""
         raw_csv(rows[:25], "input/part-1.csv")
         raw_csv(rows[25:], "input/more/part-2.csv")
         store = FakeFeatureStore()
@@ -206,24 +196,24 @@ class TestIngestion:
 
         # THEN each row is put once to the group, its values as strings in feature order, stamped with the run time
         assert len(store.calls) == 40
-        assert {name for name, _ in store.calls} == {"mlops-dev-churn-customers"}
-        by_id = {r["customer_id"]: r for r in store.records()}
-        complete = next(row for row in rows if row["total_charges"])
-        first = by_id[complete["customer_id"]]
-        assert list(first) == [f.split(":")[0] for f in CHURN_FEATURES]
+        assert {name for name, _ in store.calls} == {FEATURE_GROUP}
+        by_id = {r["account_id"]: r for r in store.records()}
+        complete = next(row for row in rows if row["balance"])
+        first = by_id[complete["account_id"]]
+        assert list(first) == [f.split(":")[0] for f in FEATURES]
         assert first["event_time"] == "2024-05-01T12:00:00Z"
         assert first["tenure_months"] == complete["tenure_months"]
-        assert float(first["monthly_charges"]) == float(complete["monthly_charges"])
+        assert float(first["monthly_fee"]) == float(complete["monthly_fee"])
         # and a blank cell is left out of the record (null in the offline store)
-        assert "total_charges" not in by_id[rows[3]["customer_id"]]
+        assert "balance" not in by_id[rows[3]["account_id"]]
         # and the manifest describes the run for offline_store.py
         written = json.loads((tmp_path / "manifest" / "manifest.json").read_text())
         assert written == manifest
         assert manifest["record_count"] == 40 and manifest["rows"] == 40
         assert manifest["run_time"] == manifest["event_time_min"] == manifest["event_time_max"] == "2024-05-01T12:00:00Z"
         assert manifest["stamped_event_times"] == 40
-        assert manifest["schema"] == churn_schema().to_json()
-        assert manifest["feature_group"] == "mlops-dev-churn-customers"
+        assert manifest["schema"] == group_schema().to_json()
+        assert manifest["feature_group"] == FEATURE_GROUP
 
     def test_rows_that_carry_their_own_event_time_keep_it(self, tmp_path, synthetic_rows, raw_csv):
         # GIVEN rows with an event_time column, one cell blank
@@ -238,8 +228,8 @@ class TestIngestion:
         manifest = ingest.run(job_args(tmp_path), store, RUN_TIME)
 
         # THEN each keeps its own time in UTC, the blank one gets the run time, and the range covers them
-        by_id = {r["customer_id"]: r["event_time"] for r in store.records()}
-        assert [by_id[r["customer_id"]] for r in rows] == [
+        by_id = {r["account_id"]: r["event_time"] for r in store.records()}
+        assert [by_id[r["account_id"]] for r in rows] == [
             "2024-04-01T00:00:00Z", "2024-05-01T12:00:00Z", "2024-04-02T06:00:00Z"]
         assert manifest["stamped_event_times"] == 1
         assert (manifest["event_time_min"], manifest["event_time_max"]) == ("2024-04-01T00:00:00Z", "2024-05-01T12:00:00Z")
@@ -248,8 +238,8 @@ class TestIngestion:
         # GIVEN rows with a word for a number, a fraction for an integer, a blank id and a future event time
         rows = synthetic_rows(6)
         rows[1]["tenure_months"] = "twelve"
-        rows[2]["support_calls"] = "1.5"
-        rows[3]["customer_id"] = ""
+        rows[2]["tickets"] = "1.5"
+        rows[3]["account_id"] = ""
         for row in rows:
             row["event_time"] = "2024-04-01T00:00:00Z"
         rows[4]["event_time"] = "2024-05-02T00:00:00Z"
@@ -265,8 +255,8 @@ class TestIngestion:
         message = str(error.value)
         assert message.startswith("4 problems in 6 rows, nothing written: ")
         assert "data.csv:3: tenure_months: expected a number" in message
-        assert "data.csv:4: support_calls: expected a whole number" in message
-        assert "data.csv:5: customer_id: the record identifier is blank" in message
+        assert "data.csv:4: tickets: expected a whole number" in message
+        assert "data.csv:5: account_id: the record identifier is blank" in message
         assert "data.csv:6: event_time: event time is after the run's time" in message
         assert "twelve" not in message
         # and the summary is the job's ExitMessage
@@ -275,11 +265,9 @@ class TestIngestion:
 
     def test_a_file_without_a_feature_column_fails_the_job(self, tmp_path, synthetic_rows, raw_csv):
         # GIVEN a file without the label column
-        raw_csv(synthetic_rows(5), "input/data.csv", columns=["customer_id", "tenure_months", "monthly_charges",
-                                                              "total_charges", "contract", "payment_method",
-                                                              "internet_service", "support_calls"])
+        raw_csv(synthetic_rows(5), "input/data.csv", columns=[ID, *CONTRACT.request_columns])
         # WHEN / THEN
-        with pytest.raises(IngestionFailed, match=r"data.csv: missing columns \['churned'\]"):
+        with pytest.raises(IngestionFailed, match=r"data.csv: missing columns \['renewed'\]"):
             ingest.run(job_args(tmp_path), FakeFeatureStore(), RUN_TIME)
 
     def test_an_input_without_csv_files_fails_the_job_with_an_exit_message(self, tmp_path):
@@ -289,7 +277,7 @@ class TestIngestion:
         assert (tmp_path / "output" / "message").read_text().startswith("no .csv files under")
 
     def test_duplicate_rows_are_written_once_and_conflicting_ones_fail(self, tmp_path, synthetic_rows, raw_csv):
-        # GIVEN the same customer twice with the same values
+        # GIVEN the same account twice with the same values
         rows = synthetic_rows(3)
         raw_csv([*rows, dict(rows[0])], "input/data.csv")
         store = FakeFeatureStore()
@@ -297,7 +285,7 @@ class TestIngestion:
         manifest = ingest.run(job_args(tmp_path), store, RUN_TIME)
         assert len(store.calls) == 3 and manifest["duplicate_rows"] == 1
 
-        # GIVEN the same customer twice with other values at the same (run) time
+        # GIVEN the same account twice with other values at the same (run) time
         other = dict(rows[0], tenure_months="99")
         raw_csv([*rows, other], "input/data.csv")
         # WHEN / THEN the job fails: which value is right cannot be known
@@ -314,16 +302,16 @@ class TestIngestion:
         ingest.run(job_args(tmp_path), second, RUN_TIME)
 
         # THEN they write identical records: the same id and event time, which the point-in-time read collapses
-        key = lambda r: (r["customer_id"], r["event_time"])  # noqa: E731
+        key = lambda r: (r["account_id"], r["event_time"])  # noqa: E731
         assert sorted(first.records(), key=key) == sorted(second.records(), key=key)
 
 
 class TestWrites:
     def records(self, n: int):
-        rows = [(f"data.csv:{i + 2}", ["customer_id", "churned"], {"customer_id": f"C{i}", "churned": "0"})
+        rows = [(f"data.csv:{i + 2}", ["account_id", "renewed"], {"account_id": f"C{i}", "renewed": "0"})
                 for i in range(n)]
-        schema = GroupSchema.parse(["customer_id:string", "event_time:string", "churned:integral"],
-                                   "customer_id", "event_time")
+        schema = GroupSchema.parse(["account_id:string", "event_time:string", "renewed:integral"],
+                                   "account_id", "event_time")
         return ingest.validate_rows(rows, schema, RUN_TIME).records
 
     def put_to(self, store: FakeFeatureStore):
@@ -348,12 +336,12 @@ class TestWrites:
         # GIVEN one record throttled on every attempt and one the service refuses outright
         rows = synthetic_rows(10)
         raw_csv(rows, "input/data.csv")
-        store = FakeFeatureStore({rows[2]["customer_id"]: ["ThrottlingException"] * 3,
-                                  rows[7]["customer_id"]: ["ValidationError"]})
+        store = FakeFeatureStore({rows[2]["account_id"]: ["ThrottlingException"] * 3,
+                                  rows[7]["account_id"]: ["ValidationError"]})
 
         # WHEN the job writes with three attempts per record
         with pytest.raises(IngestionFailed) as error:
-            ingest.ingest(tmp_path / "input", tmp_path / "manifest", churn_schema(), "g",
+            ingest.ingest(tmp_path / "input", tmp_path / "manifest", group_schema(), "g",
                           lambda r: store.put_record(FeatureGroupName="g", Record=r.as_request()), RUN_TIME,
                           RetryPolicy(max_attempts=3), sleep=no_sleep)
 

@@ -9,20 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from churn import prepare
-from mlops_shared import ingest, offline_store
+from mlops_shared import ingest, offline_store, preparation
 from mlops_shared.ingest import GroupSchema
 from mlops_shared.offline_store import Athena, Manifest, QueryFailed, ReplicationTimeout
-from tests.shared.test_ingest import CHURN_FEATURES, FakeFeatureStore, job_args
+from tests.shared import fixture_model
+from tests.shared.fixture_model import CONTRACT, FEATURES
+from tests.conftest import write_csv
+from tests.shared.test_ingest import FakeFeatureStore, job_args
 
 RUN_TIME = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
 DATABASE = "sagemaker_featurestore"
-TABLE = "mlops_dev_churn_customers_1714564800"
+TABLE = "mlops_dev_fixture_accounts_1714564800"
 
 
-def churn_manifest(**overrides) -> Manifest:
+def run_manifest(**overrides) -> Manifest:
     values = dict(
-        schema=GroupSchema.parse(CHURN_FEATURES, "customer_id", "event_time"),
+        schema=GroupSchema.parse(FEATURES, CONTRACT.id, "event_time"),
         run_time="2024-05-01T12:00:00Z",
         run_event_time="2024-05-01T12:00:00Z",
         record_count=10,
@@ -120,29 +122,29 @@ class TestQueryText:
             offline_store.quote_identifier("a\nb")
 
     def test_the_snapshot_query_takes_the_latest_non_deleted_record_per_id_as_of_the_run(self):
-        # GIVEN the manifest of a churn run WHEN the point-in-time query is written
-        sql = offline_store.snapshot_query(churn_manifest(), DATABASE, TABLE)
+        # GIVEN the manifest of a run WHEN the point-in-time query is written
+        sql = offline_store.snapshot_query(run_manifest(), DATABASE, TABLE)
 
-        # THEN it ranks each customer's records not after the run's time, newest event (then write) first,
+        # THEN it ranks each account's records not after the run's time, newest event (then write) first,
         # and keeps the first unless it is a deletion, in the group's column order
-        columns = ", ".join(f'"{f.split(":")[0]}"' for f in CHURN_FEATURES)
+        columns = ", ".join(f'"{f.split(":")[0]}"' for f in FEATURES)
         assert sql == "\n".join([
             f"SELECT {columns}",
             "FROM (",
             f'  SELECT {columns}, "is_deleted",',
-            '    row_number() OVER (PARTITION BY "customer_id" ORDER BY from_iso8601_timestamp("event_time") DESC, '
+            '    row_number() OVER (PARTITION BY "account_id" ORDER BY from_iso8601_timestamp("event_time") DESC, '
             '"api_invocation_time" DESC, "write_time" DESC) AS "_rank"',
             f'  FROM "{DATABASE}"."{TABLE}"',
             "  WHERE from_iso8601_timestamp(\"event_time\") <= from_iso8601_timestamp('2024-05-01T12:00:00Z')",
             ")",
             'WHERE "_rank" = 1 AND NOT coalesce("is_deleted", false)',
-            'ORDER BY "customer_id"',
+            'ORDER BY "account_id"',
         ])
 
     def test_a_fractional_event_time_is_compared_as_a_number_and_odd_names_stay_quoted(self):
         # GIVEN a group whose event time is epoch seconds and whose names need quoting
         schema = GroupSchema.parse(["account-id:integral", "ts:fractional", 'x"y:string'], "account-id", "ts")
-        manifest = churn_manifest(schema=schema, run_event_time="1714564800", event_time_min="1714000000.5",
+        manifest = run_manifest(schema=schema, run_event_time="1714564800", event_time_min="1714000000.5",
                                   event_time_max="1714564800")
 
         # WHEN both queries are written
@@ -157,7 +159,7 @@ class TestQueryText:
 
     def test_the_count_query_counts_the_runs_event_times_written_since_the_writes_started(self):
         # GIVEN writes that started at 12:00:02.5 on the job's clock WHEN the count query is written
-        sql = offline_store.count_query(churn_manifest(), DATABASE, TABLE)
+        sql = offline_store.count_query(run_manifest(), DATABASE, TABLE)
 
         # THEN it counts the run's event-time range written since then, less five minutes of clock skew
         assert sql == "\n".join([
@@ -235,11 +237,11 @@ class TestAthena:
 class TestSnapshot:
     def test_athenas_result_becomes_the_snapshot_layout(self):
         # GIVEN an Athena result with a null and a comma in a value
-        schema = GroupSchema.parse(["customer_id:string", "event_time:string", "total_charges:fractional"],
-                                   "customer_id", "event_time")
+        schema = GroupSchema.parse(["account_id:string", "event_time:string", "balance:fractional"],
+                                   "account_id", "event_time")
         source = io.StringIO(athena_csv(schema.names, [
-            {"customer_id": "C1", "event_time": "2024-05-01T12:00:00Z", "total_charges": None},
-            {"customer_id": "C,2", "event_time": "2024-05-01T12:00:00Z", "total_charges": "1.0E-5"},
+            {"account_id": "C1", "event_time": "2024-05-01T12:00:00Z", "balance": None},
+            {"account_id": "C,2", "event_time": "2024-05-01T12:00:00Z", "balance": "1.0E-5"},
         ]))
         target = io.StringIO()
 
@@ -249,28 +251,30 @@ class TestSnapshot:
         # THEN the header is the feature names and the values are unchanged, null as blank
         assert rows == 2
         assert target.getvalue() == (
-            "customer_id,event_time,total_charges\n"
+            "account_id,event_time,balance\n"
             "C1,2024-05-01T12:00:00Z,\n"
             '"C,2",2024-05-01T12:00:00Z,1.0E-5\n'
         )
 
     def test_a_result_with_other_columns_is_refused(self):
-        schema = GroupSchema.parse(["customer_id:string", "event_time:string"], "customer_id", "event_time")
+        schema = GroupSchema.parse(["account_id:string", "event_time:string"], "account_id", "event_time")
         with pytest.raises(ValueError, match="the query result has columns"):
-            offline_store.rewrite_csv(io.StringIO('"event_time","customer_id"\n'), io.StringIO(), schema)
+            offline_store.rewrite_csv(io.StringIO('"event_time","account_id"\n'), io.StringIO(), schema)
 
     def test_the_snapshot_of_an_ingested_run_is_what_prepare_reads(self, tmp_path, synthetic_rows, raw_csv):
-        # GIVEN raw churn data ingested into a (fake) feature group
+        # GIVEN raw rows of the test-only model, values with trailing zeros and blank cells among them,
+        # ingested into a (fake) feature group
         rows = synthetic_rows(300)
+        assert any(r["balance"] == "" for r in rows) and any(r["monthly_fee"].endswith("0") for r in rows)
         raw_csv(rows, "input/data.csv")
         store = FakeFeatureStore()
         ingest.run(job_args(tmp_path), store, RUN_TIME)
         # and an offline store whose replication completes on the second count, and whose point-in-time
-        # result is what the run wrote (newest first per customer: each written once here)
-        schema = GroupSchema.parse(CHURN_FEATURES, "customer_id", "event_time")
+        # result is what the run wrote (newest first per account: each written once here)
+        schema = GroupSchema.parse(FEATURES, CONTRACT.id, "event_time")
         athena_client = FakeAthena(counts=[120, 300])
         s3 = FakeS3({("athena-results", "feature-store/q-3.csv"): athena_csv(schema.names, sorted(
-            store.records(), key=lambda r: r["customer_id"]))})
+            store.records(), key=lambda r: r[CONTRACT.id]))})
         clock = FakeClock()
         manifest = Manifest.load(tmp_path / "manifest")
 
@@ -291,20 +295,30 @@ class TestSnapshot:
             header = next(csv.reader(handle))
         assert header == schema.names
 
-        # WHEN prepare.py runs on the snapshot and on the raw data
-        prepare.prepare(tmp_path / "snapshot", tmp_path / "from-snapshot", seed=3)
-        prepare.prepare(tmp_path / "input", tmp_path / "from-raw", seed=3)
+        # WHEN the preparation every prepare.py runs (mlops_shared.preparation) reads the snapshot and the raw data
+        counts = preparation.prepare(fixture_model, [], tmp_path / "snapshot", tmp_path / "from-snapshot", seed=3)
+        assert preparation.prepare(fixture_model, [], tmp_path / "input", tmp_path / "from-raw", seed=3) == counts
 
         # THEN it accepts the snapshot and writes the very same training data
+        assert sum(counts.values()) == 300
         for name in ("train/train.csv", "validation/validation.csv", "test/test.csv", "spec/feature_spec.json"):
             assert (tmp_path / "from-snapshot" / name).read_bytes() == (tmp_path / "from-raw" / name).read_bytes()
 
+        # and the comparison sees a single changed cell: a snapshot that filled one blank cell differs
+        with (tmp_path / "snapshot" / "snapshot.csv").open(newline="") as handle:
+            records = list(csv.DictReader(handle))
+        next(r for r in records if r["balance"] == "")["balance"] = "0"
+        write_csv(tmp_path / "altered" / "snapshot.csv", records)
+        preparation.prepare(fixture_model, [], tmp_path / "altered", tmp_path / "from-altered", seed=3)
+        assert any((tmp_path / "from-altered" / name).read_bytes() != (tmp_path / "from-raw" / name).read_bytes()
+                   for name in ("train/train.csv", "validation/validation.csv", "test/test.csv"))
+
     def test_an_empty_snapshot_fails(self, tmp_path):
-        schema = churn_manifest().schema
+        schema = run_manifest().schema
         s3 = FakeS3({("athena-results", "feature-store/q-2.csv"): athena_csv(schema.names, [])})
         athena = Athena(FakeAthena(counts=[10]), "wg", DATABASE, sleep=lambda _: None)
         with pytest.raises(QueryFailed, match="returned no records"):
-            offline_store.read_snapshot(churn_manifest(), athena, s3, DATABASE, TABLE, tmp_path / "out",
+            offline_store.read_snapshot(run_manifest(), athena, s3, DATABASE, TABLE, tmp_path / "out",
                                         sleep=lambda _: None)
 
     def test_the_manifest_is_read_from_ingests_output(self, tmp_path, synthetic_rows, raw_csv):
@@ -314,14 +328,14 @@ class TestSnapshot:
         manifest = Manifest.load(tmp_path / "manifest")
 
         assert manifest.record_count == 5 and manifest.run_time == written["run_time"]
-        assert manifest.schema.names == [f.split(":")[0] for f in CHURN_FEATURES]
+        assert manifest.schema.names == [f.split(":")[0] for f in FEATURES]
         assert Manifest.load(tmp_path / "manifest" / "manifest.json") == manifest
 
     def test_a_run_with_a_fractional_event_time_is_read_as_of_its_epoch_seconds(self, tmp_path, synthetic_rows,
                                                                                raw_csv):
         # GIVEN a group whose event time is epoch seconds, ingested without event times
         raw_csv(synthetic_rows(3), "input/data.csv")
-        specs = [s.replace("event_time:string", "event_time:fractional") for s in CHURN_FEATURES]
+        specs = [s.replace("event_time:string", "event_time:fractional") for s in FEATURES]
         args = job_args(tmp_path)
         args.features = specs
         ingest.run(args, FakeFeatureStore(), RUN_TIME)
