@@ -7,15 +7,10 @@ import { REPO_ROOT } from '../support/platform';
  * Any other test that read those files would break the fork's `npm test`, so this scan keeps them out.
  */
 
-/**
- * Test files that still read the shipped config, owned by another change that moves them onto fixtures; remove
- * each from the list once it has moved.
- */
-const NOT_MOVED_YET = ['test/config/loader.test.ts', 'test/feature-store/schema-guard.test.ts'];
-
 /** Ways a test reads the shipped config: by path, or through the loader's default (no `config:` override). */
 const READS = [
-  /['"`]config\/(platform\.json|feature-groups\.lock\.json)['"`]/,
+  /(?:readFileSync|existsSync|readFeatureGroupLock|path\.(?:join|resolve))\([^)]*['"`](?:\.\/)?config\/(?:platform\.json|feature-groups\.lock\.json)['"`]/,
+  /\bloadConfig\(\s*\{[^}]*\bconfig\s*:\s*['"`](?:\.\/)?config\/platform\.json['"`]/,
   /REPO_ROOT,\s*['"`]config['"`]/,
   /\bloadConfig\((?![^)]*\bconfig\s*:)[^)]*REPO_ROOT/,
 ];
@@ -46,23 +41,26 @@ test('GIVEN the test files THEN only the fork suite reads config/platform.json o
   const found = readers();
 
   // THEN
-  const unexpected = found.filter((file) => !NOT_MOVED_YET.includes(file));
-  if (unexpected.length > 0) {
+  if (found.length > 0) {
     throw new Error(
-      `these tests read config/platform.json or config/feature-groups.lock.json, which a fork edits: synthesize a fixture of test/support/fixtures.ts instead (synthAtStage(stage, shape), resolveFixture):\n${unexpected.map((f) => `  - ${f}`).join('\n')}`,
+      `these tests read config/platform.json or config/feature-groups.lock.json, which a fork edits: synthesize a fixture of test/support/fixtures.ts instead (synthAtStage(stage, shape), resolveFixture):\n${found.map((f) => `  - ${f}`).join('\n')}`,
     );
   }
-  expect(unexpected).toEqual([]);
+  expect(found).toEqual([]);
 });
 
-test('GIVEN a test that loads the default config THEN the scan finds it', () => {
+test('GIVEN code that reads the shipped config, and code that only names it THEN the scan finds only the first', () => {
   // GIVEN
   const code = "const config = loadConfig({ maturity: '5' }, REPO_ROOT);";
   const byPath = "readFileSync(path.join(REPO_ROOT, 'config', 'platform.json'), 'utf8')";
+  const named = "loadConfig({ config: 'config/platform.json' }, REPO_ROOT)";
   const withOwnFile = "loadConfig({ config: 'platform.json' }, dir)";
+  const mentioned = "expect(lockCommand('config/platform.json')).toBe('npm run feature-groups:lock')";
 
   // THEN
   expect(READS.some((pattern) => pattern.test(code))).toBe(true);
   expect(READS.some((pattern) => pattern.test(byPath))).toBe(true);
+  expect(READS.some((pattern) => pattern.test(named))).toBe(true);
   expect(READS.some((pattern) => pattern.test(withOwnFile))).toBe(false);
+  expect(READS.some((pattern) => pattern.test(mentioned))).toBe(false);
 });

@@ -28,13 +28,6 @@ export function constructTestContext(): Record<string, unknown> {
 /** A fixture builder of test/support/fixtures.ts, such as `threeEnvironmentConfig`. */
 export type ConfigShape = () => PlatformConfigInput;
 
-/**
- * @deprecated The reference fixture under its old name, left only for the test files another change still
- * moves off it (test/config/loader.test.ts, test/feature-store/schema-guard.test.ts). It no longer reads
- * config/platform.json; use {@link threeEnvironmentConfig}.
- */
-export const defaultConfigInput: ConfigShape = threeEnvironmentConfig;
-
 /** Resolves a fixture as the loader resolves a config file, with the repository as the base of relative paths. */
 export function resolveFixture(
   input: PlatformConfigInput,
