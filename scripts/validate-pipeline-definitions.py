@@ -126,6 +126,12 @@ def extend_schema(schema: dict) -> dict:
     #    transform needs SAGEMAKER_PROGRAM to know which module to load.
     registered = register["InferenceSpecification"]["properties"]["Containers"]["items"]["properties"]
     registered["Environment"] = {"type": "object", "additionalProperties": ref("StringArgumentValue")}
+
+    # 6. A training job's own entrypoint and arguments (CreateTrainingJob's AlgorithmSpecification has had
+    #    ContainerEntrypoint and ContainerArguments since 2023): a scikit-learn model's Train step runs its train.py.
+    algorithm = definitions["TrainingStep"]["properties"]["Arguments"]["properties"]["AlgorithmSpecification"]
+    for field in ("ContainerEntrypoint", "ContainerArguments"):
+        algorithm["properties"][field] = {"type": "array", "items": ref("StringArgumentValue")}
     return schema
 
 

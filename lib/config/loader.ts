@@ -30,6 +30,7 @@ import {
   SUBNET_PREFIX,
 } from './defaults';
 import { featureGroupProblems } from './feature-groups';
+import { modelCodeProblems } from './model-code';
 import { modelProblems, monitoringProblems, pipelineServingProblems, type ResolvedModel, resolveModel } from './models';
 import { availabilityZoneProblem, closestRegion } from './regions';
 import {
@@ -462,23 +463,6 @@ function earlyCapabilities(config: PlatformConfig): Capability[] {
   return CAPABILITIES.filter((c) => config.capabilities[c] === true);
 }
 
-/** The model-building pipeline runs <package>/prepare.py and evaluate.py: they must exist before synth ships them. */
-function trainingCodeProblems(config: PlatformConfig, baseDir: string): string[] {
-  const problems: string[] = [];
-  config.models.forEach((model, i) => {
-    const pkg = model.training.package ?? model.name.replace(/-/g, '_');
-    for (const script of ['prepare.py', 'evaluate.py']) {
-      const file = path.join(model.training.codeDirectory, pkg, script);
-      if (!existsSync(path.resolve(baseDir, file))) {
-        problems.push(
-          `models[${i}].training: the training pipeline runs ${file}, which does not exist; add it or set training.codeDirectory and training.package`,
-        );
-      }
-    }
-  });
-  return problems;
-}
-
 function resolveNetwork(env: EnvironmentConfig): ResolvedNetwork {
   const existing = env.network?.existingVpc;
   if (existing) return { mode: 'import', ...existing };
@@ -533,7 +517,8 @@ export function resolveConfig(
   const trains =
     config.capabilities.trainingPipeline === true ||
     [...stages.values()].some((stage) => capabilitiesAtStage(stage).includes('trainingPipeline'));
-  if (trains) problems.push(...trainingCodeProblems(config, baseDir));
+  // the model's Python package, read statically: it must import and expose what the pipeline runs
+  if (trains) problems.push(...modelCodeProblems(config.models, baseDir));
   const trainedEnvironments = environmentsWith('trainingPipeline').flatMap((env) => {
     const kind = env.kind ?? kindFromName(env.name);
     return kind ? [{ name: env.name, kind }] : [];
