@@ -1,17 +1,37 @@
 import { realpathSync } from 'node:fs';
-import { loadConfig } from '../../lib/config/loader';
-import { REPO_ROOT, type SynthesizedPlatform, synthPlatform } from '../support/platform';
+import * as path from 'node:path';
+import { DEFAULT_CONFIG_PATH, loadConfig } from '../../lib/config/loader';
+import { FEATURE_GROUP_LOCK_FILE } from '../../lib/feature-store/schema-guard';
+import { cdkJsonContext, REPO_ROOT, type SynthesizedPlatform, synthPlatform } from '../support/platform';
 
 /** The one command that accepts a change of what the fork synthesizes (package.json: jest test/fork -u). */
 export const UPDATE_COMMAND = 'npm run test:update';
 
 /**
  * The fork's own config/platform.json (and its feature-groups lock), loaded exactly as `cdk synth` loads it with
- * no -c flags, and synthesized once. This is the only place in test/ that reads that file: the platform's own
+ * no -c flags (`loadConfig({}, REPO_ROOT)`, plus any config, maturity or environments a fork sets in cdk.json),
+ * and synthesized once. bin/platform.ts reads those three from the context, so a fork that sets them in cdk.json
+ * synthesizes with them. This is the only place in test/ that reads that file: the platform's own
  * tests synthesize the fixtures of test/support/fixtures.ts.
  */
 export function synthFork(): SynthesizedPlatform {
-  return synthPlatform({ resolved: loadConfig({}, REPO_ROOT) });
+  const context = cdkJsonContext();
+  const config = loadConfig(
+    { config: context.config, maturity: context.maturity, environments: context.environments },
+    REPO_ROOT,
+  );
+  return synthPlatform({ resolved: config });
+}
+
+/** The config file `cdk synth` reads, relative to the repository: config/platform.json unless cdk.json names another. */
+export function forkConfigPath(): string {
+  const named = cdkJsonContext().config;
+  return typeof named === 'string' ? path.normalize(named) : DEFAULT_CONFIG_PATH;
+}
+
+/** The feature-groups lock beside the fork's config, where the loader reads it. */
+export function forkLockPath(): string {
+  return path.join(path.dirname(forkConfigPath()), FEATURE_GROUP_LOCK_FILE);
 }
 
 const ASSET_HASH = /[0-9a-f]{64}/g;

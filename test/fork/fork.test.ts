@@ -1,15 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  FEATURE_GROUP_LOCK_FILE,
   featureGroupLock,
-  LOCK_COMMAND,
+  lockCommand,
   readFeatureGroupLock,
   renderFeatureGroupLock,
 } from '../../lib/feature-store/schema-guard';
 import { REPO_ROOT, type SynthesizedPlatform } from '../support/platform';
 import { statefulLogicalIds } from '../support/stateful';
-import { expectForkSnapshot, normalizeTemplate, synthFork } from './fork-platform';
+import { expectForkSnapshot, forkConfigPath, forkLockPath, normalizeTemplate, synthFork } from './fork-platform';
 
 /*
  * The fork's own snapshot suite: what config/platform.json synthesizes, pinned per stack. A fork that edits its
@@ -60,20 +59,23 @@ test("GIVEN config/platform.json THEN the fork's config has no unacknowledged cd
 
 test('GIVEN config/platform.json THEN config/feature-groups.lock.json records its feature groups as the lock command writes them', () => {
   // GIVEN
-  const lockPath = path.join(REPO_ROOT, 'config', FEATURE_GROUP_LOCK_FILE);
+  const lockPath = forkLockPath();
   const { config } = synthesized();
 
   // WHEN
-  const file = readFeatureGroupLock(lockPath, `config/${FEATURE_GROUP_LOCK_FILE}`);
-  const committed = existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : '(no file)';
+  const file = readFeatureGroupLock(path.join(REPO_ROOT, lockPath), lockPath);
+  const committed = existsSync(path.join(REPO_ROOT, lockPath))
+    ? readFileSync(path.join(REPO_ROOT, lockPath), 'utf8')
+    : '(no file)';
   const expected = renderFeatureGroupLock(featureGroupLock(config.config.featureGroups, file.lock));
   const warnings = config.warnings.filter((w) => w.startsWith('featureGroups'));
 
   // THEN
   const problems = [...(file.problems ?? []), ...warnings];
   if (committed !== expected || problems.length > 0) {
+    const command = lockCommand(forkConfigPath());
     throw new Error(
-      `config/${FEATURE_GROUP_LOCK_FILE} does not match the feature groups of config/platform.json: run ${LOCK_COMMAND} and commit config/${FEATURE_GROUP_LOCK_FILE} with the config${problems.map((p) => `\n  - ${p}`).join('')}`,
+      `${lockPath} does not match the feature groups of ${forkConfigPath()}: run ${command} and commit ${lockPath} with the config${problems.map((p) => `\n  - ${p}`).join('')}`,
     );
   }
   expect(committed).toBe(expected);
