@@ -25,7 +25,7 @@ import {
 const ENVIRONMENTS = ['Dev', 'Test', 'Prod'] as const;
 
 /**
- * The default config (with churn-customers) plus an online-only InMemory group with a TTL and tags, and an extra
+ * The reference fixture (with churn-customers) plus an online-only InMemory group with a TTL and tags, and an extra
  * cost tag that must stay off feature groups.
  */
 function testConfig(): PlatformConfigInput {

@@ -41,7 +41,7 @@ const CONNECTION = {
   branch: 'main',
 };
 
-/** The default config at stage 3, as a config file would say it. */
+/** The reference fixture (threeEnvironmentConfig) at stage 3, as a config file would say it. */
 function stageThreeConfig(): PlatformConfigInput {
   return { ...threeEnvironmentConfig(), maturity: 3 };
 }
@@ -152,7 +152,7 @@ function nagViolations(scope: IConstruct): string[] {
   );
 }
 
-describe('DeliveryStack GIVEN the default config at stage 3 WHEN the app is synthesized', () => {
+describe('DeliveryStack GIVEN the reference fixture at stage 3 WHEN the app is synthesized', () => {
   test('THEN it is a stack named <project>-delivery in the tooling account', () => {
     const { stack } = delivery();
     expect(stack.stackName).toBe('mlops-delivery');

@@ -38,7 +38,7 @@ describe('stage 4 model monitoring', () => {
   });
 
   test('every instance endpoint gets data- and model-quality job definitions and schedules', () => {
-    // GIVEN the default config: every environment serves churn from instances that capture data
+    // GIVEN the reference fixture: every environment serves churn from instances that capture data
     for (const env of ['Dev', 'Test', 'Prod']) {
       expect(ofType(env, 'AWS::SageMaker::DataQualityJobDefinition')).toHaveLength(1);
       expect(ofType(env, 'AWS::SageMaker::ModelQualityJobDefinition')).toHaveLength(1);
