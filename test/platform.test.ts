@@ -6,7 +6,7 @@ import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
 import { MIN_REASON_LENGTH } from '../lib/compliance/acknowledge';
 import { CAPABILITY_DEFINITIONS, capabilitiesAtStage, highestImplementedStage, MATURITY_STAGES } from '../lib/maturity';
-import { devProdConfig, singleAccountConfig, threeEnvironmentConfig } from './support/fixtures';
+import { singleAccountConfig, threeEnvironmentConfig, twoFrameworkConfig } from './support/fixtures';
 import { formatJson } from './support/json-format';
 import {
   type CloudFormationResource,
@@ -445,8 +445,8 @@ describe('acknowledged findings', () => {
   });
 });
 
-describe('another shape: dev and prod only, another project, us-east-1', () => {
-  const platform = () => synthAtStage(4, devProdConfig);
+describe('another shape: dev and prod only, another project, us-east-1, two models of different frameworks', () => {
+  const platform = () => synthAtStage(4, twoFrameworkConfig);
 
   test('GIVEN the dev+prod fixture at stage 4 WHEN synthesized THEN it has only its two environments and no unacknowledged finding', () => {
     // WHEN
@@ -485,6 +485,24 @@ describe('another shape: dev and prod only, another project, us-east-1', () => {
     // THEN
     expect(profiles('Prod/Workbench')).toEqual(['approver', 'data-scientist']);
     expect(profiles('Dev/Workbench')).toEqual(['data-scientist']);
+  });
+
+  test('GIVEN an XGBoost and a scikit-learn model THEN each has its stacks, and the scikit-learn one trains its own train.py', () => {
+    // WHEN
+    const synthesized = platform();
+
+    // THEN
+    for (const model of ['churn', 'upsell']) {
+      for (const area of ['Serving', 'Training', 'Retraining', 'Monitoring']) {
+        expect(synthesized.stackPaths).toContain(`Prod/${area}-${model}`);
+      }
+    }
+    const pipelines = (stackPath: string) =>
+      JSON.stringify(resourcesOfType(synthesized.templateJson(stackPath), 'AWS::SageMaker::Pipeline'));
+    expect(pipelines('Prod/Training-upsell')).toContain('sagemaker-scikit-learn:1.2-1-cpu-py3');
+    expect(pipelines('Prod/Training-upsell')).toContain('/opt/ml/code-src/upsell/train.py');
+    expect(pipelines('Prod/Training-churn')).toContain('sagemaker-xgboost:1.7-1');
+    expect(pipelines('Prod/Training-churn')).not.toContain('train.py');
   });
 });
 

@@ -106,3 +106,22 @@ export function singleAccountConfig(): PlatformConfigInput {
     tooling: { account: '111111111111', region: 'eu-west-1' },
   };
 }
+
+/** The scikit-learn sample (ml/upsell): served in real time, no feature group, columns from its contract. */
+export function upsellModel(): NonNullable<PlatformConfigInput['models']>[number] {
+  return {
+    name: 'upsell',
+    description: 'Plan-upgrade propensity per account offer, scikit-learn',
+    serving: 'realtime',
+    container: { framework: 'sklearn', version: '1.2-1' },
+    environments: { dev: { serverless: false } },
+    monitoring: {
+      features: ['seats', 'monthly_spend', 'usage_ratio', 'months_active', 'plan', 'region', 'billing_cycle'],
+    },
+  };
+}
+
+/** Two models of different frameworks in dev and prod: built-in XGBoost with a feature group, and scikit-learn. */
+export function twoFrameworkConfig(): PlatformConfigInput {
+  return { ...devProdConfig(), models: [churnModel(), upsellModel()] };
+}

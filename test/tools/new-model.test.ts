@@ -51,66 +51,59 @@ function filesUnder(dir: string): string[] {
     .sort();
 }
 
-const hasSample = (sample: string) => existsSync(path.join(REPO_ROOT, 'ml', sample, 'contract.json'));
-
 describe.each([
   ['sklearn', 'upsell', '1.2-1'],
   ['xgboost', 'churn', '1.7-1'],
 ] as const)('npm run new-model with --framework %s', (framework, sample, version) => {
-  const run = hasSample(sample) ? test : test.skip;
+  test(`GIVEN a copy of the repository WHEN fraud-check is scaffolded THEN ml/fraud_check is ${sample} with its imports renamed`, () => {
+    const root = givenARepository();
+    const before = read(root, CONFIG);
 
-  run(
-    `GIVEN a copy of the repository WHEN fraud-check is scaffolded THEN ml/fraud_check is ${sample} with its imports renamed`,
-    () => {
-      const root = givenARepository();
-      const before = read(root, CONFIG);
+    const plan = planNewModel(options(root, { framework }));
+    const written = writePlan(plan, root);
 
-      const plan = planNewModel(options(root, { framework }));
-      const written = writePlan(plan, root);
+    // THEN the package, its entry points and tests are the sample's files, under the new names
+    const sampleFiles = filesUnder(path.join(root, 'ml', sample)).filter((f) => !f.endsWith('.pyc'));
+    expect(filesUnder(path.join(root, 'ml', 'fraud_check'))).toEqual(sampleFiles);
+    expect(filesUnder(path.join(root, 'ml', 'tests', 'fraud_check'))).toEqual(
+      filesUnder(path.join(root, 'ml', 'tests', sample)),
+    );
+    expect(existsSync(path.join(root, 'ml', 'fraud_check_inference.py'))).toBe(true);
+    expect(existsSync(path.join(root, 'ml', 'fraud_check_predictor.py'))).toBe(framework === 'sklearn');
+    expect(written).toEqual([...plan.files.map((f) => f.path), CONFIG]);
+    expect(written.some((f) => f.includes('__pycache__'))).toBe(false);
 
-      // THEN the package, its entry points and tests are the sample's files, under the new names
-      const sampleFiles = filesUnder(path.join(root, 'ml', sample)).filter((f) => !f.endsWith('.pyc'));
-      expect(filesUnder(path.join(root, 'ml', 'fraud_check'))).toEqual(sampleFiles);
-      expect(filesUnder(path.join(root, 'ml', 'tests', 'fraud_check'))).toEqual(
-        filesUnder(path.join(root, 'ml', 'tests', sample)),
-      );
-      expect(existsSync(path.join(root, 'ml', 'fraud_check_inference.py'))).toBe(true);
-      expect(existsSync(path.join(root, 'ml', 'fraud_check_predictor.py'))).toBe(framework === 'sklearn');
-      expect(written).toEqual([...plan.files.map((f) => f.path), CONFIG]);
-      expect(written.some((f) => f.includes('__pycache__'))).toBe(false);
+    // THEN no import names the sample any more, and only import lines changed
+    for (const file of plan.files.filter((f) => f.path.endsWith('.py'))) {
+      const text = file.content.toString('utf8');
+      expect(text).not.toMatch(new RegExp(`^\\s*(from|import)\\s+(tests\\.)?${sample}\\b`, 'm'));
+      const original = read(root, file.source as string).split('\n');
+      const changed = text.split('\n').filter((line, i) => line !== original[i]);
+      for (const line of changed) expect(line).toMatch(/^\s*(from|import)\s/);
+    }
+    expect(read(root, 'ml/fraud_check_inference.py')).toContain('from fraud_check.inference import');
+    expect(read(root, 'ml/fraud_check/contract.json')).toBe(read(root, `ml/${sample}/contract.json`));
 
-      // THEN no import names the sample any more, and only import lines changed
-      for (const file of plan.files.filter((f) => f.path.endsWith('.py'))) {
-        const text = file.content.toString('utf8');
-        expect(text).not.toMatch(new RegExp(`^\\s*(from|import)\\s+(tests\\.)?${sample}\\b`, 'm'));
-        const original = read(root, file.source as string).split('\n');
-        const changed = text.split('\n').filter((line, i) => line !== original[i]);
-        for (const line of changed) expect(line).toMatch(/^\s*(from|import)\s/);
-      }
-      expect(read(root, 'ml/fraud_check_inference.py')).toContain('from fraud_check.inference import');
-      expect(read(root, 'ml/fraud_check/contract.json')).toBe(read(root, `ml/${sample}/contract.json`));
+    // THEN the config gains the model, formatted as biome formats it, the rest unchanged
+    const after = read(root, CONFIG);
+    const config = JSON.parse(after);
+    const columns = JSON.parse(read(root, `ml/${sample}/contract.json`)).request_columns;
+    expect(config.models.at(-1)).toEqual({
+      name: 'fraud-check',
+      description: expect.stringContaining('TODO'),
+      serving: 'realtime',
+      container: { framework, version },
+      environments: { dev: { serverless: false } },
+      monitoring: { features: columns },
+    });
+    expect({ ...config, models: config.models.slice(0, -1) }).toEqual(JSON.parse(before));
+    expect(after).toBe(biomeFormatJson(CONFIG, config));
 
-      // THEN the config gains the model, formatted as biome formats it, the rest unchanged
-      const after = read(root, CONFIG);
-      const config = JSON.parse(after);
-      const columns = JSON.parse(read(root, `ml/${sample}/contract.json`)).request_columns;
-      expect(config.models.at(-1)).toEqual({
-        name: 'fraud-check',
-        description: expect.stringContaining('TODO'),
-        serving: 'realtime',
-        container: { framework, version },
-        environments: { dev: { serverless: false } },
-        monitoring: { features: columns },
-      });
-      expect({ ...config, models: config.models.slice(0, -1) }).toEqual(JSON.parse(before));
-      expect(after).toBe(biomeFormatJson(CONFIG, config));
+    // THEN the static check of the model code finds nothing to fix
+    expect(modelCodeProblems([{ ...config.models.at(-1), training: { codeDirectory: 'ml' } }], root)).toEqual([]);
+  });
 
-      // THEN the static check of the model code finds nothing to fix
-      expect(modelCodeProblems([{ ...config.models.at(-1), training: { codeDirectory: 'ml' } }], root)).toEqual([]);
-    },
-  );
-
-  run('THEN the new config still validates at stage 3', () => {
+  test('THEN the new config still validates at stage 3', () => {
     const root = givenARepository();
     writePlan(planNewModel(options(root, { framework })), root);
     const config = JSON.parse(read(root, CONFIG));
