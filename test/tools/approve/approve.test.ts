@@ -18,25 +18,25 @@ import {
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { App } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  ApproveError,
-  type ApproveRequest,
-  approveModelVersion,
-  DEFAULT_POLL_INTERVAL_MS,
-  DEFAULT_TIMEOUT_MS,
-  parseApproveArgs,
-} from '../../lib/approve/approve';
-import { resolveConfig } from '../../lib/config/loader';
+import { resolveConfig } from '../../../lib/config/loader';
 import {
   approvedModelParameterName,
   endpointName,
   modelPackageGroupName,
   monitoringStackName,
   servingStackName,
-} from '../../lib/naming';
-import { PlatformStack } from '../../lib/stacks/platform-stack';
+} from '../../../lib/naming';
+import { PlatformStack } from '../../../lib/stacks/platform-stack';
+import {
+  type ApproveRequest,
+  approveModelVersion,
+  DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_TIMEOUT_MS,
+} from '../../../tools/approve/approve';
+import { parseApproveArgs } from '../../../tools/approve/cli';
+import { ApproveError } from '../../../tools/approve/errors';
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 const CONFIG = resolveConfig({
   project: 'mlops',
@@ -1138,7 +1138,7 @@ describe('the monitoring stack (stage 4)', () => {
 
 describe('the command', () => {
   const run = (...argv: string[]) =>
-    spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/approve.ts', ...argv], {
+    spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['tools/approve/cli.ts', ...argv], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
     });

@@ -1,0 +1,251 @@
+import type { ResolvedPlatformConfig } from '../../lib/config/loader';
+import {
+  type ApproveDeps,
+  approvedParameterOf,
+  describeStackCommand,
+  failureReasons,
+  isNoUpdates,
+  putParameterCommand,
+  startStackUpdate,
+  whatFailed,
+} from './aws';
+import {
+  type MonitoringResult,
+  monitoringFollowUp,
+  refreshMonitoring,
+  restoreApprovedArn,
+  waitForServingUpdate,
+  writeApprovedArn,
+} from './bind';
+import {
+  baselinesOf,
+  checkApproved,
+  checkServingStack,
+  lookupMonitoringStack,
+  type MonitoringStack,
+  monitoringBlocker,
+  readApprovedArn,
+} from './checks';
+import { ApproveError, awsError, describeError, RUNBOOK } from './errors';
+import { type ApproveTarget, checkModelPackageArn, resolveTarget } from './plan';
+
+export type { ApproveDeps } from './aws';
+export type { MonitoringOutcome, MonitoringResult } from './bind';
+
+/**
+ * `npm run approve`: binds an approved model package version to a model's endpoint in one environment. It writes
+ * the approved-version SSM parameter, then updates the serving stack, which resolves the parameter again and
+ * rolls the new version out through the endpoint's deployment guardrails. Nothing changes until every check has
+ * passed, and a failed or rolled-back update puts the previous parameter value back. Once the endpoint serves the
+ * version, it updates the model's monitoring stack (stage 4) too, so Model Monitor compares traffic with the
+ * baselines of that version; a failure there leaves the parameter alone, since the endpoint serves its value.
+ */
+
+/** Default bound of the wait for each stack update. */
+export const DEFAULT_TIMEOUT_MS = 60 * 60 * 1000;
+/** Default time between two looks at the stack status. */
+export const DEFAULT_POLL_INTERVAL_MS = 15 * 1000;
+
+export interface ApproveRequest {
+  readonly config: ResolvedPlatformConfig;
+  /** Name of a model of the config. */
+  readonly model: string;
+  /** Name of an environment of the config. */
+  readonly environment: string;
+  /** ARN of the model package version to serve. */
+  readonly packageArn: string;
+  /** Check everything and report the plan, change nothing. @default false */
+  readonly dryRun?: boolean;
+  /**
+   * Wait for the serving stack update to finish, then update the monitoring stack and wait for it too. Without
+   * waiting, only the serving stack update is started. @default true
+   */
+  readonly wait?: boolean;
+  /** Bound of each wait: for the serving stack update, then for the monitoring stack update. @default 60 minutes */
+  readonly timeoutMs?: number;
+  /** Time between two looks at the stack status. @default 15 seconds */
+  readonly pollIntervalMs?: number;
+}
+
+export type ApproveOutcome =
+  /** The parameter already held the ARN: nothing was done. */
+  | 'already-approved'
+  /** A batch-only model: the parameter was set, and the next batch run uses it. */
+  | 'parameter-set'
+  /** Dry run: everything was checked, nothing was changed. */
+  | 'dry-run'
+  /** The parameter was written and the stack update started; not waited for (`--no-wait`). */
+  | 'update-started'
+  /** The parameter was written and the stack update finished. */
+  | 'updated';
+
+export interface ApproveResult {
+  readonly outcome: ApproveOutcome;
+  /** The ARN now approved (or, in a dry run, to be approved). */
+  readonly modelPackageArn: string;
+  /** The parameter value before: an ARN, or `none`. */
+  readonly previousModelPackageArn: string;
+  readonly parameterName: string;
+  readonly stackName: string;
+  readonly endpointName: string;
+  /** Last status of the serving stack that the command saw. */
+  readonly stackStatus?: string;
+  /**
+   * The model's monitoring stack, when the command looked at it and it exists: after the serving stack update,
+   * in a dry run and with `--no-wait`. Undefined before stage 4 (no monitoring stack) and for batch-only models.
+   */
+  readonly monitoring?: MonitoringResult;
+}
+
+/**
+ * Approves `request.packageArn` as the version that `request.model` serves in `request.environment`. Checks the
+ * model, environment and ARN before any AWS call, then that the package is Approved, the registry parameter
+ * exists and the serving stack can be updated; only then writes the parameter and updates the stack. Returns what
+ * happened, or throws an {@link ApproveError} whose message is meant for the user.
+ */
+export async function approveModelVersion(request: ApproveRequest, deps: ApproveDeps): Promise<ApproveResult> {
+  const target = resolveTarget(request.config, request.model, request.environment);
+  const arn = request.packageArn;
+  const parsed = checkModelPackageArn(arn, target);
+  const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const pollIntervalMs = request.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  if (!(timeoutMs > 0) || !(pollIntervalMs > 0)) {
+    throw new ApproveError(
+      `timeout and poll interval must be positive, got ${timeoutMs} and ${pollIntervalMs} ms`,
+      'usage',
+    );
+  }
+  const { log } = deps;
+  const env = target.environment;
+
+  log(`model "${target.model}", environment "${env.name}" (account ${env.account}, region ${env.region})`);
+  await checkApproved(arn, target, deps);
+  log(`model package ${target.modelPackageGroupName} version ${parsed.version} is Approved`);
+
+  const previous = await readApprovedArn(target, deps);
+  const result = {
+    modelPackageArn: arn,
+    previousModelPackageArn: previous,
+    parameterName: target.parameterName,
+    stackName: target.stackName,
+    endpointName: target.endpointName,
+  };
+  if (previous === arn) {
+    log(`already approved: ${target.parameterName} holds ${arn}; nothing to do`);
+    log(`(if endpoint ${target.endpointName} does not serve it, see "Already approved" in ${RUNBOOK})`);
+    return { ...result, outcome: 'already-approved' };
+  }
+
+  if (!target.realtime) {
+    // batch scoring resolves the parameter when each run starts: there is no stack to update
+    if (request.dryRun) {
+      log('dry run: nothing is changed. The approval would:');
+      log(`  set SSM parameter ${target.parameterName}: ${previous} -> ${arn} (used from the next batch run)`);
+      return { ...result, outcome: 'dry-run' };
+    }
+    await writeApprovedArn(target, arn, deps);
+    log(`set ${target.parameterName}: ${previous} -> ${arn}; the next batch run scores with it`);
+    return { ...result, outcome: 'parameter-set' };
+  }
+
+  const stack = await checkServingStack(target, deps);
+  const status = stack.StackStatus as string;
+  const served = approvedParameterOf(stack)?.ResolvedValue;
+  if (request.dryRun) {
+    let monitoring: MonitoringStack;
+    try {
+      monitoring = await lookupMonitoringStack(target, deps);
+    } catch (error) {
+      throw awsError(`could not describe stack "${target.monitoringStackName}"`, error, target);
+    }
+    log('dry run: nothing is changed. The approval would:');
+    log(`  1. set SSM parameter ${target.parameterName}: ${previous} -> ${arn}`);
+    log(`  2. update stack ${target.stackName} (now ${status}, serving ${served ?? 'unknown'}),`);
+    log(`     which reads the parameter again and rolls the version out to endpoint ${target.endpointName}`);
+    return {
+      ...result,
+      outcome: 'dry-run',
+      stackStatus: status,
+      monitoring: planMonitoringRefresh(monitoring, target, log),
+    };
+  }
+
+  await writeApprovedArn(target, arn, deps);
+  log(`set ${target.parameterName}: ${previous} -> ${arn}`);
+
+  try {
+    await startStackUpdate(target.stackName, stack, deps);
+  } catch (error) {
+    if (isNoUpdates(error)) {
+      // the stack already resolved this ARN at its last update: parameter and stack agree now
+      log(`stack ${target.stackName} already serves ${arn}; no update needed`);
+      const monitoring = await refreshMonitoring(target, arn, deps, timeoutMs, pollIntervalMs);
+      return { ...result, outcome: 'updated', stackStatus: status, monitoring };
+    }
+    const restored = await restoreApprovedArn(target, previous, deps);
+    throw new ApproveError(
+      [
+        `could not start the update of stack "${target.stackName}": ${describeError(error)}`,
+        restored,
+        `see ${RUNBOOK}`,
+      ].join('\n'),
+      'update-failed',
+    );
+  }
+  log(`started the update of stack ${target.stackName}`);
+
+  if (request.wait === false) {
+    log('not waiting (--no-wait). Follow it with:');
+    log(`  ${describeStackCommand(target.stackName, env.region)}`);
+    log(`if it ends in UPDATE_ROLLBACK_COMPLETE, put the previous value back (see ${RUNBOOK}):`);
+    log(`  ${putParameterCommand(target, previous)}`);
+    // the monitoring stack must follow only a served version: its refresh is left to the operator, after the update
+    const monitoring = await monitoringFollowUp(target, deps);
+    return { ...result, outcome: 'update-started', stackStatus: 'UPDATE_IN_PROGRESS', monitoring };
+  }
+
+  const final = await waitForServingUpdate(target, previous, deps, timeoutMs, pollIntervalMs);
+  if (final === 'UPDATE_COMPLETE') {
+    log(`approved: stack ${target.stackName} is UPDATE_COMPLETE and endpoint ${target.endpointName} serves ${arn}`);
+    const monitoring = await refreshMonitoring(target, arn, deps, timeoutMs, pollIntervalMs);
+    return { ...result, outcome: 'updated', stackStatus: final, monitoring };
+  }
+
+  const reasons = await failureReasons(target.stackName, deps);
+  const restored = await restoreApprovedArn(target, previous, deps);
+  const rolledBack = final === 'UPDATE_ROLLBACK_COMPLETE';
+  const headline = rolledBack
+    ? `CloudFormation rolled back the update of stack "${target.stackName}" (UPDATE_ROLLBACK_COMPLETE): the deployment guardrails of endpoint ${target.endpointName} rolled the new version back (a rollback alarm fired), or a resource failed to update. The endpoint keeps serving the previous version.`
+    : final === 'UPDATE_ROLLBACK_FAILED'
+      ? `the update of stack "${target.stackName}" failed and so did its rollback (UPDATE_ROLLBACK_FAILED); the stack needs a hand before it can be updated again`
+      : `the update of stack "${target.stackName}" ended in ${final}`;
+  throw new ApproveError(
+    [headline, ...whatFailed(reasons), restored, `see ${RUNBOOK}`].join('\n'),
+    rolledBack ? 'rolled-back' : 'update-failed',
+  );
+}
+
+/** Dry run: logs step 3, the monitoring refresh, when there is one to do. */
+function planMonitoringRefresh(
+  monitoring: MonitoringStack,
+  target: ApproveTarget,
+  log: (line: string) => void,
+): MonitoringResult | undefined {
+  const name = target.monitoringStackName;
+  if (monitoring.kind === 'absent') {
+    log(`  (no monitoring stack ${name}: it comes with stage 4, so there is no Model Monitor to refresh)`);
+    return undefined;
+  }
+  const stackStatus = monitoring.stack.StackStatus as string;
+  if (monitoring.kind === 'no-model-monitor') {
+    log(`  (monitoring stack ${name} has no Model Monitor, so there is nothing to refresh there)`);
+    return { outcome: 'no-model-monitor', stackName: name, stackStatus };
+  }
+  log(`  3. once the endpoint serves it, update stack ${name} (now ${stackStatus}, ${baselinesOf(monitoring)}),`);
+  log(`     so Model Monitor of endpoint ${target.endpointName} uses the baselines of the new version`);
+  const blocker = monitoringBlocker(monitoring, target);
+  if (blocker) {
+    log(`     but ${blocker}: the approval would serve the version and fail to refresh monitoring`);
+  }
+  return { outcome: 'pending', stackName: name, stackStatus };
+}

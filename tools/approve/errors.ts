@@ -1,0 +1,92 @@
+/** The approve command's one error type, and how it describes the AWS errors it reports. */
+
+export const RUNBOOK = 'docs/runbooks/approve-and-rollback.md';
+
+export type ApproveErrorKind =
+  /** Bad command line (exit code 2). */
+  | 'usage'
+  /** Unknown model or environment, or an ARN that cannot be the model's. */
+  | 'invalid-request'
+  /** The model package is missing. */
+  | 'not-found'
+  /** The model package is not Approved. */
+  | 'not-approved'
+  /** The registry or serving stack is not deployed. */
+  | 'not-deployed'
+  /** The serving stack is busy or in a status that cannot be updated. */
+  | 'stack-not-ready'
+  /** An AWS call failed. */
+  | 'aws'
+  /** The stack update could not start or ended in failure. */
+  | 'update-failed'
+  /** CloudFormation rolled the update back. */
+  | 'rolled-back'
+  /** The stack update did not finish in time. */
+  | 'timeout'
+  /**
+   * The version is approved and the endpoint serves it, but the monitoring stack could not be updated: Model
+   * Monitor still uses the baselines of the version served before (exit code 3).
+   */
+  | 'monitoring-not-refreshed';
+
+/** A failure to show the user as is: the message says what is wrong and what to do, without a stack trace. */
+export class ApproveError extends Error {
+  constructor(
+    message: string,
+    readonly kind: ApproveErrorKind,
+  ) {
+    super(message);
+    this.name = 'ApproveError';
+  }
+
+  /**
+   * Exit code of the command: 2 for a bad command line, 3 when the version is served but monitoring was not
+   * refreshed, 1 otherwise.
+   */
+  get exitCode(): number {
+    if (this.kind === 'usage') return 2;
+    return this.kind === 'monitoring-not-refreshed' ? 3 : 1;
+  }
+}
+
+/** The environment an AWS call was made for, for the credentials hint. */
+interface AwsTarget {
+  readonly environment: { readonly account: string; readonly name: string };
+}
+
+const CREDENTIAL_ERRORS = [
+  'AccessDenied',
+  'AccessDeniedException',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+];
+
+export function awsError(what: string, error: unknown, target: AwsTarget): ApproveError {
+  return new ApproveError(awsProblem(what, error, target), 'aws');
+}
+
+/** What failed and why, with a hint when the credentials are the likely cause. */
+export function awsProblem(what: string, error: unknown, target: AwsTarget): string {
+  const { account, name } = target.environment;
+  const hint = isNamed(error, 'CredentialsProviderError')
+    ? `; sign in to account ${account} (environment "${name}") first, for example with AWS_PROFILE or aws sso login`
+    : isNamed(error, ...CREDENTIAL_ERRORS)
+      ? `; are your AWS credentials for account ${account} (environment "${name}"), with the rights listed in ${RUNBOOK}?`
+      : '';
+  return `${what}: ${describeError(error)}${hint}`;
+}
+
+export function isNamed(error: unknown, ...names: string[]): boolean {
+  return error instanceof Error && names.includes(error.name);
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
+}

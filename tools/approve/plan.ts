@@ -1,0 +1,166 @@
+import type { ResolvedEnvironment, ResolvedPlatformConfig } from '../../lib/config/loader';
+import {
+  approvedModelParameterName,
+  endpointName,
+  modelPackageGroupName,
+  monitoringStackName,
+  servingStackName,
+} from '../../lib/naming';
+import { ApproveError } from './errors';
+
+/**
+ * What the approve command acts on, worked out before any AWS call: the model and environment from the resolved
+ * config, the names of their resources from lib/naming.ts, and the checks of the model package ARN.
+ */
+
+/** Partitions whose model package ARNs the command accepts. */
+export const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'] as const;
+export type Partition = (typeof PARTITIONS)[number];
+
+/**
+ * The model approver persona's role in one environment, named in messages. lib/naming.ts has no function for it
+ * yet: this follows PlatformStack.resourceName and PersonaRoles (`<project>-<environment>-<persona>`).
+ */
+export function modelApproverRoleName(project: string, environment: string): string {
+  return `${project}-${environment}-model-approver`;
+}
+
+/**
+ * Path of a model's monitoring stack in the CDK app, for `cdk deploy --exclusively`: the environment's stage id,
+ * then the stack id `Monitoring-<model>`. lib/naming.ts has no function for stack ids yet.
+ */
+export function monitoringStackPath(stageId: string, model: string): string {
+  return `${stageId}/Monitoring-${model}`;
+}
+
+/** The partition of a region: `aws-cn` for `cn-*`, `aws-us-gov` for `us-gov-*`, else `aws`. */
+export function partitionOfRegion(region: string): Partition {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/** What the command acts on: one model in one environment, and the names of its resources. */
+export interface ApproveTarget {
+  readonly project: string;
+  readonly model: string;
+  readonly environment: ResolvedEnvironment;
+  readonly partition: Partition;
+  readonly parameterName: string;
+  readonly modelPackageGroupName: string;
+  readonly stackName: string;
+  readonly endpointName: string;
+  /** Whether the model has a real-time serving stack; batch-only models read the parameter at each run. */
+  readonly realtime: boolean;
+  /** The model's monitoring stack (stage 4), which reads the parameter too when it runs Model Monitor. */
+  readonly monitoringStackName: string;
+  /** Path of the monitoring stack in the CDK app, for `cdk deploy`: `<Stage>/Monitoring-<model>`. */
+  readonly monitoringStackPath: string;
+}
+
+/** Finds the model and the environment in the config, or throws an {@link ApproveError} listing the known ones. */
+export function resolveTarget(config: ResolvedPlatformConfig, model: string, environmentName: string): ApproveTarget {
+  const models = config.config.models.map((m) => m.name);
+  if (!models.includes(model)) {
+    throw new ApproveError(
+      models.length === 0
+        ? `unknown model "${model}": the config has no models; add it under models[]`
+        : `unknown model "${model}"; configured models: ${models.join(', ')}`,
+      'invalid-request',
+    );
+  }
+  const environment = config.allEnvironments.find((e) => e.name === environmentName);
+  if (!environment) {
+    throw new ApproveError(
+      `unknown environment "${environmentName}"; configured environments: ${config.allEnvironments.map((e) => e.name).join(', ')}`,
+      'invalid-request',
+    );
+  }
+  const { project } = config;
+  return {
+    project,
+    model,
+    environment,
+    partition: partitionOfRegion(environment.region),
+    parameterName: approvedModelParameterName(project, environment.name, model),
+    modelPackageGroupName: modelPackageGroupName(project, environment.name, model),
+    stackName: servingStackName(project, environment.name, model),
+    endpointName: endpointName(project, environment.name, model),
+    realtime: config.config.models.find((m) => m.name === model)?.serving !== 'batch',
+    monitoringStackName: monitoringStackName(project, environment.name, model),
+    monitoringStackPath: monitoringStackPath(environment.stageId, model),
+  };
+}
+
+/** The parts of a model package version ARN. */
+export interface ModelPackageArn {
+  readonly partition: Partition;
+  readonly region: string;
+  readonly account: string;
+  readonly group: string;
+  readonly version: number;
+}
+
+const MODEL_PACKAGE_ARN = new RegExp(
+  `^arn:(${PARTITIONS.join('|')}):sagemaker:([a-z]{2}(?:-[a-z]+)+-\\d):(\\d{12}):model-package/([a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62})/([1-9]\\d*)$`,
+);
+
+/** A model package version ARN of the target's group, for examples in messages. */
+export function exampleModelPackageArn(target: ApproveTarget, version = 1): string {
+  const { region, account } = target.environment;
+  return [
+    'arn',
+    target.partition,
+    'sagemaker',
+    region,
+    account,
+    `model-package/${target.modelPackageGroupName}/${version}`,
+  ].join(':');
+}
+
+/**
+ * Checks that `arn` is a model package version ARN in the target environment's partition, account and region,
+ * and in the target model's package group. Throws an {@link ApproveError} with one line per problem.
+ */
+export function checkModelPackageArn(arn: string, target: ApproveTarget): ModelPackageArn {
+  const example = exampleModelPackageArn(target);
+  const match = MODEL_PACKAGE_ARN.exec(arn);
+  if (!match) {
+    const problem = /:model-package-group\//.test(arn)
+      ? `"${arn}" is the ARN of a model package group, not of one version; expected a version ARN such as "${example}"`
+      : `malformed model package ARN "${arn}"; expected arn:<partition>:sagemaker:<region>:<12-digit account>:model-package/<group>/<version>, such as "${example}"`;
+    throw new ApproveError(problem, 'invalid-request');
+  }
+  const [, partition, region, account, group, version] = match as unknown as [
+    string,
+    Partition,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const env = target.environment;
+  const problems: string[] = [];
+  if (account !== env.account) {
+    problems.push(
+      `model package ARN "${arn}" is in account "${account}"; expected "${env.account}", the account of environment "${env.name}"`,
+    );
+  }
+  if (region !== env.region) {
+    problems.push(
+      `model package ARN "${arn}" is in region "${region}"; expected "${env.region}", the region of environment "${env.name}"`,
+    );
+  }
+  if (partition !== target.partition) {
+    problems.push(
+      `model package ARN "${arn}" is in partition "${partition}"; expected "${target.partition}", the partition of region ${env.region}`,
+    );
+  }
+  if (group !== target.modelPackageGroupName) {
+    problems.push(
+      `model package ARN "${arn}" is in model package group "${group}"; expected "${target.modelPackageGroupName}", the group of model "${target.model}" in environment "${env.name}"`,
+    );
+  }
+  if (problems.length > 0) throw new ApproveError(problems.join('\n'), 'invalid-request');
+  return { partition, region, account, group, version: Number(version) };
+}
