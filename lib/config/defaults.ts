@@ -2,8 +2,7 @@
  * Every default of the platform config lives here, so a fork reviews one file to see what it gets.
  */
 
-/** The config file `cdk synth` and the lock command read when `-c config=...` (`--config`) names none. */
-export const DEFAULT_CONFIG_PATH = 'config/platform.json';
+export { DEFAULT_CONFIG_PATH } from '../vocabulary';
 
 export const ENVIRONMENT_KINDS = ['dev', 'test', 'prod'] as const;
 export type EnvironmentKind = (typeof ENVIRONMENT_KINDS)[number];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { featureGroupName, MAX_FEATURE_GROUP_NAME_LENGTH } from '../feature-store/naming';
+import { FEATURE_TYPES, type FeatureType, ONLINE_STORE_STORAGE_TYPES, TTL_UNITS } from '../vocabulary';
 import { quoted, resourceName } from './fields';
 
 /**
@@ -7,9 +8,7 @@ import { quoted, resourceName } from './fields';
  * it is create-only in SageMaker, which is why lib/feature-store/schema-guard.ts compares it with the lock file.
  */
 
-/** Feature types of the SageMaker Feature Store, as the config spells them. */
-export const FEATURE_TYPES = ['string', 'integral', 'fractional'] as const;
-export type FeatureType = (typeof FEATURE_TYPES)[number];
+export { FEATURE_TYPES, type FeatureType } from '../vocabulary';
 
 const featureName = z.string().regex(/^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$/, {
   error: (iss) =>
@@ -24,7 +23,7 @@ const feature = z.strictObject({
 const ttl = z
   .strictObject({
     value: z.int().min(1),
-    unit: z.enum(['Seconds', 'Minutes', 'Hours', 'Days', 'Weeks']),
+    unit: z.enum(TTL_UNITS),
   })
   .describe('How long a record stays in the online store after its event time.');
 
@@ -32,7 +31,7 @@ const onlineStore = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Serve the latest record per id with low latency.'),
     storageType: z
-      .enum(['Standard', 'InMemory'])
+      .enum(ONLINE_STORE_STORAGE_TYPES)
       .default('Standard')
       .describe('Standard, or the in-memory tier for single-digit millisecond reads.'),
     ttl: ttl.optional(),

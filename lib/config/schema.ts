@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CAPABILITIES } from '../maturity';
+import { type FeatureGroupDefinition, PERSONAS } from '../vocabulary';
 import { DEFAULT_MATURITY, ENVIRONMENT_KINDS } from './defaults';
 import { featureGroup } from './feature-groups';
 import { quoted, resourceName } from './fields';
@@ -135,8 +136,7 @@ const environment = z.strictObject({
   network: network.optional(),
 });
 
-export const PERSONAS = ['data-scientist', 'ml-engineer', 'model-approver'] as const;
-export type Persona = (typeof PERSONAS)[number];
+export { PERSONAS, type Persona } from '../vocabulary';
 
 const user = z.strictObject({
   name: resourceName('user profile name', 40),
@@ -480,7 +480,9 @@ export type UserConfig = PlatformConfig['users'][number];
 export type ModelConfig = PlatformConfig['models'][number];
 export type NetworkConfig = NonNullable<EnvironmentConfig['network']>;
 export type ServingShapeConfig = z.output<typeof servingShape>;
-export type FeatureGroupConfig = PlatformConfig['featureGroups'][number];
+/** A config feature group is a {@link FeatureGroupDefinition} (lib/vocabulary.ts): the build stops if they drift apart. */
+export type FeatureGroupConfig = Extends<PlatformConfig['featureGroups'][number], FeatureGroupDefinition>;
+type Extends<T extends U, U> = T;
 
 /** JSON Schema of the config file, as checked in at docs/config.schema.json. */
 export function configJsonSchema(): object {

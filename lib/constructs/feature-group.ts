@@ -4,8 +4,6 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import type { FeatureType } from '../config/feature-groups';
-import type { FeatureGroupConfig } from '../config/schema';
 import {
   GLUE_CATALOG,
   MAX_FEATURE_GROUP_NAME_LENGTH,
@@ -13,6 +11,7 @@ import {
   offlineStoreTableName,
 } from '../feature-store/naming';
 import type { IPlatformFeatureGroup } from '../feature-store/types';
+import type { FeatureGroupDefinition, FeatureType } from '../vocabulary';
 import { PlatformRole } from './platform-role';
 
 /** Feature types as SageMaker spells them. */
@@ -26,8 +25,8 @@ const FEATURE_GROUP_NAME = /^[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}$/;
 const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
 
 export interface PlatformFeatureGroupProps {
-  /** The group's definition from config; lib/config/feature-groups.ts has validated it. */
-  readonly definition: FeatureGroupConfig;
+  /** The group's definition, usually from config (lib/config/feature-groups.ts validates it there). */
+  readonly definition: FeatureGroupDefinition;
   /** Physical name, `<project>-<env>-<group>` (lib/feature-store/naming.ts); unique in the account and region. */
   readonly featureGroupName: string;
   /** Customer-managed key of both stores: the online store, and the offline store's objects. */
@@ -64,7 +63,7 @@ export interface PlatformFeatureGroupProps {
  * `definition.offlineStore.enabled` before querying it.
  */
 export class PlatformFeatureGroup extends Construct implements IPlatformFeatureGroup {
-  readonly definition: FeatureGroupConfig;
+  readonly definition: FeatureGroupDefinition;
   readonly featureGroupName: string;
   /** @attribute */
   readonly featureGroupArn: string;

@@ -1,7 +1,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { Persona } from '../config/schema';
+import type { Persona } from '../vocabulary';
 import { PlatformRole } from './platform-role';
 
 export interface PersonaRolesProps {

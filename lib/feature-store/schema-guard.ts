@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DEFAULT_CONFIG_PATH } from '../config/defaults';
-import { FEATURE_TYPES } from '../config/feature-groups';
-import type { FeatureGroupConfig } from '../config/schema';
+import {
+  DEFAULT_CONFIG_PATH,
+  FEATURE_TYPES,
+  type FeatureGroupDefinition,
+  ONLINE_STORE_STORAGE_TYPES,
+} from '../vocabulary';
 
 /**
  * The schema-evolution guard of the feature store. Most of a SageMaker feature group is create-only: a changed
@@ -40,7 +43,7 @@ const lockedGroup = z.strictObject({
   recordIdentifier: z.string(),
   eventTime: z.string(),
   features: z.array(z.strictObject({ name: z.string(), type: z.enum(FEATURE_TYPES) })),
-  onlineStore: z.strictObject({ enabled: z.boolean(), storageType: z.enum(['Standard', 'InMemory']) }),
+  onlineStore: z.strictObject({ enabled: z.boolean(), storageType: z.enum(ONLINE_STORE_STORAGE_TYPES) }),
   offlineStore: z.strictObject({ enabled: z.boolean() }),
   tags: z.record(z.string(), z.string()),
 });
@@ -83,7 +86,7 @@ export interface EvolutionCheck {
 }
 
 /** The part of a declared group that the lock records. */
-export function lockedDefinition(group: FeatureGroupConfig): LockedFeatureGroup {
+export function lockedDefinition(group: FeatureGroupDefinition): LockedFeatureGroup {
   return {
     name: group.name,
     ...(group.description === undefined ? {} : { description: group.description }),
@@ -98,7 +101,7 @@ export function lockedDefinition(group: FeatureGroupConfig): LockedFeatureGroup 
 
 /** The lock that records `groups`, keeping the dropped names of `previous` and adding `drop`. */
 export function featureGroupLock(
-  groups: readonly FeatureGroupConfig[],
+  groups: readonly FeatureGroupDefinition[],
   previous?: FeatureGroupLock,
   drop: readonly string[] = [],
 ): FeatureGroupLock {
@@ -165,7 +168,7 @@ const shown = (value: unknown): string => (value === undefined ? 'none' : JSON.s
  * is dropped on purpose (`drop`, from the lock command) or reusing the name of a dropped one.
  */
 export function checkFeatureGroupEvolution(
-  declared: readonly FeatureGroupConfig[],
+  declared: readonly FeatureGroupDefinition[],
   lockFile: FeatureGroupLockFile,
   drop: readonly string[] = [],
 ): EvolutionCheck {
@@ -231,7 +234,7 @@ export function checkFeatureGroupEvolution(
 
 /** The lock to write, or the problems that refuse it: what `npm run feature-groups:lock` does, without the files. */
 export function updateFeatureGroupLock(
-  declared: readonly FeatureGroupConfig[],
+  declared: readonly FeatureGroupDefinition[],
   lockFile: FeatureGroupLockFile,
   drop: readonly string[] = [],
 ): { readonly problems: readonly string[]; readonly lock?: FeatureGroupLock; readonly changes: readonly string[] } {
@@ -246,7 +249,7 @@ export function updateFeatureGroupLock(
 
 /** The create-only changes of one group, and the indexes of the features appended since the lock. */
 function compareGroup(
-  group: FeatureGroupConfig,
+  group: FeatureGroupDefinition,
   locked: LockedFeatureGroup,
   field: string,
   configPath: string | undefined,

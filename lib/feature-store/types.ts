@@ -1,10 +1,10 @@
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import type { FeatureGroupConfig } from '../config/schema';
+import type { FeatureGroupDefinition } from '../vocabulary';
 
 /** A feature group of the feature store, as the stacks that write to or read from it see it. */
 export interface IPlatformFeatureGroup {
-  /** The group's definition from config. */
-  readonly definition: FeatureGroupConfig;
+  /** The group's definition, as config declares it. */
+  readonly definition: FeatureGroupDefinition;
   /** Physical name: `<project>-<environment>-<group>`. */
   readonly featureGroupName: string;
   readonly featureGroupArn: string;

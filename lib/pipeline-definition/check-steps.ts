@@ -1,6 +1,7 @@
 import type { ProcessingArguments } from './pipelined';
+import type { RenderContext } from './rendering';
 import { CacheableStep, type CacheableStepProps } from './step';
-import type { PipelineValue, RenderContext } from './values';
+import type { PipelineValue } from './values';
 import { StepProperty } from './values';
 
 /** What the quality and clarify check steps share. */

@@ -1,5 +1,6 @@
+import type { RenderContext } from './rendering';
 import { Step, type StepProps } from './step';
-import { type PipelineValue, type RenderContext, StepProperty } from './values';
+import { type PipelineValue, StepProperty } from './values';
 
 /** A value a condition compares: a literal or a pipeline value (parameter, property, `JsonGet`, ...). */
 export type ConditionOperand = string | number | boolean | PipelineValue;

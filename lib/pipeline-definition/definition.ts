@@ -1,7 +1,14 @@
 import { Stack, Token, Tokenization } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import {
+  NAME_PATTERN,
+  type ReferenceCheck,
+  type ReferencedParameter,
+  type RenderableStep,
+  type RenderContext,
+} from './rendering';
 import type { Step } from './step';
-import { NAME_PATTERN, type PipelineParameter, PipelineValue, type ReferenceCheck, type RenderContext } from './values';
+import { type PipelineParameter, PipelineValue } from './values';
 
 /** The experiment and trial that executions are recorded in (`PipelineExperimentConfig`). */
 export interface PipelineExperimentConfig {
@@ -167,7 +174,8 @@ export class PipelineDefinition {
     }
   }
 
-  private validateReferences(renderer: Renderer, defined: ReadonlySet<Step>, problems: Set<string>): void {
+  private validateReferences(renderer: Renderer, defined: ReadonlySet<RenderableStep>, problems: Set<string>): void {
+    const parameters: ReadonlySet<ReferencedParameter> = new Set(this.parameterList);
     for (const [owner, usage] of renderer.usages) {
       const who = owner ? `step "${owner.name}"` : 'the pipeline experiment config';
       for (const { step, check } of usage.steps) {
@@ -179,7 +187,7 @@ export class PipelineDefinition {
         if (problem) problems.add(`${who} references ${problem}`);
       }
       for (const parameter of usage.parameters) {
-        if (!this.parameterList.includes(parameter)) {
+        if (!parameters.has(parameter)) {
           problems.add(`${who} references parameter "${parameter.name}", which is not added to the definition`);
         }
       }
@@ -203,11 +211,11 @@ export class PipelineDefinition {
   private findCycles(
     occurrences: readonly StepOccurrence[],
     renderer: Renderer,
-    defined: ReadonlySet<Step>,
+    defined: ReadonlySet<RenderableStep>,
     problems: Set<string>,
   ): void {
-    const edges = new Map<Step, Step[]>();
-    const addEdge = (from: Step, to: Step) => {
+    const edges = new Map<RenderableStep, RenderableStep[]>();
+    const addEdge = (from: RenderableStep, to: RenderableStep) => {
       if (!defined.has(to)) return;
       const list = edges.get(from) ?? [];
       if (!list.includes(to)) list.push(to);
@@ -219,10 +227,10 @@ export class PipelineDefinition {
       for (const reference of renderer.usages.get(step)?.steps ?? []) addEdge(step, reference.step);
     }
 
-    const state = new Map<Step, 'visiting' | 'done'>();
-    const path: Step[] = [];
+    const state = new Map<RenderableStep, 'visiting' | 'done'>();
+    const path: RenderableStep[] = [];
     const cycles = new Map<string, string>();
-    const visit = (step: Step) => {
+    const visit = (step: RenderableStep) => {
       state.set(step, 'visiting');
       path.push(step);
       for (const next of edges.get(step) ?? []) {
@@ -249,16 +257,16 @@ interface StepOccurrence {
 }
 
 interface Usage {
-  readonly steps: { readonly step: Step; readonly check?: ReferenceCheck }[];
-  readonly parameters: PipelineParameter[];
+  readonly steps: { readonly step: RenderableStep; readonly check?: ReferenceCheck }[];
+  readonly parameters: ReferencedParameter[];
 }
 
 /** Renders steps and values, and records what each step references. */
 class Renderer {
   /** The references of each step; `undefined` holds those outside steps. */
-  public readonly usages = new Map<Step | undefined, Usage>();
+  public readonly usages = new Map<RenderableStep | undefined, Usage>();
 
-  public context(owner: Step | undefined): RenderContext {
+  public context(owner: RenderableStep | undefined): RenderContext {
     const usage = this.usageOf(owner);
     const context: RenderContext = {
       value: (value) => this.renderValue(value, context),
@@ -273,7 +281,7 @@ class Renderer {
     return context;
   }
 
-  public renderStep(step: Step): Record<string, unknown> {
+  public renderStep(step: RenderableStep): Record<string, unknown> {
     const context = this.context(step);
     const dependsOn = step.dependsOn.map((dependency) => dependency.name);
     return {
@@ -287,7 +295,7 @@ class Renderer {
     };
   }
 
-  private usageOf(owner: Step | undefined): Usage {
+  private usageOf(owner: RenderableStep | undefined): Usage {
     let usage = this.usages.get(owner);
     if (!usage) {
       usage = { steps: [], parameters: [] };

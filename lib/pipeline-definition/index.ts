@@ -4,5 +4,6 @@ export * from './definition';
 export * from './job-steps';
 export * from './pipelined';
 export * from './processing-step';
+export * from './rendering';
 export * from './step';
 export * from './values';

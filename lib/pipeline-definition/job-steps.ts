@@ -5,8 +5,9 @@ import type {
   TransformArguments,
   TuningArguments,
 } from './pipelined';
+import type { RenderContext } from './rendering';
 import { CacheableStep, type CacheableStepProps, RetryableStep, type RetryableStepProps } from './step';
-import { Join, type PipelineValue, type RenderContext, StepProperty } from './values';
+import { Join, type PipelineValue, StepProperty } from './values';
 
 /** What a training step accepts. */
 export interface TrainingStepProps extends CacheableStepProps {

@@ -1,6 +1,7 @@
 import type { ProcessingArguments } from './pipelined';
+import type { RenderContext } from './rendering';
 import { CacheableStep, type CacheableStepProps, quoteList } from './step';
-import { PipelineValue, type RenderContext, StepProperty } from './values';
+import { PipelineValue, StepProperty } from './values';
 
 /** The top-level properties of a processing job (`DescribeProcessingJobResponse`). */
 export const PROCESSING_JOB_PROPERTIES = [

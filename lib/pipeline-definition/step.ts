@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
-import { NAME_PATTERN, type RenderContext, StepProperty } from './values';
+import { NAME_PATTERN, type RenderableStep, type RenderContext } from './rendering';
+import { StepProperty } from './values';
 
 const MAX_DESCRIPTION_LENGTH = 4096;
 
@@ -40,7 +41,7 @@ export interface StepProps {
  * A step of a SageMaker pipeline. Subclasses render their `Arguments` from a typed request shape and expose their
  * job's properties, typed, as `properties`.
  */
-export abstract class Step {
+export abstract class Step implements RenderableStep {
   public readonly displayName?: string;
   public readonly description?: string;
   private readonly explicitDependencies: Step[] = [];

@@ -1,26 +1,4 @@
-import type { Step } from './step';
-
-/**
- * Returns a problem (a clause such as `output "x" of step "Evaluate", which has no such output`) when a reference
- * names something its step does not have, or `undefined` when it is fine. Runs at render, once the definition is
- * complete.
- */
-export type ReferenceCheck = () => string | undefined;
-
-/**
- * What a value or a step sees while the definition renders: it renders nested values and records what they reference,
- * so that the definition can validate references and find dependency cycles.
- */
-export interface RenderContext {
-  /** Renders a nested argument value: pipeline values become functions, plain objects get sorted keys. */
-  value(value: unknown): unknown;
-  /** Renders a step nested in this one (the branches of a condition step). */
-  step(step: Step): unknown;
-  /** Records a reference to a pipeline parameter. */
-  referenceParameter(parameter: PipelineParameter): void;
-  /** Records a reference to a step; `check` validates the referenced property, output or property file. */
-  referenceStep(step: Step, check?: ReferenceCheck): void;
-}
+import { NAME_PATTERN, type ReferenceCheck, type RenderableStep, type RenderContext } from './rendering';
 
 /**
  * A value resolved by SageMaker Pipelines when the pipeline runs: a parameter, an execution variable, a step
@@ -65,9 +43,6 @@ export abstract class GetValue extends PipelineValue {
 
 /** The types of pipeline parameters. */
 export type ParameterType = 'String' | 'Integer' | 'Float' | 'Boolean';
-
-/** The pattern of parameter and step names. */
-export const NAME_PATTERN = /^[A-Za-z0-9\-_]{1,64}$/;
 
 /** A pipeline parameter: declared in `Parameters`, referenced as `{"Get": "Parameters.<name>"}`. */
 export abstract class PipelineParameter<
@@ -188,7 +163,7 @@ export class StepProperty extends GetValue {
    * @param check validates at render that the step has the property
    */
   public constructor(
-    public readonly step: Step,
+    public readonly step: RenderableStep,
     public readonly propertyPath: string,
     private readonly check?: ReferenceCheck,
   ) {

@@ -1,0 +1,50 @@
+/**
+ * The platform's shared vocabulary: words that the config, the construct library and the feature store all
+ * speak. It is a leaf module: it imports nothing from the project, so every layer may import it (docs: DESIGN.md
+ * section 5). The config schema is built from these lists and checked against these shapes at compile time.
+ */
+
+/** The config file `cdk synth` and the lock command read when `-c config=...` (`--config`) names none. */
+export const DEFAULT_CONFIG_PATH = 'config/platform.json';
+
+/** The human personas of the platform, each with its own least-privilege role. */
+export const PERSONAS = ['data-scientist', 'ml-engineer', 'model-approver'] as const;
+export type Persona = (typeof PERSONAS)[number];
+
+/** Feature types of the SageMaker Feature Store, as the config spells them. */
+export const FEATURE_TYPES = ['string', 'integral', 'fractional'] as const;
+export type FeatureType = (typeof FEATURE_TYPES)[number];
+
+/** Storage tiers of a feature group's online store. */
+export const ONLINE_STORE_STORAGE_TYPES = ['Standard', 'InMemory'] as const;
+export type OnlineStoreStorageType = (typeof ONLINE_STORE_STORAGE_TYPES)[number];
+
+/** Units of an online store's time to live. */
+export const TTL_UNITS = ['Seconds', 'Minutes', 'Hours', 'Days', 'Weeks'] as const;
+export type TtlUnit = (typeof TTL_UNITS)[number];
+
+/**
+ * The definition of one feature group, as the feature group construct and the schema guard need it. The config's
+ * `featureGroups[]` (lib/config/feature-groups.ts) validates it and fills in its defaults.
+ */
+export interface FeatureGroupDefinition {
+  /** The group's name, unique in the config; the physical name adds project and environment. */
+  readonly name: string;
+  /** @default - no description */
+  readonly description?: string;
+  /** The feature that identifies a record. */
+  readonly recordIdentifier: string;
+  /** The feature that holds the time of a record. */
+  readonly eventTime: string;
+  /** Every feature, including the record identifier and the event time. */
+  readonly features: ReadonlyArray<{ readonly name: string; readonly type: FeatureType }>;
+  readonly onlineStore: {
+    readonly enabled: boolean;
+    readonly storageType: OnlineStoreStorageType;
+    /** @default - records stay until deleted */
+    readonly ttl?: { readonly value: number; readonly unit: TtlUnit };
+  };
+  readonly offlineStore: { readonly enabled: boolean };
+  /** Tags of the feature group itself. */
+  readonly tags: Readonly<Record<string, string>>;
+}
