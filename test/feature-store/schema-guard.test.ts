@@ -335,7 +335,7 @@ describe('npm run feature-groups:lock', () => {
       process.execPath,
       [
         path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-        path.join(REPO_ROOT, 'scripts', 'lock-feature-groups.ts'),
+        path.join(REPO_ROOT, 'tools', 'feature-groups-lock', 'cli.ts'),
         '--config',
         path.join(dir, 'platform.json'),
         ...args,

@@ -1,0 +1,125 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, resolveConfig } from '../../../lib/config/loader';
+import {
+  FEATURE_GROUP_LOCK_FILE,
+  featureGroupLock,
+  renderFeatureGroupLock,
+} from '../../../lib/feature-store/schema-guard';
+import { parseArgs, USAGE } from '../../../tools/feature-groups-lock/cli';
+import { planFeatureGroupLock, writeFeatureGroupLock } from '../../../tools/feature-groups-lock/lock';
+
+// The command itself is spawned in test/feature-store/schema-guard.test.ts ("npm run feature-groups:lock").
+
+const group = (features: string[]) => ({
+  name: 'churn-customers',
+  recordIdentifier: 'customer_id',
+  eventTime: 'event_time',
+  features: [
+    { name: 'customer_id', type: 'string' },
+    { name: 'event_time', type: 'string' },
+    ...features.map((name) => ({ name, type: 'integral' })),
+  ],
+});
+
+const config = (groups: ReturnType<typeof group>[]) => ({
+  project: 'acme',
+  environments: [{ name: 'dev', account: '111111111111', region: 'eu-west-1' }],
+  featureGroups: groups,
+});
+
+const folders: string[] = [];
+afterAll(() => {
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary folder holding `platform.json` with `content`; returns the config's path. */
+function configFile(content: unknown): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'feature-groups-lock-job-'));
+  folders.push(dir);
+  const file = path.join(dir, 'platform.json');
+  writeFileSync(file, JSON.stringify(content));
+  return file;
+}
+
+describe('the command line', () => {
+  test('defaults to config/platform.json and no drops', () => {
+    expect(parseArgs([])).toEqual({ config: 'config/platform.json', drop: [] });
+  });
+
+  test('takes --config and any number of --drop', () => {
+    expect(parseArgs(['--config', 'conf/acme.json', '--drop', 'a', '--drop', 'b'])).toEqual({
+      config: 'conf/acme.json',
+      drop: ['a', 'b'],
+    });
+  });
+
+  test.each([
+    [['--config'], '--config needs a value'],
+    [['--drop', '--config', 'x'], '--drop needs a value'],
+    [['--force'], 'unknown argument "--force"'],
+  ])('%j is a usage error: %s', (argv, problem) => {
+    expect(parseArgs(argv)).toBe(problem);
+    expect(USAGE).toMatch(/^usage: npm run feature-groups:lock /);
+  });
+});
+
+describe('the lock job', () => {
+  test('GIVEN no lock WHEN planned and written THEN the lock beside the config records the groups', () => {
+    // GIVEN
+    const file = configFile(config([group(['tenure_months'])]));
+
+    // WHEN
+    const plan = planFeatureGroupLock({ config: file, drop: [] });
+    if (plan.kind !== 'write') throw new Error(`expected a lock to write, got ${JSON.stringify(plan)}`);
+    writeFeatureGroupLock(plan);
+
+    // THEN
+    const lockFile = path.join(path.dirname(file), FEATURE_GROUP_LOCK_FILE);
+    expect(plan.file).toBe(lockFile);
+    expect(plan.shownPath).toBe(lockFile);
+    expect(readFileSync(lockFile, 'utf8')).toBe(plan.content);
+    const groups = resolveConfig(config([group(['tenure_months'])])).config.featureGroups;
+    expect(plan.content).toBe(renderFeatureGroupLock(featureGroupLock(groups)));
+    expect(plan.changes).not.toEqual([]);
+  });
+
+  test('GIVEN a lock WHEN a feature is removed THEN the plan is refused and nothing is written', () => {
+    // GIVEN
+    const file = configFile(config([group(['tenure_months', 'monthly_charges'])]));
+    const first = planFeatureGroupLock({ config: file, drop: [] });
+    if (first.kind !== 'write') throw new Error('expected a lock to write');
+    writeFeatureGroupLock(first);
+    writeFileSync(file, JSON.stringify(config([group(['tenure_months'])])));
+
+    // WHEN
+    const plan = planFeatureGroupLock({ config: file, drop: [] });
+
+    // THEN
+    expect(plan.kind).toBe('refused');
+    expect(plan.kind === 'refused' && plan.problems.join('\n')).toContain('"monthly_charges"');
+    expect(readFileSync(first.file, 'utf8')).toBe(first.content);
+  });
+
+  test('GIVEN a lock WHEN the group is dropped on purpose THEN the plan records the drop', () => {
+    // GIVEN
+    const file = configFile(config([group(['tenure_months'])]));
+    const first = planFeatureGroupLock({ config: file, drop: [] });
+    if (first.kind !== 'write') throw new Error('expected a lock to write');
+    writeFeatureGroupLock(first);
+    writeFileSync(file, JSON.stringify(config([])));
+
+    // WHEN
+    const plan = planFeatureGroupLock({ config: file, drop: ['churn-customers'] });
+
+    // THEN
+    expect(plan.kind).toBe('write');
+    expect(plan.kind === 'write' && plan.changes.join('\n')).toContain('churn-customers');
+  });
+
+  test('GIVEN an invalid config WHEN planned THEN it throws the config error', () => {
+    const file = configFile({ project: 'acme', environments: [] });
+    expect(() => planFeatureGroupLock({ config: file, drop: [] })).toThrow(ConfigError);
+  });
+});
