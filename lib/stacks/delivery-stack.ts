@@ -8,6 +8,7 @@ import {
   CodePipelineSource,
   ManualApprovalStep,
   ShellStep,
+  StageDeployment,
   type Step,
 } from 'aws-cdk-lib/pipelines';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
@@ -56,18 +57,282 @@ export const SYNTH_COMMANDS: readonly string[] = [
 /** Value of the training pipelines' `TriggerReason` parameter for executions started by the delivery pipeline. */
 export const DELIVERY_TRIGGER_REASON = 'delivery-test';
 
-/** CodePipeline accepts at most this many actions in one stage. */
-export const MAX_ACTIONS_PER_PIPELINE_STAGE = 50;
-/** CDK Pipelines deploys each stack with two actions: create the change set, then execute it. */
-const ACTIONS_PER_STACK = 2;
+/**
+ * CodePipeline's fixed structural quotas, from "Quotas in AWS CodePipeline"
+ * (https://docs.aws.amazon.com/codepipeline/latest/userguide/limits.html, the table of quotas that "are fixed and
+ * cannot be changed"): "Number of actions in a stage: minimum of 1, maximum of 50", "Number of stages in a pipeline:
+ * minimum of 2, maximum of 50" and "Maximum number of actions per pipeline: 500". CodePipeline rejects a pipeline
+ * past any of them when the delivery stack is deployed, so synth checks them first.
+ */
+export const CODEPIPELINE_QUOTAS = {
+  actionsPerStage: 50,
+  stagesPerPipeline: 50,
+  actionsPerPipeline: 500,
+} as const;
 
-/** The stacks an environment's Stage deploys. */
-function stacksOf(stage: Stage): number {
-  return stage.node.findAll().filter((c) => Stack.isStack(c) && Stage.of(c) === stage).length;
-}
+/** CodePipeline accepts at most this many actions in one stage. */
+export const MAX_ACTIONS_PER_PIPELINE_STAGE = CODEPIPELINE_QUOTAS.actionsPerStage;
+/** CDK Pipelines deploys each stack with two actions: create the change set, then execute it (`useChangeSets`). */
+export const ACTIONS_PER_STACK = 2;
 
 /** Environment kinds in the order the pipeline promotes through them. */
 const KIND_ORDER: readonly EnvironmentKind[] = ['dev', 'test', 'prod'];
+
+/** One stack of an environment, as the delivery planner sees it. */
+export interface StackToDeliver {
+  /** The stack's name, unique within its environment. */
+  readonly name: string;
+  /** Names of the stacks of the same environment it depends on. */
+  readonly dependencies: readonly string[];
+  /**
+   * The model whose stacks it belongs to; the stacks of one model are kept together where the quota allows.
+   * @default - a shared stack of the environment
+   */
+  readonly model?: string;
+}
+
+/** One environment, as the delivery planner sees it. */
+export interface EnvironmentToDeliver {
+  readonly name: string;
+  readonly kind: EnvironmentKind;
+  readonly stacks: readonly StackToDeliver[];
+  /**
+   * Actions that run before its first stack, such as the manual approval.
+   * @default 0
+   */
+  readonly preActions?: number;
+  /**
+   * Actions that run after its last stack, such as the training check.
+   * @default 0
+   */
+  readonly postActions?: number;
+}
+
+/** The part of one environment that one pipeline stage deploys. */
+export interface PlannedDeployment {
+  readonly environment: string;
+  /** Stack names, each after the stacks it depends on. */
+  readonly stacks: readonly string[];
+  /** Whether it is the environment's first part: the pre actions (approval) run here. */
+  readonly first: boolean;
+  /** Whether it is the environment's last part: the post actions (training check) run here. */
+  readonly last: boolean;
+  /** Actions: two per stack, plus the pre and post actions it carries. */
+  readonly actions: number;
+}
+
+/** One stage of the delivery pipeline (a CDK Pipelines wave): parts of environments of one kind, in parallel. */
+export interface PlannedPipelineStage {
+  /** `Dev`, `Dev-2`, ...: the first keeps the name of the kind. */
+  readonly name: string;
+  readonly kind: EnvironmentKind;
+  readonly deployments: readonly PlannedDeployment[];
+  readonly actions: number;
+}
+
+/** How the delivery pipeline lays the environments out over its stages. */
+export interface DeliveryPlan {
+  readonly stages: readonly PlannedPipelineStage[];
+  /** Actions of all deploy stages. */
+  readonly actions: number;
+}
+
+interface PlanItem {
+  readonly environment: string;
+  readonly stack: string;
+  readonly actions: number;
+}
+
+/**
+ * Lays the environments out over as few pipeline stages as CodePipeline's actions-per-stage quota allows. Kinds are
+ * promoted in order (dev, test, prod), each over one or more stages. Within a kind, each environment's shared stacks
+ * come first, then each model's stacks as one group; a group moves whole to the next stage when it does not fit,
+ * and is split only when it alone is larger than a stage. Every stack lands in the same stage as the stacks it depends
+ * on (where CDK Pipelines orders them) or in a later one. Pure: no CDK, no synthesis.
+ */
+export function planDelivery(
+  environments: readonly EnvironmentToDeliver[],
+  options: { readonly actionsPerStack?: number; readonly maxActionsPerStage?: number } = {},
+): DeliveryPlan {
+  const perStack = options.actionsPerStack ?? ACTIONS_PER_STACK;
+  const capacity = options.maxActionsPerStage ?? CODEPIPELINE_QUOTAS.actionsPerStage;
+  const stages: PlannedPipelineStage[] = [];
+  for (const kind of KIND_ORDER) {
+    const ofKind = environments.filter((e) => e.kind === kind && e.stacks.length > 0);
+    const groupsPerEnvironment = ofKind.map((e) => groupsOf(e, perStack));
+    // round robin: the shared stacks of every environment of the kind, then their first models, ...
+    const groups: PlanItem[][] = [];
+    const rounds = Math.max(0, ...groupsPerEnvironment.map((g) => g.length));
+    for (let i = 0; i < rounds; i++) {
+      for (const environmentGroups of groupsPerEnvironment) {
+        const group = environmentGroups[i];
+        if (group) groups.push(group);
+      }
+    }
+    const bins: PlanItem[][] = [];
+    let bin: PlanItem[] = [];
+    let used = 0;
+    const place = (item: PlanItem) => {
+      if (item.actions > capacity) {
+        throw new Error(
+          `delivery plan: stack ${item.stack} of ${item.environment} needs ${item.actions} actions, above the ${capacity} of a pipeline stage`,
+        );
+      }
+      if (used + item.actions > capacity) {
+        bins.push(bin);
+        bin = [];
+        used = 0;
+      }
+      bin.push(item);
+      used += item.actions;
+    };
+    for (const group of groups) {
+      const size = group.reduce((sum, item) => sum + item.actions, 0);
+      if (used > 0 && used + size > capacity && size <= capacity) {
+        bins.push(bin);
+        bin = [];
+        used = 0;
+      }
+      for (const item of group) place(item);
+    }
+    if (bin.length > 0) bins.push(bin);
+
+    const firstBin = new Map<string, number>();
+    const lastBin = new Map<string, number>();
+    bins.forEach((items, index) => {
+      for (const { environment } of items) {
+        if (!firstBin.has(environment)) firstBin.set(environment, index);
+        lastBin.set(environment, index);
+      }
+    });
+    bins.forEach((items, index) => {
+      const deployments = ofKind
+        .filter((e) => items.some((item) => item.environment === e.name))
+        .map((e): PlannedDeployment => {
+          const mine = items.filter((item) => item.environment === e.name);
+          return {
+            environment: e.name,
+            stacks: mine.map((item) => item.stack),
+            first: firstBin.get(e.name) === index,
+            last: lastBin.get(e.name) === index,
+            actions: mine.reduce((sum, item) => sum + item.actions, 0),
+          };
+        });
+      stages.push({
+        name: index === 0 ? capitalize(kind) : `${capitalize(kind)}-${index + 1}`,
+        kind,
+        deployments,
+        actions: deployments.reduce((sum, d) => sum + d.actions, 0),
+      });
+    });
+  }
+  return { stages, actions: stages.reduce((sum, s) => sum + s.actions, 0) };
+}
+
+/**
+ * The stacks of one environment as groups in deployment order: its shared stacks, then one group per model, each
+ * stack after its dependencies and each group after the groups it depends on. The first stack carries the pre
+ * actions and the last one the post actions.
+ */
+function groupsOf(environment: EnvironmentToDeliver, perStack: number): PlanItem[][] {
+  const byName = new Map(environment.stacks.map((s) => [s.name, s]));
+  const keyOf = (stack: StackToDeliver) => (stack.model === undefined ? '' : `model:${stack.model}`);
+  const keys = [...new Set(['', ...environment.stacks.map(keyOf)])].filter((k) =>
+    environment.stacks.some((s) => keyOf(s) === k),
+  );
+  const members = new Map(keys.map((k) => [k, environment.stacks.filter((s) => keyOf(s) === k)]));
+  const groupDependencies = (key: string) =>
+    (members.get(key) ?? []).flatMap((s) =>
+      s.dependencies.flatMap((d) => {
+        const dependency = byName.get(d);
+        return dependency && keyOf(dependency) !== key ? [keyOf(dependency)] : [];
+      }),
+    );
+  const orderedKeys = topologicalOrder(keys, groupDependencies, `groups of ${environment.name}`);
+  const ordered = orderedKeys.map((key) =>
+    topologicalOrder(
+      (members.get(key) ?? []).map((s) => s.name),
+      (name) =>
+        (byName.get(name)?.dependencies ?? []).filter(
+          (d) => byName.get(d) && keyOf(byName.get(d) as StackToDeliver) === key,
+        ),
+      `stacks of ${environment.name}`,
+    ),
+  );
+  const all = ordered.flat();
+  return ordered.map((names) =>
+    names.map((stack) => ({
+      environment: environment.name,
+      stack,
+      actions:
+        perStack +
+        (stack === all[0] ? (environment.preActions ?? 0) : 0) +
+        (stack === all[all.length - 1] ? (environment.postActions ?? 0) : 0),
+    })),
+  );
+}
+
+/** A stable topological order: each item after those it depends on, otherwise in the given order. */
+function topologicalOrder(
+  items: readonly string[],
+  dependenciesOf: (item: string) => readonly string[],
+  what: string,
+): string[] {
+  const known = new Set(items);
+  const done = new Set<string>();
+  const visiting = new Set<string>();
+  const order: string[] = [];
+  const visit = (item: string) => {
+    if (done.has(item)) return;
+    if (visiting.has(item))
+      throw new Error(`delivery plan: the ${what} depend on each other in a cycle through ${item}`);
+    visiting.add(item);
+    for (const dependency of dependenciesOf(item)) if (known.has(dependency)) visit(dependency);
+    visiting.delete(item);
+    done.add(item);
+    order.push(item);
+  };
+  for (const item of items) visit(item);
+  return order;
+}
+
+/** The stages and actions the pipeline has besides its deploy stages. */
+export interface FixedPipelinePart {
+  /** `Source`, `Build`, `UpdatePipeline`, `Assets`. */
+  readonly stages: number;
+  /** The source, synth and self-mutation actions, and one asset-publishing action per asset type. */
+  readonly actions: number;
+}
+
+/**
+ * Every CodePipeline quota the plan would exceed, each naming the count, the quota and the fix.
+ * An empty list means CodePipeline accepts the pipeline.
+ */
+export function deliveryPlanProblems(plan: DeliveryPlan, fixed: FixedPipelinePart): string[] {
+  const problems: string[] = [];
+  const fix =
+    'split the models across several platform configs (projects, one pipeline each), or remove tooling.connection and deploy with cdk deploy';
+  for (const stage of plan.stages) {
+    if (stage.actions > CODEPIPELINE_QUOTAS.actionsPerStage) {
+      problems.push(
+        `tooling.connection: the ${stage.name} stage of the delivery pipeline would hold ${stage.actions} actions, above CodePipeline's ${CODEPIPELINE_QUOTAS.actionsPerStage} per stage; ${fix}`,
+      );
+    }
+  }
+  const stages = fixed.stages + plan.stages.length;
+  if (stages > CODEPIPELINE_QUOTAS.stagesPerPipeline) {
+    problems.push(
+      `tooling.connection: the delivery pipeline would have ${stages} stages (${plan.stages.length} to deploy the environments, ${ACTIONS_PER_STACK} actions per stack and at most ${CODEPIPELINE_QUOTAS.actionsPerStage} per stage), above CodePipeline's ${CODEPIPELINE_QUOTAS.stagesPerPipeline} stages per pipeline; ${fix}`,
+    );
+  }
+  const actions = fixed.actions + plan.actions;
+  if (actions > CODEPIPELINE_QUOTAS.actionsPerPipeline) {
+    problems.push(
+      `tooling.connection: the delivery pipeline would have ${actions} actions (${plan.actions} to deploy the environments, ${ACTIONS_PER_STACK} per stack), above CodePipeline's ${CODEPIPELINE_QUOTAS.actionsPerPipeline} actions per pipeline; ${fix}`,
+    );
+  }
+  return problems;
+}
 
 /** Where the pipeline's source lives: a CodeConnections (CodeStar Connections) connection to GitHub, GitLab or Bitbucket. */
 export interface DeliveryConnection {
@@ -145,6 +410,8 @@ export class DeliveryStack extends Stack {
   readonly accessLogsBucket: SecureBucket;
   /** The stages the pipeline deploys, by environment name. */
   readonly environmentStages: ReadonlyMap<string, PlatformEnvironment>;
+  /** How the environments are laid out over the pipeline's deploy stages. */
+  readonly plan: DeliveryPlan;
   /** The post-deploy training check, when configured. */
   readonly sampleTrainingStep?: CodeBuildStep;
   /** Role of the post-deploy check's CodeBuild project: it may only assume the environment's runner role. */
@@ -225,44 +492,54 @@ export class DeliveryStack extends Stack {
       }),
     });
 
-    const stages = new Map<string, PlatformEnvironment>();
-    const crowdedWaves: string[] = [];
-    for (const kind of KIND_ORDER) {
-      const ofKind = environments.filter((e) => e.kind === kind);
-      if (ofKind.length === 0) continue;
-      const wave = this.pipeline.addWave(capitalize(kind));
-      let actions = 0;
-      for (const environment of ofKind) {
-        const stage = environmentStage(Stage.of(this) ?? this.node.root, environment);
-        stages.set(environment.name, stage);
-        const pre: Step[] = [];
-        if (environment.settings.requireApproval) {
-          pre.push(
-            new ManualApprovalStep(`PromoteTo${environment.stageId}`, {
-              comment: `Promote ${project} to ${environment.name} (${environment.account}/${environment.region}): review the change sets of the stages before it, then approve.`,
-            }),
-          );
-        }
-        const post: Step[] = [];
-        if (sampleTraining?.environment === environment.name) {
-          this.sampleTrainingRole = this.sampleTrainingRunner(environment);
-          this.sampleTrainingStep = this.sampleTrainingCheck(environment, sampleTraining, this.sampleTrainingRole);
-          post.push(this.sampleTrainingStep);
-        }
-        wave.addStage(stage, { pre, post });
-        actions += ACTIONS_PER_STACK * stacksOf(stage) + pre.length + post.length;
-      }
-      if (actions > MAX_ACTIONS_PER_PIPELINE_STAGE) {
-        crowdedWaves.push(
-          `tooling.connection: the ${capitalize(kind)} stage of the delivery pipeline would hold ${actions} actions (${ofKind.map((e) => e.name).join(', ')}: ${ACTIONS_PER_STACK} per stack), above CodePipeline's ${MAX_ACTIONS_PER_PIPELINE_STAGE}; split the models across several platform configs (projects), or remove tooling.connection and deploy with cdk deploy`,
+    // every environment's Stage, its stacks in dependency order as CDK Pipelines deploys them, and its extra steps
+    const scopeOfStages = Stage.of(this) ?? this.node.root;
+    const targets = new Map<string, DeliveryTarget>();
+    for (const environment of environments) {
+      const stage = environmentStage(scopeOfStages, environment);
+      const pre: Step[] = [];
+      if (environment.settings.requireApproval) {
+        pre.push(
+          new ManualApprovalStep(`PromoteTo${environment.stageId}`, {
+            comment: `Promote ${project} to ${environment.name} (${environment.account}/${environment.region}): review the change sets of the stages before it, then approve.`,
+          }),
         );
       }
+      const post: Step[] = [];
+      if (sampleTraining?.environment === environment.name) {
+        this.sampleTrainingRole = this.sampleTrainingRunner(environment);
+        this.sampleTrainingStep = this.sampleTrainingCheck(environment, sampleTraining, this.sampleTrainingRole);
+        post.push(this.sampleTrainingStep);
+      }
+      targets.set(environment.name, { environment, stage, pre, post, deployment: StageDeployment.fromStage(stage) });
     }
-    if (crowdedWaves.length > 0) throw new ConfigError('delivery pipeline', crowdedWaves);
-    this.environmentStages = stages;
+    this.environmentStages = new Map([...targets].map(([name, target]) => [name, target.stage]));
+
+    this.plan = planDelivery([...targets.values()].map(toDeliver));
+    const fixed = fixedPipelinePart([...targets.values()].map((t) => t.deployment));
+    const problems = deliveryPlanProblems(this.plan, fixed);
+    if (problems.length > 0) throw new ConfigError('delivery pipeline', problems);
+
+    // one wave per planned pipeline stage; each environment's part of it is a StageDeployment of the same Stage
+    // object (so the same stacks, templates and logical ids) that keeps only the stacks planned there
+    for (const planned of this.plan.stages) {
+      const wave = this.pipeline.addWave(planned.name);
+      for (const part of planned.deployments) {
+        const target = targets.get(part.environment) as DeliveryTarget;
+        const deployment = StageDeployment.fromStage(target.stage, {
+          // a wave of one deployment becomes a pipeline stage named after the deployment
+          stageName: planned.deployments.length === 1 ? planned.name : target.stage.stageName,
+          pre: part.first ? target.pre : [],
+          post: part.last ? target.post : [],
+        });
+        keepOnly(deployment, part.stacks);
+        wave.stages.push(deployment);
+      }
+    }
 
     // the pipeline's roles, projects and policies exist only once it is built; acknowledge findings on them after
     this.pipeline.buildPipeline();
+    this.checkLayout(fixed);
     this.useConnectionOfItsServicePrefix(connection.connectionArn);
     this.acknowledgeGeneratedPolicies();
     this.acknowledgeReplicationBuckets();
@@ -273,6 +550,24 @@ export class DeliveryStack extends Stack {
    * The role of the post-deploy check's CodeBuild project in the tooling account. Its fixed name is what the
    * runner role in the environment account trusts; it may assume that one role and nothing else.
    */
+  /**
+   * The pipeline CDK Pipelines built must be the one planned: CDK Pipelines splits a wave of more than 50 actions
+   * into stages of its own (`Dev.1`, `Dev.2`) that the quota check above did not count.
+   */
+  private checkLayout(fixed: FixedPipelinePart): void {
+    const built = this.pipeline.pipeline.stages;
+    const expected = ['Source', 'Build', 'UpdatePipeline', ...(fixed.stages > 3 ? ['Assets'] : [])].concat(
+      this.plan.stages.map((s) => s.name),
+    );
+    const names = built.map((s) => s.stageName);
+    const actions = built.reduce((sum, s) => sum + s.actions.length, 0);
+    if (names.join() !== expected.join() || actions !== fixed.actions + this.plan.actions) {
+      throw new Error(
+        `delivery pipeline: CDK Pipelines built the stages ${names.join(', ')} with ${actions} actions, where the plan has ${expected.join(', ')} with ${fixed.actions + this.plan.actions}; update planDelivery to the CDK Pipelines in use`,
+      );
+    }
+  }
+
   private sampleTrainingRunner(environment: ResolvedEnvironment): PlatformRole {
     const role = new PlatformRole(this, 'SampleTrainingRole', {
       roleName: sampleTrainingRoleName(this.project),
@@ -618,6 +913,68 @@ export function sampleTrainingScript(): string {
     'done',
     'exit "$failed"',
   ].join('\n');
+}
+
+/** One environment the pipeline deploys, with its Stage, its extra steps and all its stacks as CDK Pipelines sees them. */
+interface DeliveryTarget {
+  readonly environment: ResolvedEnvironment;
+  readonly stage: PlatformEnvironment;
+  readonly pre: Step[];
+  readonly post: Step[];
+  readonly deployment: StageDeployment;
+}
+
+/** The planner's view of an environment: stack names, dependencies and the model each stack belongs to. */
+function toDeliver(target: DeliveryTarget): EnvironmentToDeliver {
+  const { stage } = target;
+  const modelOf = new Map<string, string>();
+  for (const stacks of [stage.serving, stage.batch, stage.training, stage.retraining, stage.monitoring]) {
+    for (const [model, stack] of stacks) modelOf.set(stack.stackName, model);
+  }
+  const models = target.environment.models.map((m) => m.name);
+  const modelIndex = (model?: string) => (model === undefined ? -1 : models.indexOf(model));
+  return {
+    name: target.environment.name,
+    kind: target.environment.kind,
+    // models in config order, each stack after its dependencies as CDK Pipelines lists them
+    stacks: target.deployment.stacks
+      .map((stack) => ({
+        name: stack.stackName,
+        dependencies: stack.stackDependencies.map((d) => d.stackName),
+        model: modelOf.get(stack.stackName),
+      }))
+      .sort((a, b) => modelIndex(a.model) - modelIndex(b.model)),
+    preActions: target.pre.length,
+    postActions: target.post.length,
+  };
+}
+
+/**
+ * The stages before the deploy stages: `Source`, `Build` and `UpdatePipeline` with one action each, and `Assets`
+ * with one publishing action per asset type (the pipeline publishes assets with one project per type).
+ */
+function fixedPipelinePart(deployments: readonly StageDeployment[]): FixedPipelinePart {
+  const assetTypes = new Set(deployments.flatMap((d) => d.stacks.flatMap((s) => s.assets.map((a) => a.assetType))));
+  return { stages: 3 + (assetTypes.size > 0 ? 1 : 0), actions: 3 + assetTypes.size };
+}
+
+/**
+ * Keeps only the named stacks in a deployment. A kept stack's dependencies on stacks planned in earlier pipeline
+ * stages are dropped: those are deployed before this stage starts (CDK Pipelines orders only stacks of one deployment).
+ */
+function keepOnly(deployment: StageDeployment, stackNames: readonly string[]): void {
+  const keep = new Set(stackNames);
+  const kept = deployment.stacks.filter((s) => keep.has(s.stackName));
+  if (kept.length !== keep.size) {
+    throw new Error(
+      `delivery plan: ${deployment.stageName} has no stack ${stackNames.find((n) => !kept.some((s) => s.stackName === n))}`,
+    );
+  }
+  deployment.stacks.splice(0, deployment.stacks.length, ...kept);
+  for (const stack of kept) {
+    const within = stack.stackDependencies.filter((d) => keep.has(d.stackName));
+    stack.stackDependencies.splice(0, stack.stackDependencies.length, ...within);
+  }
 }
 
 function capitalize(text: string): string {

@@ -4,23 +4,28 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { type CloudAssembly, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { buildPlatform } from '../../lib/app';
-import { ConfigError, type ResolvedPlatformConfig, resolveConfig } from '../../lib/config/loader';
+import { type ResolvedPlatformConfig, resolveConfig } from '../../lib/config/loader';
 import type { PlatformConfigInput } from '../../lib/config/schema';
 import type { PlatformEnvironment } from '../../lib/environment';
 import { trainingPipelineName } from '../../lib/naming';
 import {
+  type DeliveryPlan,
   DeliveryStack,
   type DeliveryStackProps,
-  PipelineRunnerRole,
+  deliveryPlanProblems,
+  type EnvironmentToDeliver,
+  planDelivery,
   SYNTH_COMMANDS,
   sampleTrainingScript,
 } from '../../lib/stacks/delivery-stack';
-import { singleAccountConfig, threeEnvironmentConfig } from '../support/fixtures';
+import { PipelineRunnerRole } from '../../lib/stacks/pipeline-runner-role';
+import { churnModel, singleAccountConfig, threeEnvironmentConfig } from '../support/fixtures';
 import {
   type CloudFormationResource,
   type CloudFormationTemplate,
@@ -438,45 +443,427 @@ describe('a pipeline in single-account mode', () => {
   });
 });
 
-describe('a pipeline with more stacks than a pipeline stage can deploy', () => {
-  test('GIVEN four churn-like models at stage 4 WHEN the pipeline is built THEN it fails naming the field, the count and the fix', () => {
-    // GIVEN 6 shared stacks and 5 per model (serving, batch, training, retraining, monitoring): 26 per environment
-    const input = threeEnvironmentConfig();
-    const [churn] = input.models ?? [];
-    const config = resolveConfig(
-      {
-        ...input,
-        maturity: 4,
-        models: ['churn', 'fraud', 'upsell', 'credit'].map((name) => ({
-          ...churn,
-          name,
-          training: { ...churn?.training, package: 'churn' },
-        })),
-      } as PlatformConfigInput,
-      {},
-      'config',
-      REPO_ROOT,
+/** The reference fixture at stage 4 with a connection and `count` models, each a copy of churn under its own name. */
+function manyModelsConfig(names: readonly string[]): ResolvedPlatformConfig {
+  const input = threeEnvironmentConfig();
+  const churn = churnModel();
+  return resolveConfig(
+    {
+      ...input,
+      maturity: 4,
+      tooling: { ...(input.tooling ?? { account: '444444444444', region: 'eu-west-1' }), connection: CONNECTION },
+      models: names.map((name) => ({ ...churn, name, training: { ...churn.training, package: 'churn' } })),
+    } as PlatformConfigInput,
+    {},
+    'config',
+    REPO_ROOT,
+  );
+}
+
+const modelNames = (count: number) => Array.from({ length: count }, (_, i) => (i === 0 ? 'churn' : `churn${i + 1}`));
+
+interface DeployedStack {
+  readonly environment: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly dependencies: readonly string[];
+}
+
+/** The stages of a CfnPipeline's resolved properties, in the shape of its CloudFormation template. */
+function stagesOf(resolved: unknown): PipelineStageJson[] {
+  type Resolved = Array<{
+    name: string;
+    actions: Array<{
+      name: string;
+      actionTypeId: { category: string; provider: string };
+      runOrder?: number;
+      configuration?: Record<string, unknown>;
+    }>;
+  }>;
+  return (resolved as Resolved).map((stage) => ({
+    Name: stage.name,
+    Actions: stage.actions.map((a) => ({
+      Name: a.name,
+      ActionTypeId: { Category: a.actionTypeId.category, Provider: a.actionTypeId.provider },
+      RunOrder: a.runOrder ?? 1,
+      Configuration: a.configuration,
+    })),
+  }));
+}
+
+interface PipelineStageJson {
+  readonly Name: string;
+  readonly Actions: PipelineAction[];
+}
+
+/**
+ * The checks every delivery pipeline must pass, on the CodePipeline stages it synthesizes: at most 50 actions a
+ * stage, each stack deployed once, after the stacks it depends on; approval before the environments that require
+ * it; the training check after every stack of its environment.
+ */
+function expectDeliverable(stages: readonly PipelineStageJson[], stacks: readonly DeployedStack[]): void {
+  for (const stage of stages)
+    expect({ stage: stage.Name, actions: stage.Actions.length <= 50 }).toEqual({ stage: stage.Name, actions: true });
+  const at = (mode: string) => {
+    const found = new Map<string, Array<{ stage: number; runOrder: number }>>();
+    stages.forEach((stage, index) => {
+      for (const a of stage.Actions) {
+        if (a.Configuration?.ActionMode !== mode) continue;
+        const name = a.Configuration.StackName as string;
+        found.set(name, [...(found.get(name) ?? []), { stage: index, runOrder: a.RunOrder }]);
+      }
+    });
+    return found;
+  };
+  const prepared = at('CHANGE_SET_REPLACE');
+  const executed = at('CHANGE_SET_EXECUTE');
+  expect([...prepared.keys()].sort()).toEqual(stacks.map((s) => s.name).sort());
+  for (const stack of stacks) {
+    expect({
+      stack: stack.name,
+      prepared: prepared.get(stack.name)?.length,
+      executed: executed.get(stack.name)?.length,
+    }).toEqual({
+      stack: stack.name,
+      prepared: 1,
+      executed: 1,
+    });
+    const [first] = prepared.get(stack.name) ?? [];
+    for (const dependency of stack.dependencies) {
+      const [done] = executed.get(dependency) ?? [];
+      const before =
+        done !== undefined &&
+        first !== undefined &&
+        (done.stage < first.stage || (done.stage === first.stage && done.runOrder < first.runOrder));
+      expect({ stack: stack.name, after: dependency, before }).toEqual({
+        stack: stack.name,
+        after: dependency,
+        before: true,
+      });
+    }
+  }
+  const position = (category: string, name: string) => {
+    const index = stages.findIndex((s) =>
+      s.Actions.some((a) => a.ActionTypeId.Category === category && a.Name === name),
     );
-    const app = new App({ context: { ...constructTestContext(), 'aws:cdk:bundling-stacks': [] } });
+    const action = stages[index]?.Actions.find((a) => a.Name === name);
+    return { stage: index, runOrder: action?.RunOrder ?? 0 };
+  };
+  const ofKind = (kind: string) => stacks.filter((s) => s.kind === kind).map((s) => s.name);
+  const approval = position('Approval', 'PromoteToProd');
+  expect(approval.stage).toBeGreaterThan(0);
+  for (const name of ofKind('prod')) {
+    const [first] = prepared.get(name) ?? [];
+    expect(
+      first && (first.stage > approval.stage || (first.stage === approval.stage && first.runOrder > approval.runOrder)),
+    ).toBe(true);
+  }
+  const check = position('Build', 'TrainOnSampleData');
+  expect(check.stage).toBeGreaterThan(0);
+  for (const name of ofKind('test')) {
+    const [done] = executed.get(name) ?? [];
+    expect(done && (done.stage < check.stage || (done.stage === check.stage && done.runOrder < check.runOrder))).toBe(
+      true,
+    );
+  }
+}
+
+describe('a pipeline with more stacks than one pipeline stage can deploy', () => {
+  interface ManyModels {
+    readonly config: ResolvedPlatformConfig;
+    readonly stack: DeliveryStack;
+    readonly stages: PipelineStageJson[];
+  }
+  let cached: ManyModels | undefined;
+  /**
+   * Four churn-like models at stage 4: 26 stacks, 52 actions per environment, more than one pipeline stage holds.
+   * The pipeline's stages are read from the construct, and each environment's stacks from its Stage's own assembly
+   * (made when the pipeline was built): synthesizing the whole app would run cdk-nag over all 78 stacks again.
+   */
+  const fourModels = (): ManyModels => {
+    if (cached) return cached;
+    const config = manyModelsConfig(['churn', 'fraud', 'upsell', 'credit']);
+    const app = new App({
+      context: {
+        ...cdkJsonContext(),
+        '@aws-cdk/core:failSynthOnValidationErrors': false,
+        'aws:cdk:bundling-stacks': [],
+      },
+    });
     buildPlatform(app, config);
+    const stack = app.node.findChild('Delivery') as DeliveryStack;
+    const pipeline = stack.pipeline.pipeline.node.defaultChild as codepipeline.CfnPipeline;
+    cached = { config, stack, stages: stagesOf(stack.resolve(pipeline.stages)) };
+    return cached;
+  };
+
+  /** Every stack of every environment the pipeline deploys, with the stacks it depends on, from the Stages' assemblies. */
+  const deployedStacks = (): DeployedStack[] => {
+    const { config, stack } = fourModels();
+    return config.allEnvironments.flatMap((environment) =>
+      (stack.environmentStages.get(environment.name) as PlatformEnvironment).synth().stacks.map((artifact) => ({
+        environment: environment.name,
+        kind: environment.kind,
+        name: artifact.stackName,
+        dependencies: artifact.dependencies
+          .filter((d): d is CloudFormationStackArtifact => d instanceof CloudFormationStackArtifact)
+          .map((d) => d.stackName),
+      })),
+    );
+  };
+
+  test('GIVEN four churn-like models at stage 4 WHEN synthesized THEN each environment spans two pipeline stages: shared stacks and three models, then the fourth', () => {
+    // WHEN
+    const { stages, stack } = fourModels();
+
+    // THEN
+    expect(stages.map((s) => `${s.Name}:${s.Actions.length}`)).toEqual([
+      'Source:1',
+      'Build:1',
+      'UpdatePipeline:1',
+      'Assets:1',
+      'Dev:42',
+      'Dev-2:10',
+      'Test:42',
+      'Test-2:11',
+      'Prod:43',
+      'Prod-2:10',
+    ]);
+    expect(stack.plan.stages.map((s) => s.deployments.map((d) => d.stacks.length))).toEqual([
+      [21],
+      [5],
+      [21],
+      [5],
+      [21],
+      [5],
+    ]);
+  });
+
+  test('GIVEN four churn-like models WHEN synthesized THEN every stack is deployed once, after its dependencies, prod after the approval and the check after test', () => {
+    const { stages } = fourModels();
+    expectDeliverable(stages, deployedStacks());
+  });
+
+  test('GIVEN four churn-like models WHEN synthesized THEN the pipeline deploys the templates of the Stages that cdk deploy deploys', () => {
+    const { stages, config, stack } = fourModels();
+    for (const environment of config.allEnvironments) {
+      const assembly = (stack.environmentStages.get(environment.name) as PlatformEnvironment).synth();
+      for (const artifact of assembly.stacks) {
+        const prepare = stages
+          .flatMap((s) => s.Actions)
+          .find(
+            (a) =>
+              a.Configuration?.ActionMode === 'CHANGE_SET_REPLACE' && a.Configuration.StackName === artifact.stackName,
+          );
+        expect(prepare?.Configuration?.TemplatePath).toBe(
+          `Synth_Output::${path.basename(assembly.directory)}/${artifact.templateFile}`,
+        );
+      }
+    }
+  });
+
+  /**
+   * The environments of the four-model app with N models instead: the synthesized dependency graph, churn's stacks
+   * copied for each model. Planning needs no synthesis, so 100 models cost milliseconds.
+   */
+  function environmentsWith(names: readonly string[]): EnvironmentToDeliver[] {
+    const { stack } = fourModels();
+    return stack.environmentStages.size === 0
+      ? []
+      : [...stack.environmentStages.values()].map((stage) => {
+          const environment = fourModelsEnvironment(stage.stageName);
+          const churn = environment.stacks.filter((s) => s.model === 'churn');
+          const shared = environment.stacks.filter((s) => s.model === undefined);
+          const rename = (name: string, model: string) => name.replace(/-churn(?=-|$)/, `-${model}`);
+          return {
+            ...environment,
+            stacks: [
+              ...shared,
+              ...names.flatMap((model) =>
+                churn.map((s) => ({
+                  name: rename(s.name, model),
+                  model,
+                  dependencies: s.dependencies.map((d) => rename(d, model)),
+                })),
+              ),
+            ],
+          };
+        });
+  }
+
+  /** The planner's input for one environment of the four-model app, as the delivery stack builds it. */
+  function fourModelsEnvironment(stageId: string): EnvironmentToDeliver {
+    const { config, stack } = fourModels();
+    const environment = config.allEnvironments.find(
+      (e) => e.stageId === stageId,
+    ) as ResolvedPlatformConfig['allEnvironments'][number];
+    const platformStage = stack.environmentStages.get(environment.name) as PlatformEnvironment;
+    const modelOf = new Map<string, string>();
+    for (const stacks of [
+      platformStage.serving,
+      platformStage.batch,
+      platformStage.training,
+      platformStage.retraining,
+      platformStage.monitoring,
+    ]) {
+      for (const [model, s] of stacks) modelOf.set(s.stackName, model);
+    }
+    return {
+      name: environment.name,
+      kind: environment.kind,
+      stacks: deployedStacks()
+        .filter((s) => s.environment === environment.name)
+        .map((s) => ({ name: s.name, dependencies: s.dependencies, model: modelOf.get(s.name) })),
+      preActions: environment.settings.requireApproval ? 1 : 0,
+      postActions: environment.kind === 'test' ? 1 : 0,
+    };
+  }
+
+  /** The plan-level twin of expectDeliverable. */
+  function expectPlanDeliverable(plan: DeliveryPlan, environments: readonly EnvironmentToDeliver[]): void {
+    for (const stage of plan.stages) expect(stage.actions).toBeLessThanOrEqual(50);
+    for (const environment of environments) {
+      const placed = new Map<string, Array<{ stage: number; position: number }>>();
+      plan.stages.forEach((stage, index) => {
+        for (const part of stage.deployments.filter((d) => d.environment === environment.name)) {
+          for (const [position, name] of part.stacks.entries()) {
+            placed.set(name, [...(placed.get(name) ?? []), { stage: index, position }]);
+          }
+        }
+      });
+      expect([...placed.keys()].sort()).toEqual(environment.stacks.map((s) => s.name).sort());
+      for (const stack of environment.stacks) {
+        const [at, again] = placed.get(stack.name) ?? [];
+        expect(again).toBeUndefined();
+        for (const dependency of stack.dependencies) {
+          const [before] = placed.get(dependency) ?? [];
+          // in an earlier pipeline stage, or in the same deployment where CDK Pipelines orders by dependency
+          expect(
+            before && at && (before.stage < at.stage || (before.stage === at.stage && before.position < at.position)),
+          ).toBe(true);
+        }
+      }
+      const parts = plan.stages.flatMap((stage, index) =>
+        stage.deployments.filter((d) => d.environment === environment.name).map((d) => ({ ...d, index })),
+      );
+      // the approval runs in the environment's first part, before any of its stacks; the check in its last, after all
+      expect(parts.filter((p) => p.first).map((p) => p.index)).toEqual([parts[0]?.index]);
+      expect(parts.filter((p) => p.last).map((p) => p.index)).toEqual([parts[parts.length - 1]?.index]);
+    }
+    const kinds = plan.stages.map((s) => s.kind);
+    expect(kinds).toEqual(
+      [...kinds].sort((a, b) => ['dev', 'test', 'prod'].indexOf(a) - ['dev', 'test', 'prod'].indexOf(b)),
+    );
+  }
+
+  test.each([
+    [3, ['Dev:42', 'Test:43', 'Prod:43'], []],
+    [
+      20,
+      [
+        'Dev:42',
+        'Dev-2:50',
+        'Dev-3:50',
+        'Dev-4:50',
+        'Dev-5:20',
+        'Test:42',
+        'Test-2:50',
+        'Test-3:50',
+        'Test-4:50',
+        'Test-5:21',
+        'Prod:43',
+        'Prod-2:50',
+        'Prod-3:50',
+        'Prod-4:50',
+        'Prod-5:20',
+      ],
+      [
+        /would have 642 actions \(638 to deploy the environments, 2 per stack\), above CodePipeline's 500 actions per pipeline; split the models/,
+      ],
+    ],
+    [
+      100,
+      expect.arrayContaining(['Dev:42', 'Dev-2:50', 'Dev-21:20', 'Test-21:21', 'Prod:43', 'Prod-21:20']),
+      [
+        /would have 67 stages \(63 to deploy the environments, .*\), above CodePipeline's 50 stages per pipeline/,
+        /would have 3042 actions .* above CodePipeline's 500 actions per pipeline/,
+      ],
+    ],
+  ])(
+    'GIVEN %i churn-like models at stage 4 WHEN the delivery is planned THEN each pipeline stage holds at most 50 actions, and only the per-pipeline quotas can refuse it',
+    (count, layout, refusals) => {
+      // GIVEN
+      const environments = environmentsWith(modelNames(count));
+
+      // WHEN
+      const plan = planDelivery(environments);
+      const problems = deliveryPlanProblems(plan, { stages: 4, actions: 4 });
+
+      // THEN
+      expect(plan.stages.map((s) => `${s.name}:${s.actions}`)).toEqual(layout);
+      expectPlanDeliverable(plan, environments);
+      expect(problems).toEqual(refusals.map((r) => expect.stringMatching(r)));
+    },
+  );
+
+  test('GIVEN the four-model app WHEN planned from its synthesized graph THEN the plan is the one the delivery stack built', () => {
+    expect(planDelivery(environmentsWith(['churn', 'fraud', 'upsell', 'credit']))).toEqual(fourModels().stack.plan);
+  });
+
+  test('GIVEN stacks named out of dependency order and a model that depends on another WHEN planned THEN each comes after what it depends on', () => {
+    // GIVEN
+    const environment: EnvironmentToDeliver = {
+      name: 'dev',
+      kind: 'dev',
+      stacks: [
+        { name: 'b-serving', model: 'b', dependencies: ['a-serving', 'registry'] },
+        { name: 'a-monitoring', model: 'a', dependencies: ['a-serving'] },
+        { name: 'a-serving', model: 'a', dependencies: ['registry'] },
+        { name: 'registry', dependencies: ['foundation'] },
+        { name: 'foundation', dependencies: [] },
+      ],
+    };
 
     // WHEN
-    let error: unknown;
-    try {
-      new DeliveryStack(app, 'Delivery', deliveryProps(config));
-    } catch (thrown) {
-      error = thrown;
-    }
+    const plan = planDelivery([environment], { maxActionsPerStage: 4 });
 
-    // THEN two change-set actions per stack pass CodePipeline's 50 actions per stage in every wave
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems).toEqual([
-      expect.stringMatching(
-        /^tooling\.connection: the Dev stage of the delivery pipeline would hold 52 actions \(dev: 2 per stack\), above CodePipeline's 50; split the models/,
-      ),
-      expect.stringMatching(/^tooling\.connection: the Test stage .* 53 actions/),
-      expect.stringMatching(/^tooling\.connection: the Prod stage .* 53 actions/),
+    // THEN
+    expect(plan.stages.map((s) => [s.name, s.deployments.flatMap((d) => d.stacks)])).toEqual([
+      ['Dev', ['foundation', 'registry']],
+      ['Dev-2', ['a-serving', 'a-monitoring']],
+      ['Dev-3', ['b-serving']],
     ]);
+    expectPlanDeliverable(plan, [environment]);
+  });
+
+  test('GIVEN two prod environments WHEN planned THEN both deploy in parallel in each pipeline stage, each behind its approval', () => {
+    // GIVEN
+    const prod = (name: string): EnvironmentToDeliver => ({
+      name,
+      kind: 'prod',
+      preActions: 1,
+      stacks: [
+        { name: `${name}-foundation`, dependencies: [] },
+        ...['a', 'b', 'c'].map((m) => ({ name: `${name}-${m}`, model: m, dependencies: [`${name}-foundation`] })),
+      ],
+    });
+
+    // WHEN
+    const plan = planDelivery([prod('prod-eu'), prod('prod-us')], { maxActionsPerStage: 8 });
+
+    // THEN
+    expect(
+      plan.stages.map((s) => [
+        s.name,
+        s.actions,
+        s.deployments.map((d) => `${d.environment}:${d.stacks.length}${d.first ? ':first' : ''}`),
+      ]),
+    ).toEqual([
+      ['Prod', 8, ['prod-eu:2:first', 'prod-us:1:first']],
+      ['Prod-2', 8, ['prod-eu:2', 'prod-us:2']],
+      ['Prod-3', 2, ['prod-us:1']],
+    ]);
+    expectPlanDeliverable(plan, [prod('prod-eu'), prod('prod-us')]);
   });
 });
 
