@@ -4,7 +4,7 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { DEFAULT_CONFIG_PATH, jsonSyntaxProblem } from '../../lib/config/loader';
 import { highestImplementedStage } from '../../lib/maturity';
 import { formatReport, modelsLabel, pipelineNote, runProblems, ScaleCheckError, scaleConfig } from './measure';
-import { RssSampler, synthesize } from './synth';
+import type { RssSampler } from './synth';
 
 // `npm run check:scale -- [MODELS] [--config FILE] [--with-pipeline]`
 // Synthesizes the config at the top stage with MODELS copies of its first model (50 by default), next to the same
@@ -93,7 +93,10 @@ async function main(argv: readonly string[]): Promise<number> {
       });
     const scaled = scale(args.models);
     const context = JSON.parse(readFileSync(path.join(root, 'cdk.json'), 'utf8')).context ?? {};
-    sampler = new RssSampler();
+    // loaded only to synthesize: the CDK modules take seconds to load, and the tests of parseArgs need none
+    const { RssSampler, synthesize } = await import('./synth');
+    const rss = new RssSampler();
+    sampler = rss;
     const run = (models: number) =>
       synthesize({
         input: scale(models).input,
@@ -101,15 +104,15 @@ async function main(argv: readonly string[]): Promise<number> {
         source: args.config,
         baseDir: root,
         context,
-        sampler: sampler as RssSampler,
+        sampler: rss,
       });
     // a first synthesis loads the modules and warms the JIT up: it would make the baseline look slow
     process.stderr.write(
-      `synthesizing ${modelsLabel(1)} (warm-up), ${modelsLabel(1)} (baseline), then ${modelsLabel(args.models)} ...\n`,
+      `synthesizing ${modelsLabel(1)} (warm-up), ${modelsLabel(1)} (baseline)${args.models === 1 ? '' : `, then ${modelsLabel(args.models)}`} ...\n`,
     );
     const warmup = run(1);
     const baseline = run(1);
-    const result = run(args.models);
+    const result = args.models === 1 ? baseline : run(args.models);
     for (const warning of new Set([...baseline.warnings, ...result.warnings])) printError(`[WARNING] ${warning}`);
 
     const environments = Array.isArray(scaled.input.environments)

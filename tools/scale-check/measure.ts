@@ -375,7 +375,7 @@ export function formatReport(report: ReportInput): string[] {
   const { baseline, scaled } = report;
   const runs = [baseline, scaled];
   const lines = [
-    `scale check: ${report.config} at stage ${report.maturity}, ${report.environments.length} environments (${report.environments.join(', ')}), model "${report.sample}" copied ${scaled.models} times`,
+    `scale check: ${report.config} at stage ${report.maturity}, ${report.environments.length} environments (${report.environments.join(', ')}), model "${report.sample}" copied ${scaled.models === 1 ? 'once' : `${scaled.models} times`}`,
     report.pipelineNote,
     '',
   ];
