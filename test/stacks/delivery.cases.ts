@@ -2,15 +2,20 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnWaitConditionHandle, Stack, Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { type CloudAssembly, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import { buildPlatform } from '../../lib/app';
-import { type ResolvedPlatformConfig, resolveConfig } from '../../lib/config/loader';
+import {
+  ConfigError,
+  type ResolvedEnvironment,
+  type ResolvedPlatformConfig,
+  resolveConfig,
+} from '../../lib/config/loader';
 import type { PlatformConfigInput } from '../../lib/config/schema';
 import type { PlatformEnvironment } from '../../lib/environment';
 import { trainingPipelineName } from '../../lib/naming';
@@ -808,6 +813,44 @@ describe('a pipeline with more stacks than one pipeline stage can deploy', () =>
 
   test('GIVEN the four-model app WHEN planned from its synthesized graph THEN the plan is the one the delivery stack built', () => {
     expect(planDelivery(environmentsWith(['churn', 'fraud', 'upsell', 'credit']))).toEqual(fourModels().stack.plan);
+  });
+
+  test('GIVEN environments of 90 stacks each WHEN the pipeline is built THEN synth refuses with every per-pipeline quota it passes, before CodePipeline would', () => {
+    // GIVEN three environments of 90 small stacks: 540 change-set actions in 12 deploy stages
+    const config = resolveConfig(stageThreeConfig());
+    const app = new App({ context: constructTestContext() });
+    const smallEnvironment = (scope: Construct, environment: ResolvedEnvironment) => {
+      const stage = new Stage(scope, environment.stageId, {
+        env: { account: environment.account, region: environment.region },
+      });
+      for (let i = 0; i < 90; i++) {
+        new CfnWaitConditionHandle(
+          new Stack(stage, `Stack${i}`, { stackName: `mlops-${environment.name}-${i}` }),
+          'Handle',
+        );
+      }
+      return Object.assign(stage, {
+        serving: new Map(),
+        batch: new Map(),
+        training: new Map(),
+        retraining: new Map(),
+        monitoring: new Map(),
+      }) as unknown as PlatformEnvironment;
+    };
+
+    // WHEN
+    let error: unknown;
+    try {
+      new DeliveryStack(app, 'Delivery', { ...deliveryProps(config), environmentStage: smallEnvironment });
+    } catch (thrown) {
+      error = thrown;
+    }
+
+    // THEN
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      "tooling.connection: the delivery pipeline would have 545 actions (542 to deploy the environments, 2 per stack), above CodePipeline's 500 actions per pipeline; split the models across several platform configs (projects, one pipeline each), or remove tooling.connection and deploy with cdk deploy",
+    ]);
   });
 
   test('GIVEN stacks named out of dependency order and a model that depends on another WHEN planned THEN each comes after what it depends on', () => {
