@@ -249,6 +249,7 @@ describe('formatReport', () => {
     outcome: 'synthesized',
     models,
     seconds,
+    cpuSeconds: seconds * 2,
     peakRssBytes: 600 * 1024 * 1024,
     measurement: measure(stacks, []),
   });
@@ -275,19 +276,27 @@ describe('formatReport', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}largest template, resources\s+10\s+20\s+400$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}peak RSS \(sampled\)\s+600 MB\s+600 MB$/));
     expect(lines).toContain(
-      'time: synthesizing 11 models took 6.0x the time of 1 model (12.0 s / 2.0 s), 1.00 s per added model',
+      'time: synthesizing 11 models took 6.0x the time of 1 model (12.0 s / 2.0 s), 1.00 s per added model; CPU time 6.0x',
     );
     expect(lines.some((l) => l.includes('delivery pipeline stages'))).toBe(false);
   });
 
   test('GIVEN a refused run THEN its cells say so, its time is the time to the refusal, and it is a problem', () => {
     const baseline = synthesized(1, 2, [stackOf('Dev/A', 'dev', 10), deliveryStack({ Source: 1, Dev: 22 })]);
-    const refused: Run = { outcome: 'refused', models: 20, seconds: 5, peakRssBytes: 0, message: 'invalid' };
+    const refused: Run = {
+      outcome: 'refused',
+      models: 20,
+      seconds: 5,
+      cpuSeconds: 6,
+      peakRssBytes: 0,
+      message: 'invalid',
+    };
     const lines = formatReport(report(refused, baseline));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}stacks\s+2\s+refused$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}most actions in one pipeline stage\s+22\s+-\s+50$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}synth seconds\s+2\.0\s+5\.0 \(refused\)$/));
-    expect(lines).toContain('time: refusing 20 models took 2.5x the time of 1 model (5.0 s / 2.0 s)');
+    expect(lines).toContain('time: refusing 20 models took 2.5x the time of 1 model (5.0 s / 2.0 s); CPU time 1.5x');
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}synth CPU seconds\s+4\.0\s+6\.0$/));
     expect(lines).toContain('delivery pipeline mlops-delivery (1 model): 2 stages, 23 actions');
     expect(runProblems(refused)).toEqual(['synth refused 20 models (5.0 s to the refusal)']);
   });

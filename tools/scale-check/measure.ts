@@ -310,6 +310,11 @@ interface RunBase {
   readonly models: number;
   /** From the start of the build (config resolution included) to the synthesized assembly, or to the refusal. */
   readonly seconds: number;
+  /**
+   * CPU seconds of the process over the same span (every thread, garbage collection included): steadier than
+   * `seconds` on a shared machine.
+   */
+  readonly cpuSeconds: number;
   /** The largest resident set size sampled during the run. */
   readonly peakRssBytes: number;
 }
@@ -429,17 +434,20 @@ export function formatReport(report: ReportInput): string[] {
     ],
     ['cdk-nag findings', ...runs.map((r) => cells(r, (m) => String(m.findings.length))), '0'],
     ['synth seconds', ...runs.map((r) => `${r.seconds.toFixed(1)}${r.outcome === 'refused' ? ' (refused)' : ''}`), ''],
+    ['synth CPU seconds', ...runs.map((r) => r.cpuSeconds.toFixed(1)), ''],
     ['peak RSS (sampled)', ...runs.map((r) => mb(r.peakRssBytes)), ''],
   );
   lines.push(...table(rows));
   lines.push('');
   const ratio = baseline.seconds > 0 ? scaled.seconds / baseline.seconds : Number.NaN;
+  const cpuRatio = baseline.cpuSeconds > 0 ? scaled.cpuSeconds / baseline.cpuSeconds : Number.NaN;
   const verb = scaled.outcome === 'refused' ? 'refusing' : 'synthesizing';
   lines.push(
     `time: ${verb} ${modelsLabel(scaled.models)} took ${ratio.toFixed(1)}x the time of ${modelsLabel(baseline.models)} (${scaled.seconds.toFixed(1)} s / ${baseline.seconds.toFixed(1)} s)` +
       (scaled.outcome === 'synthesized' && baseline.outcome === 'synthesized' && scaled.models > baseline.models
         ? `, ${((scaled.seconds - baseline.seconds) / (scaled.models - baseline.models)).toFixed(2)} s per added model`
-        : ''),
+        : '') +
+      `; CPU time ${cpuRatio.toFixed(1)}x`,
   );
   if (report.warmupSeconds !== undefined) {
     lines.push(

@@ -79,7 +79,12 @@ export function synthesize(options: SynthOptions): SynthResult {
   try {
     options.sampler.reset();
     const started = process.hrtime.bigint();
+    const cpuStarted = process.cpuUsage();
     const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+    const cpu = () => {
+      const used = process.cpuUsage(cpuStarted);
+      return (used.user + used.system) / 1e6;
+    };
     let config: ResolvedPlatformConfig;
     let app: App;
     let environments: ReturnType<typeof buildPlatform>;
@@ -104,6 +109,7 @@ export function synthesize(options: SynthOptions): SynthResult {
           outcome: 'refused',
           models: options.models,
           seconds,
+          cpuSeconds: cpu(),
           peakRssBytes: options.sampler.peakBytes(),
           message: error.message,
         },
@@ -112,6 +118,7 @@ export function synthesize(options: SynthOptions): SynthResult {
     }
     const assembly = app.synth();
     const seconds = elapsed();
+    const cpuSeconds = cpu();
     const stacks: SynthesizedStack[] = [];
     environments.forEach((stage, i) => {
       const group = config.environments[i]?.name ?? stage.stageName;
@@ -128,6 +135,7 @@ export function synthesize(options: SynthOptions): SynthResult {
         outcome: 'synthesized',
         models: options.models,
         seconds,
+        cpuSeconds,
         peakRssBytes: options.sampler.peakBytes(),
         measurement,
       },
