@@ -3,6 +3,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ResolvedEnvironment } from './config/loader';
 import { ModelPackageBaselinesFunction } from './constructs/model-package-baselines';
+import { modelStackId, SHARED_STACK_IDS } from './naming';
 import { BatchStack } from './stacks/batch-stack';
 import { ContainerRegistryStack } from './stacks/container-registry-stack';
 import { FeatureStoreStack } from './stacks/feature-store-stack';
@@ -64,17 +65,17 @@ export class PlatformEnvironment extends Stage {
       environment.maturity.capabilities.has(capability);
     const base = { project, envConfig: environment };
 
-    this.foundation = new FoundationStack(this, 'Foundation', {
+    this.foundation = new FoundationStack(this, SHARED_STACK_IDS.foundation, {
       ...base,
       description: `${project} ${environment.name}: KMS keys and encrypted data lake (stage 1)`,
     });
-    this.network = new NetworkStack(this, 'Network', {
+    this.network = new NetworkStack(this, SHARED_STACK_IDS.network, {
       ...base,
       description: `${project} ${environment.name}: private VPC and SageMaker endpoints (stage 1)`,
       logsKey: this.foundation.logsKey,
     });
     if (has('workbench')) {
-      this.workbench = new WorkbenchStack(this, 'Workbench', {
+      this.workbench = new WorkbenchStack(this, SHARED_STACK_IDS.workbench, {
         ...base,
         description: `${project} ${environment.name}: SageMaker Studio, persona roles and MLflow (stage 1)`,
         vpc: this.network.vpc,
@@ -103,7 +104,7 @@ export class PlatformEnvironment extends Stage {
       logsKey: foundation.logsKey,
     };
     if (has('modelRegistry')) {
-      this.registry = new RegistryStack(this, 'Registry', {
+      this.registry = new RegistryStack(this, SHARED_STACK_IDS.registry, {
         ...base,
         description: `${project} ${environment.name}: model registry, approved versions, publisher role (stage 2)`,
         artifactsBucket: foundation.artifactsBucket,
@@ -114,7 +115,7 @@ export class PlatformEnvironment extends Stage {
     }
     if (has('realtimeServing') && this.registry) {
       for (const model of environment.models.filter((m) => m.realtime)) {
-        const serving = new ServingStack(this, `Serving-${model.name}`, {
+        const serving = new ServingStack(this, modelStackId('Serving', model.name), {
           ...base,
           description: `${project} ${environment.name}: real-time serving of ${model.name} behind an API (stage 2)`,
           model,
@@ -130,7 +131,7 @@ export class PlatformEnvironment extends Stage {
     }
 
     if (has('featureStore')) {
-      this.featureStore = new FeatureStoreStack(this, 'FeatureStore', {
+      this.featureStore = new FeatureStoreStack(this, SHARED_STACK_IDS.featureStore, {
         ...base,
         description: `${project} ${environment.name}: feature groups, their Glue database and Athena workgroup (stage 4)`,
         curatedDataBucket: foundation.curatedDataBucket,
@@ -144,7 +145,7 @@ export class PlatformEnvironment extends Stage {
       for (const model of environment.models) {
         const parameter = this.registry.approvedModelParameters.get(model.name);
         if (!model.batch || !parameter) continue;
-        const batch = new BatchStack(this, `Batch-${model.name}`, {
+        const batch = new BatchStack(this, modelStackId('Batch', model.name), {
           ...base,
           description: `${project} ${environment.name}: scheduled batch scoring of ${model.name} (stage 2)`,
           model: { ...model, batch: model.batch },
@@ -159,7 +160,7 @@ export class PlatformEnvironment extends Stage {
     }
 
     if (has('containerRegistry')) {
-      this.containerRegistry = new ContainerRegistryStack(this, 'ContainerRegistry', {
+      this.containerRegistry = new ContainerRegistryStack(this, SHARED_STACK_IDS.containerRegistry, {
         ...base,
         description: `${project} ${environment.name}: ECR repositories for custom training and inference images (stage 3)`,
         artifactsKey: foundation.artifactsKey,
@@ -169,7 +170,7 @@ export class PlatformEnvironment extends Stage {
     if (has('trainingPipeline') && this.registry) {
       for (const model of environment.models) {
         const group = model.featureGroup ? this.featureStore?.groups.get(model.featureGroup) : undefined;
-        const training = new TrainingStack(this, `Training-${model.name}`, {
+        const training = new TrainingStack(this, modelStackId('Training', model.name), {
           ...base,
           description: `${project} ${environment.name}: model-building pipeline of ${model.name} (stage 3)`,
           model,
@@ -190,7 +191,7 @@ export class PlatformEnvironment extends Stage {
         if (group && this.featureStore) training.addStackDependency(this.featureStore);
         this.training.set(model.name, training);
         if (has('retrainingTriggers')) {
-          const retraining = new RetrainingStack(this, `Retraining-${model.name}`, {
+          const retraining = new RetrainingStack(this, modelStackId('Retraining', model.name), {
             ...base,
             description: `${project} ${environment.name}: scheduled and new-data retraining of ${model.name} (stage 4)`,
             model,
@@ -218,7 +219,7 @@ export class PlatformEnvironment extends Stage {
       });
       for (const model of environment.models) {
         const serving = this.serving.get(model.name);
-        const monitoring = new MonitoringStack(this, `Monitoring-${model.name}`, {
+        const monitoring = new MonitoringStack(this, modelStackId('Monitoring', model.name), {
           ...base,
           description: `${project} ${environment.name}: Model Monitor, alarms and dashboard of ${model.name} (stage 4)`,
           model,

@@ -1,7 +1,61 @@
 /**
- * Physical names that people and tools rely on (the approve command, runbooks, dashboards). They are part
- * of the platform's public contract: changing one breaks deployed environments.
+ * The one place that decides stage ids, stack ids and names, and the physical names that people and tools rely
+ * on (the approve command, runbooks, dashboards). They are part of the platform's public contract: changing one
+ * replaces stacks or breaks deployed environments. Pure: it imports nothing from the project.
  */
+
+/** The id of an environment's Stage: its name in PascalCase (`dev` -> `Dev`, `eu-prod` -> `EuProd`). */
+export function environmentStageId(environment: string): string {
+  return environment
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/** Ids of the shared capability stacks of an environment, one of each per environment. */
+export const SHARED_STACK_IDS = {
+  foundation: 'Foundation',
+  network: 'Network',
+  workbench: 'Workbench',
+  registry: 'Registry',
+  featureStore: 'FeatureStore',
+  containerRegistry: 'ContainerRegistry',
+} as const;
+
+/** The stacks every model gets, one per capability it has reached. */
+export const MODEL_STACK_KINDS = ['Serving', 'Batch', 'Training', 'Retraining', 'Monitoring'] as const;
+export type ModelStackKind = (typeof MODEL_STACK_KINDS)[number];
+
+/** The id of one model's stack of one kind in an environment's Stage: `<Kind>-<model>`, e.g. `Serving-churn`. */
+export function modelStackId(kind: ModelStackKind, model: string): string {
+  return `${kind}-${model}`;
+}
+
+/** The construct path of a model's stack in the app, as `cdk deploy` takes it: `<stage id>/<Kind>-<model>`. */
+export function modelStackPath(environment: string, kind: ModelStackKind, model: string): string {
+  return `${environmentStageId(environment)}/${modelStackId(kind, model)}`;
+}
+
+/**
+ * The CloudFormation name of the stack with id `stackId` in an environment: `<project>-<env>-<id in kebab case>`,
+ * e.g. `mlops-dev-feature-store`, `mlops-dev-serving-churn`. The same whether deployed by hand or by the delivery
+ * pipeline.
+ */
+export function stackName(project: string, environment: string, stackId: string): string {
+  return `${project}-${environment}-${kebab(stackId)}`;
+}
+
+/** A name unique to project and environment, for resources whose names must be unique in an account. */
+export function environmentResourceName(project: string, environment: string, suffix: string): string {
+  return `${project}-${environment}-${suffix}`;
+}
+
+function kebab(id: string): string {
+  return id
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/[^A-Za-z0-9-]/g, '-')
+    .toLowerCase();
+}
 
 /** SSM parameter holding the approved model package ARN of a model, or `none`. */
 export function approvedModelParameterName(project: string, environment: string, model: string): string {
@@ -16,9 +70,9 @@ export function modelPackageGroupName(project: string, environment: string, mode
   return `${project}-${environment}-${model}`;
 }
 
-/** CloudFormation stack that serves a model in real time. */
+/** CloudFormation stack that serves a model in real time: {@link stackName} of `Serving-<model>`. */
 export function servingStackName(project: string, environment: string, model: string): string {
-  return `${project}-${environment}-serving-${model}`;
+  return stackName(project, environment, modelStackId('Serving', model));
 }
 
 /** The stable name of a model's real-time endpoint. */
@@ -44,9 +98,9 @@ export function pipelineFailureAlarmName(project: string, environment: string, m
   return `${trainingPipelineName(project, environment, model)}-failures`;
 }
 
-/** CloudFormation stack of a model's stage 4 monitoring: `PlatformStack`'s name for the id `Monitoring-<model>`. */
+/** CloudFormation stack of a model's stage 4 monitoring: {@link stackName} of `Monitoring-<model>`. */
 export function monitoringStackName(project: string, environment: string, model: string): string {
-  return `${project}-${environment}-monitoring-${model}`;
+  return stackName(project, environment, modelStackId('Monitoring', model));
 }
 
 /** Suffixes of a monitored endpoint's schedule names: `<endpoint><suffix>`, at most 63 characters in all. */

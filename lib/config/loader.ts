@@ -17,6 +17,7 @@ import {
   resolveMaturity,
   stageOfCapability,
 } from '../maturity';
+import { environmentStageId } from '../naming';
 import { regionsWithEveryImage } from '../pipeline/images';
 import {
   DEFAULT_AZ_COUNT,
@@ -278,13 +279,6 @@ function parseMaturityOverride(value: unknown): MaturityStage | string {
   return Number(text) as MaturityStage;
 }
 
-function stageIdOf(name: string): string {
-  return name
-    .split('-')
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
-}
-
 /** Tags lib/tagging.ts puts on every resource, and the most tags AWS allows on one. */
 const PLATFORM_TAG_KEYS = ['project', 'environment'];
 const MAX_TAGS = 50;
@@ -299,7 +293,7 @@ function crossFieldProblems(config: PlatformConfig): string[] {
     if (first !== i) {
       problems.push(`environments[${i}].name: duplicate environment name "${env.name}" (also environments[${first}])`);
     } else {
-      const stageId = stageIdOf(env.name);
+      const stageId = environmentStageId(env.name);
       const clash = stageIds.get(stageId);
       if (clash !== undefined) {
         problems.push(
@@ -565,7 +559,7 @@ export function resolveConfig(
     for (const w of maturity.warnings) warnings.add(w);
     return {
       name: env.name,
-      stageId: stageIdOf(env.name),
+      stageId: environmentStageId(env.name),
       account: env.account,
       region: env.region,
       kind,

@@ -3,6 +3,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { ResolvedEnvironment } from '../config/loader';
+import { environmentResourceName, stackName } from '../naming';
 
 export interface PlatformStackProps extends StackProps {
   /** Project name, the prefix of stack and resource names. */
@@ -36,7 +37,7 @@ export abstract class PlatformStack extends Stack {
     super(scope, id, {
       ...stackProps,
       // Stable, project-scoped names: the same whether deployed by hand or by the delivery pipeline.
-      stackName: props.stackName ?? `${props.project}-${props.envConfig.name}-${kebab(id)}`,
+      stackName: props.stackName ?? stackName(props.project, props.envConfig.name, id),
       terminationProtection: props.terminationProtection ?? props.envConfig.settings.terminationProtection,
     });
     this.project = props.project;
@@ -55,13 +56,6 @@ export abstract class PlatformStack extends Stack {
 
   /** A name unique to project and environment, for resources whose names must be unique in an account. */
   resourceName(suffix: string): string {
-    return `${this.project}-${this.envConfig.name}-${suffix}`;
+    return environmentResourceName(this.project, this.envConfig.name, suffix);
   }
-}
-
-function kebab(id: string): string {
-  return id
-    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
-    .replace(/[^A-Za-z0-9-]/g, '-')
-    .toLowerCase();
 }
