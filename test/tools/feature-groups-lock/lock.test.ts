@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, resolveConfig } from '../../../lib/config/loader';
@@ -9,6 +9,8 @@ import {
 } from '../../../lib/feature-store/schema-guard';
 import { parseArgs, USAGE } from '../../../tools/feature-groups-lock/cli';
 import { planFeatureGroupLock, writeFeatureGroupLock } from '../../../tools/feature-groups-lock/lock';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 // The command itself is spawned in test/feature-store/schema-guard.test.ts ("npm run feature-groups:lock").
 
@@ -121,5 +123,28 @@ describe('the lock job', () => {
   test('GIVEN an invalid config WHEN planned THEN it throws the config error', () => {
     const file = configFile({ project: 'acme', environments: [] });
     expect(() => planFeatureGroupLock({ config: file, drop: [] })).toThrow(ConfigError);
+  });
+});
+
+describe('the layers', () => {
+  test('GIVEN the lock command THEN it imports from lib/ only the config loader and the schema guard, and no CDK', () => {
+    // GIVEN
+    const tool = path.join(REPO_ROOT, 'tools', 'feature-groups-lock');
+    const allowed = ['../../lib/config/loader', '../../lib/feature-store/schema-guard'];
+
+    // WHEN
+    const offending = readdirSync(tool)
+      .filter((name) => name.endsWith('.ts'))
+      .flatMap((name) =>
+        [...readFileSync(path.join(tool, name), 'utf8').matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'([^']+)';/gms)]
+          .map((match) => match[1] as string)
+          .filter(
+            (spec) => (spec.startsWith('../') && !allowed.includes(spec)) || /^(aws-cdk-lib|constructs)\b/.test(spec),
+          )
+          .map((spec) => `${name}: ${spec}`),
+      );
+
+    // THEN
+    expect(offending).toEqual([]);
   });
 });
