@@ -131,15 +131,17 @@ async function main(argv: readonly string[]): Promise<number> {
       print(line);
     }
     let failed = false;
-    for (const r of [baseline.run, result.run]) {
+    // the baseline is the scaled run when MODELS is 1: each problem is said once
+    const runs = result === baseline ? [result.run] : [baseline.run, result.run];
+    for (const r of runs) {
       if (r.outcome === 'refused') {
         printError(`\nsynth refused ${modelsLabel(r.models)} after ${r.seconds.toFixed(1)} s:\n${r.message}`);
         failed = true;
       }
     }
-    const problems = result.run.outcome === 'synthesized' ? runProblems(result.run) : [];
-    if (baseline.run.outcome === 'synthesized')
-      problems.push(...runProblems(baseline.run).map((p) => `(${modelsLabel(1)}) ${p}`));
+    const problems = runs.flatMap((r) =>
+      r.outcome === 'synthesized' ? runProblems(r).map((p) => `(${modelsLabel(r.models)}) ${p}`) : [],
+    );
     if (problems.length > 0) {
       printError(`\n${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
       failed = true;
@@ -152,7 +154,7 @@ async function main(argv: readonly string[]): Promise<number> {
       if (error.exitCode === 2) printError(USAGE);
       return error.exitCode;
     }
-    printError(error instanceof Error ? `${error.name}: ${error.stack ?? error.message}` : String(error));
+    printError(error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error));
     return 1;
   } finally {
     await sampler?.stop();
