@@ -4,7 +4,7 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { APPROVED_MODEL_STACK_PARAMETER, NO_APPROVED_MODEL } from '../../lib/naming';
 import { type ApproveDeps, approvedParameterOf, describeStack } from './aws';
 import { ApproveError, awsError, describeError, isNamed, RUNBOOK } from './errors';
-import { type ApproveTarget, modelApproverRoleName } from './plan';
+import type { ApproveTarget } from './plan';
 
 /**
  * The checks in AWS before any change: the package is Approved (SageMaker), the approved-version parameter exists
@@ -39,7 +39,7 @@ export async function checkApproved(arn: string, target: ApproveTarget, deps: Ap
     const env = target.environment;
     throw new ApproveError(
       [
-        `model package "${arn}" has approval status "${status ?? 'none'}", not "Approved"; a ModelApprover (role ${modelApproverRoleName(target.project, env.name)}) must approve it first, for example with`,
+        `model package "${arn}" has approval status "${status ?? 'none'}", not "Approved"; a ModelApprover (role ${target.modelApproverRoleName}) must approve it first, for example with`,
         `  aws sagemaker update-model-package --model-package-arn ${arn} --model-approval-status Approved --region ${env.region}`,
       ].join('\n'),
       'not-approved',

@@ -2,7 +2,9 @@ import type { ResolvedEnvironment, ResolvedPlatformConfig } from '../../lib/conf
 import {
   approvedModelParameterName,
   endpointName,
+  environmentResourceName,
   modelPackageGroupName,
+  modelStackPath,
   monitoringStackName,
   servingStackName,
 } from '../../lib/naming';
@@ -16,22 +18,6 @@ import { ApproveError } from './errors';
 /** Partitions whose model package ARNs the command accepts. */
 export const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'] as const;
 export type Partition = (typeof PARTITIONS)[number];
-
-/**
- * The model approver persona's role in one environment, named in messages. lib/naming.ts has no function for it
- * yet: this follows PlatformStack.resourceName and PersonaRoles (`<project>-<environment>-<persona>`).
- */
-export function modelApproverRoleName(project: string, environment: string): string {
-  return `${project}-${environment}-model-approver`;
-}
-
-/**
- * Path of a model's monitoring stack in the CDK app, for `cdk deploy --exclusively`: the environment's stage id,
- * then the stack id `Monitoring-<model>`. lib/naming.ts has no function for stack ids yet.
- */
-export function monitoringStackPath(stageId: string, model: string): string {
-  return `${stageId}/Monitoring-${model}`;
-}
 
 /** The partition of a region: `aws-cn` for `cn-*`, `aws-us-gov` for `us-gov-*`, else `aws`. */
 export function partitionOfRegion(region: string): Partition {
@@ -56,6 +42,8 @@ export interface ApproveTarget {
   readonly monitoringStackName: string;
   /** Path of the monitoring stack in the CDK app, for `cdk deploy`: `<Stage>/Monitoring-<model>`. */
   readonly monitoringStackPath: string;
+  /** The model approver persona's role in the environment, which approves model package versions. */
+  readonly modelApproverRoleName: string;
 }
 
 /** Finds the model and the environment in the config, or throws an {@link ApproveError} listing the known ones. */
@@ -88,7 +76,8 @@ export function resolveTarget(config: ResolvedPlatformConfig, model: string, env
     endpointName: endpointName(project, environment.name, model),
     realtime: config.config.models.find((m) => m.name === model)?.serving !== 'batch',
     monitoringStackName: monitoringStackName(project, environment.name, model),
-    monitoringStackPath: monitoringStackPath(environment.stageId, model),
+    monitoringStackPath: modelStackPath(environment.name, 'Monitoring', model),
+    modelApproverRoleName: environmentResourceName(project, environment.name, 'model-approver'),
   };
 }
 
