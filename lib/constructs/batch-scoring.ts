@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -19,6 +19,7 @@ import { DeadLetterQueue } from './dead-letter-queue';
 import { PlatformRole } from './platform-role';
 import { schedulerPrincipal } from './principals';
 import { grantImagePull, grantSageMakerLogsAndMetrics, grantSageMakerVpcAccess } from './sagemaker-grants';
+import { known, throwIfInvalid } from './validation';
 
 /** Name of the partition column of the scores table; each run writes one partition. */
 export const RUN_DATE_COLUMN = 'run_date';
@@ -628,9 +629,6 @@ function runNameExpression(prefix: string): string {
 /** Checks the props, collecting every problem, and throws once. Values that are tokens are not checked. */
 function validate(scope: Construct, props: BatchScoringProps): void {
   const problems: string[] = [];
-  const known = (value: string | number | undefined): value is string | number =>
-    value !== undefined && !Token.isUnresolved(value);
-
   for (const [field, value] of [
     ['modelName', props.modelName],
     ['namePrefix', props.namePrefix],
@@ -688,7 +686,5 @@ function validate(scope: Construct, props: BatchScoringProps): void {
   if (known(props.glueDatabaseName) && props.glueDatabaseName.trim() === '') {
     problems.push('glueDatabaseName must not be empty');
   }
-  if (problems.length > 0) {
-    throw new Error(`batch scoring '${scope.node.path}' is invalid:\n- ${problems.join('\n- ')}`);
-  }
+  throwIfInvalid(scope, 'batch scoring', problems);
 }

@@ -13,6 +13,7 @@ import {
 import type { IPlatformFeatureGroup } from '../feature-store/types';
 import type { FeatureGroupDefinition, FeatureType } from '../vocabulary';
 import { PlatformRole } from './platform-role';
+import { known, throwIfInvalid } from './validation';
 
 /** Feature types as SageMaker spells them. */
 const SAGEMAKER_FEATURE_TYPES: Readonly<Record<FeatureType, string>> = {
@@ -243,7 +244,6 @@ export class PlatformFeatureGroup extends Construct implements IPlatformFeatureG
 /** Checks the props, collecting every problem, and throws once. Values that are tokens are not checked. */
 function validate(scope: Construct, props: PlatformFeatureGroupProps, prefix: string, table: string): void {
   const problems: string[] = [];
-  const known = (value: string): boolean => !Token.isUnresolved(value);
   const { definition } = props;
 
   if (known(props.featureGroupName)) {
@@ -278,7 +278,5 @@ function validate(scope: Construct, props: PlatformFeatureGroupProps, prefix: st
       problems.push(`${field} must be lowercase letters, digits and underscores, got '${name}'`);
     }
   }
-  if (problems.length > 0) {
-    throw new Error(`feature group '${scope.node.path}' is invalid:\n- ${problems.join('\n- ')}`);
-  }
+  throwIfInvalid(scope, 'feature group', problems);
 }

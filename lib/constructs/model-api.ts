@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { applyConditionToScope } from './conditions';
 import { PlatformRole } from './platform-role';
+import { known, throwIfInvalid } from './validation';
 
 /**
  * Request header with the caller's id of a request (at most 64 characters). Data capture records it, and
@@ -121,7 +122,7 @@ export class ModelApi extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelApiProps) {
     super(scope, id);
-    validate(this, id, props);
+    validate(this, props);
     const stack = Stack.of(this);
     const contentTypes = props.contentTypes ?? [...DEFAULT_CONTENT_TYPES];
     const throttle = props.throttle ?? DEFAULT_THROTTLE;
@@ -346,11 +347,8 @@ function accessLogFormat(): apigateway.AccessLogFormat {
 }
 
 /** Checks the props, collecting every problem, and throws once. Values that are tokens are not checked. */
-function validate(scope: Construct, id: string, props: ModelApiProps): void {
+function validate(scope: Construct, props: ModelApiProps): void {
   const problems: string[] = [];
-  const known = (value: number | string | undefined): value is number | string =>
-    value !== undefined && !Token.isUnresolved(value);
-
   if (known(props.apiName) && props.apiName.trim() === '') {
     problems.push(`apiName must not be empty, got '${props.apiName}'`);
   }
@@ -386,7 +384,5 @@ function validate(scope: Construct, id: string, props: ModelApiProps): void {
     problems.push(`condition '${props.condition.node.path}' must belong to the stack of the API`);
   }
 
-  if (problems.length > 0) {
-    throw new Error(`model api '${id}' has invalid props: ${problems.join('; ')}`);
-  }
+  throwIfInvalid(scope, 'model api', problems);
 }

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { applyConditionToScope } from './conditions';
 import { PlatformRole } from './platform-role';
 import { grantImagePull, grantSageMakerLogsAndMetrics, grantSageMakerVpcAccess } from './sagemaker-grants';
+import { known, throwIfInvalid } from './validation';
 
 /** The one production variant of every endpoint. Fixed, because blue/green updates need the same variant name. */
 export const VARIANT_NAME = 'AllTraffic';
@@ -188,7 +189,7 @@ export class ModelEndpoint extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id);
-    validate(this, id, props);
+    validate(this, props);
     const stack = Stack.of(this);
     const { serving } = props;
     const instances = serving.kind === 'instances' ? serving : undefined;
@@ -501,9 +502,8 @@ function trimSlashes(prefix: string): string {
 }
 
 /** Checks the props, collecting every problem, and throws once. Values that are tokens are not checked. */
-function validate(scope: Construct, id: string, props: ModelEndpointProps): void {
+function validate(scope: Construct, props: ModelEndpointProps): void {
   const problems: string[] = [];
-  const known = (value: number | string | undefined): boolean => value !== undefined && !Token.isUnresolved(value);
   const wholeIn = (value: number | undefined, min: number, max: number) =>
     !known(value) || (Number.isInteger(value) && (value as number) >= min && (value as number) <= max);
 
@@ -604,7 +604,5 @@ function validate(scope: Construct, id: string, props: ModelEndpointProps): void
     );
   }
 
-  if (problems.length > 0) {
-    throw new Error(`model endpoint '${id}' has invalid props: ${problems.join('; ')}`);
-  }
+  throwIfInvalid(scope, 'model endpoint', problems);
 }

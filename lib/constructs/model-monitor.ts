@@ -20,6 +20,7 @@ import {
   grantSageMakerLogsAndMetrics,
   grantSageMakerVpcAccess,
 } from './sagemaker-grants';
+import { throwIfInvalid } from './validation';
 
 /** Namespace of the per-feature statistics that data-quality monitoring of an endpoint publishes. */
 export const DATA_QUALITY_NAMESPACE = '/aws/sagemaker/Endpoints/data-metrics';
@@ -188,17 +189,7 @@ export class ModelMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelMonitorProps) {
     super(scope, id);
-    if (props.dataQuality.features.length === 0) {
-      throw new Error(`ModelMonitor ${this.node.path}: dataQuality.features must name at least one feature`);
-    }
-    if ((props.bias || props.explainability) && !props.clarifyImageUri) {
-      throw new Error(`ModelMonitor ${this.node.path}: bias and explainability monitoring need clarifyImageUri`);
-    }
-    if (props.bias && !props.modelQuality) {
-      throw new Error(
-        `ModelMonitor ${this.node.path}: bias monitoring joins predictions with labels and needs modelQuality (its ground truth)`,
-      );
-    }
+    validate(this, props);
     this.endpointName = props.endpointName;
     this.dataQualityScheduleName = `${props.namePrefix}${MONITORING_SCHEDULE_SUFFIXES.dataQuality}`;
     this.role = new PlatformRole(this, 'Role', {
@@ -461,7 +452,7 @@ export class ModelMonitor extends Construct {
    */
   metricModelQuality(metric: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     if (!this.modelQualityScheduleName) {
-      throw new Error(`ModelMonitor ${this.node.path} has no model-quality monitoring`);
+      throw new Error(`model monitor '${this.node.path}' has no model-quality monitoring: set modelQuality`);
     }
     return new cloudwatch.Metric({
       namespace: MODEL_QUALITY_NAMESPACE,
@@ -558,4 +549,21 @@ export class ModelMonitor extends Construct {
     grantSageMakerLogsAndMetrics(role, '/aws/sagemaker/ProcessingJobs', '/aws/sagemaker/Endpoints/*');
     grantSageMakerVpcAccess(role, props.vpc);
   }
+}
+
+/** Checks the props, collecting every problem, and throws once. */
+function validate(scope: Construct, props: ModelMonitorProps): void {
+  const problems: string[] = [];
+  if (props.dataQuality.features.length === 0) {
+    problems.push('dataQuality.features must name at least one feature, got none');
+  }
+  if ((props.bias || props.explainability) && !props.clarifyImageUri) {
+    problems.push('clarifyImageUri must be set for bias and explainability monitoring, got none');
+  }
+  if (props.bias && !props.modelQuality) {
+    problems.push(
+      'modelQuality must be set for bias monitoring, which joins predictions with labels (its ground truth), got none',
+    );
+  }
+  throwIfInvalid(scope, 'model monitor', problems);
 }

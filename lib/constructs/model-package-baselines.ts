@@ -7,7 +7,6 @@ import {
   Duration,
   RemovalPolicy,
   Stack,
-  Token,
 } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -25,6 +24,7 @@ import {
 } from '../../lambda/model-package-baselines/baselines';
 import { modelPackageGroupName } from '../naming';
 import { PlatformFunction } from './platform-function';
+import { known, throwIfInvalid } from './validation';
 
 /**
  * Name of the function that answers the `Custom::ModelPackageBaselines` resources of one environment. Fixed, so
@@ -258,16 +258,14 @@ function validateNames(
   modelPackageArn?: string,
 ): void {
   const problems: string[] = [];
-  if (!Token.isUnresolved(project) && !Token.isUnresolved(environment) && !FUNCTION_NAME.test(functionName)) {
+  if (known(project) && known(environment) && !FUNCTION_NAME.test(functionName)) {
     problems.push(
       `the function name '${functionName}' from project '${project}' and environment '${environment}' must be at most 64 letters, digits, hyphens or underscores`,
     );
   }
-  if (modelPackageArn !== undefined && !Token.isUnresolved(modelPackageArn)) {
+  if (known(modelPackageArn)) {
     const parsed = parseModelPackageArn(modelPackageArn);
     if (!parsed.ok) problems.push(parsed.reason);
   }
-  if (problems.length > 0) {
-    throw new Error(`'${scope.node.path}' is invalid:\n- ${problems.join('\n- ')}`);
-  }
+  throwIfInvalid(scope, 'model package baselines', problems);
 }

@@ -94,7 +94,7 @@ export class PersonaRoles extends Construct {
   /** The role of a persona. */
   roleFor(persona: Persona): PlatformRole {
     const found = this.all.find(([p]) => p === persona);
-    if (!found) throw new Error(`unknown persona '${persona}'`);
+    if (!found) throw new Error(`persona roles '${this.node.path}' have no role for persona '${persona}'`);
     return found[1];
   }
 

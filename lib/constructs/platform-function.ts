@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { PlatformRole } from './platform-role';
+import { known, throwIfInvalid } from './validation';
 
 /** The one Node.js runtime of the platform's functions; the bundles target the same major version. */
 export const PLATFORM_RUNTIME = lambda.Runtime.NODEJS_22_X;
@@ -221,7 +222,6 @@ export class PlatformFunction extends Construct {
 /** Checks the props, collecting every problem, and throws once. Values that are tokens are not checked. */
 function validate(scope: Construct, props: PlatformFunctionProps): void {
   const problems: string[] = [];
-  const known = (value: number | undefined): value is number => value !== undefined && !Token.isUnresolved(value);
   if (!props.timeout.isUnresolved()) {
     const seconds = props.timeout.toSeconds();
     if (seconds < 1 || seconds > 900) {
@@ -246,7 +246,5 @@ function validate(scope: Construct, props: PlatformFunctionProps): void {
       problems.push(`maxEventAge must be between 1 minute and 6 hours, got ${props.maxEventAge.toHumanString()}`);
     }
   }
-  if (problems.length > 0) {
-    throw new Error(`platform function '${scope.node.path}' is invalid:\n- ${problems.join('\n- ')}`);
-  }
+  throwIfInvalid(scope, 'platform function', problems);
 }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Annotations, Duration, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -28,6 +28,7 @@ import { DeadLetterQueue } from './dead-letter-queue';
 import { PlatformFunction } from './platform-function';
 import { PlatformRole } from './platform-role';
 import { schedulerPrincipal } from './principals';
+import { known, throwIfInvalid } from './validation';
 
 /** When new data may start a retraining run; every limit is checked before a run starts. */
 export interface RetrainingPolicyProps {
@@ -354,9 +355,6 @@ function sendsEventsToEventBridge(bucket: s3.IBucket): boolean | undefined {
 /** Checks the props, collecting every problem, and throws once. Values that are tokens are not checked. */
 function validate(scope: Construct, props: RetrainingTriggersProps): void {
   const problems: string[] = [];
-  const known = <T extends string | number | undefined>(value: T): value is NonNullable<T> =>
-    value !== undefined && !Token.isUnresolved(value);
-
   if (known(props.modelName) && !MODEL_NAME.test(props.modelName)) {
     problems.push(`modelName must be lower-case letters, digits and single hyphens, got '${props.modelName}'`);
   }
@@ -378,7 +376,5 @@ function validate(scope: Construct, props: RetrainingTriggersProps): void {
       `schedule must be an EventBridge Scheduler expression such as 'cron(0 3 ? * SUN *)', got '${props.schedule}'`,
     );
   }
-  if (problems.length > 0) {
-    throw new Error(`retraining triggers '${scope.node.path}' are invalid:\n- ${problems.join('\n- ')}`);
-  }
+  throwIfInvalid(scope, 'retraining triggers', problems);
 }

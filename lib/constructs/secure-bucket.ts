@@ -3,6 +3,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
+import { throwIfInvalid } from './validation';
 
 export interface SecureBucketProps {
   /**
@@ -35,9 +36,13 @@ export interface SecureBucketProps {
  */
 export class SecureBucket extends s3.Bucket {
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
-    if (!props.encryptionKey && props.serverAccessLogsBucket) {
-      throw new Error(`secure bucket '${id}' needs an encryptionKey; only the access-log bucket may go without one`);
-    }
+    throwIfInvalid(
+      [scope, id],
+      'secure bucket',
+      !props.encryptionKey && props.serverAccessLogsBucket
+        ? ['encryptionKey must be set: only the access-log bucket may go without one, got none']
+        : [],
+    );
     const noncurrentDays = props.noncurrentVersionExpirationDays ?? 90;
     super(scope, id, {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,

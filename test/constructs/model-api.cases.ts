@@ -447,7 +447,7 @@ describe('ModelApi', () => {
 
     test('WHEN several props are bad THEN one error lists every problem', () => {
       expect(invalid({ endpointName: 'a_b', throttle: { rateLimit: -1, burstLimit: 0 } })).toThrow(
-        /^model api 'Churn' has invalid props: endpointName .*got 'a_b'; throttle\.rateLimit .*got -1; throttle\.burstLimit .*got 0$/,
+        /^invalid model api 'Serving\/Churn':\n- endpointName .*got 'a_b'\n- throttle\.rateLimit .*got -1\n- throttle\.burstLimit .*got 0$/,
       );
     });
 

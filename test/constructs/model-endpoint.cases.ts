@@ -577,7 +577,7 @@ describe('ModelEndpoint', () => {
           dataCapture: { ...base.dataCapture, samplingPercentage: 150 },
         })),
       ).toThrow(
-        /^model endpoint 'Churn' has invalid props: serving\.minInstances .*got 0; serving\.maxInstances .*got -1; dataCapture\.samplingPercentage .*got 150$/,
+        /^invalid model endpoint 'Serving\/Churn':\n- serving\.minInstances .*got 0\n- serving\.maxInstances .*got -1\n- dataCapture\.samplingPercentage .*got 150$/,
       );
     });
 

@@ -213,10 +213,10 @@ describe('ModelMonitor', () => {
 
     test('THEN bias without model quality or without the Clarify image is refused', () => {
       expect(() => givenAMonitoringStack((base) => ({ ...clarify(base), modelQuality: undefined }))).toThrow(
-        /bias monitoring joins predictions with labels and needs modelQuality/,
+        /^invalid model monitor 'Monitoring\/Monitor':\n- modelQuality must be set for bias monitoring, which joins predictions with labels/,
       );
       expect(() => givenAMonitoringStack((base) => ({ ...clarify(base), clarifyImageUri: undefined }))).toThrow(
-        /need clarifyImageUri/,
+        /clarifyImageUri must be set for bias and explainability monitoring, got none/,
       );
     });
   });
@@ -246,7 +246,7 @@ describe('ModelMonitor', () => {
   describe('GIVEN no monitored feature', () => {
     test('THEN it refuses to build, naming the prop', () => {
       expect(() => givenAMonitoringStack((base) => ({ dataQuality: { ...base.dataQuality, features: [] } }))).toThrow(
-        /dataQuality.features must name at least one feature/,
+        /^invalid model monitor '.*':\n- dataQuality\.features must name at least one feature, got none$/,
       );
     });
   });

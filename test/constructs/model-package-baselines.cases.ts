@@ -223,7 +223,7 @@ describe('GIVEN invalid props', () => {
           modelPackageArn: groupArn,
         }),
     ).toThrow(
-      `'Serving/Baselines' is invalid:\n- ModelPackageArn "${groupArn}" is the ARN of a model package group, not of one version`,
+      `invalid model package baselines 'Serving/Baselines':\n- ModelPackageArn "${groupArn}" is the ARN of a model package group, not of one version`,
     );
   });
 

@@ -222,7 +222,7 @@ describe('PlatformFunction', () => {
         ),
     ).toThrow(
       [
-        "platform function 'Functions/Bad' is invalid:",
+        "invalid platform function 'Functions/Bad':",
         '- timeout must be between 1 second and 15 minutes, got 16 minutes',
         '- memorySize must be a whole number of MB from 128 to 10240, got 64',
         '- reservedConcurrentExecutions must be a whole number of at least 1, got 0',

@@ -389,7 +389,7 @@ describe('RetrainingTriggers', () => {
         ),
     ).toThrow(
       [
-        "retraining triggers 'Retraining/Bad' are invalid:",
+        "invalid retraining triggers 'Retraining/Bad':",
         "- modelName must be lower-case letters, digits and single hyphens, got 'Churn_Model'",
         "- prefix must be a folder such as 'training-data/churn/' (no leading '/'), got '/training-data/churn'",
         '- minNewObjects must be a whole number of at least 1, got 0',

@@ -48,7 +48,7 @@ describe('SecureBucket', () => {
     const stack = new Stack(new App({ context: constructTestContext() }), 'S');
     const logs = new SecureBucket(stack, 'Logs', {});
     expect(() => new SecureBucket(stack, 'Data', { serverAccessLogsBucket: logs })).toThrow(
-      /secure bucket 'Data' needs an encryptionKey/,
+      /^invalid secure bucket 'S\/Data':\n- encryptionKey must be set: only the access-log bucket may go without one, got none$/,
     );
   });
 });

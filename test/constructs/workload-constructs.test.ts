@@ -6,3 +6,4 @@ import './batch-scoring.cases';
 import './dead-letter-queue.cases';
 import './platform-function.cases';
 import './retraining-triggers.cases';
+import './validation.cases';

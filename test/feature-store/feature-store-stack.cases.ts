@@ -441,7 +441,7 @@ describe('PlatformFeatureGroup props', () => {
         }),
     ).toThrow(
       [
-        "feature group 'S/Group' is invalid:",
+        "invalid feature group 'S/Group':",
         "- featureGroupName must be at most 64 characters, got 'a-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' (65)",
         "- offlineStorePrefix must be a folder without a leading '/' and ending in '/', got '/features'",
         "- databaseName must be lowercase letters, digits and underscores, got 'Feature-Store'",
