@@ -86,6 +86,7 @@ describe('the layers of lib/ (DESIGN.md section 5)', () => {
       ),
       'lib/feature-store/upward.ts': imports('../config/schema', '../vocabulary'),
       'lib/vocabulary.ts': imports('./naming'),
+      'lib/naming.ts': imports('./config/loader'),
       'lambda/fn/handler.ts': imports('../../lib/naming', 'aws-cdk-lib', '../shared/retry', './policy'),
     });
 
@@ -104,6 +105,7 @@ describe('the layers of lib/ (DESIGN.md section 5)', () => {
       'lib/constructs/upward.ts:3 lint/style/noRestrictedImports',
       'lib/constructs/upward.ts:4 lint/style/noRestrictedImports',
       'lib/feature-store/upward.ts:1 lint/style/noRestrictedImports',
+      'lib/naming.ts:1 lint/style/noRestrictedImports',
       'lib/pipeline-definition/upward.ts:1 lint/style/noRestrictedImports',
       'lib/pipeline-definition/upward.ts:2 lint/style/noRestrictedImports',
       'lib/vocabulary.ts:1 lint/style/noRestrictedImports',
