@@ -4,7 +4,7 @@ import { App } from 'aws-cdk-lib';
 import { buildPlatform } from '../lib/app';
 import { failedValidations } from '../lib/compliance/report';
 import { ConfigError, loadConfig } from '../lib/config/loader';
-import { DELIVERY_STACK_ID } from '../lib/stacks/delivery-stack';
+import { DELIVERY_STACK_ID } from '../lib/naming';
 import { summarizeEnvironment, synthSummary } from '../lib/synth-summary';
 
 /** A path relative to the working directory when it lies inside it, else absolute. */

@@ -2,8 +2,8 @@ import type { App } from 'aws-cdk-lib';
 import { enforceCompliance } from './compliance/nag-packs';
 import type { ResolvedPlatformConfig } from './config/loader';
 import { PlatformEnvironment } from './environment';
-import { trainingPipelineName } from './naming';
-import { DELIVERY_STACK_ID, DeliveryStack, type PlatformEnvironmentFactory } from './stacks/delivery-stack';
+import { DELIVERY_STACK_ID, trainingPipelineName } from './naming';
+import { DeliveryStack, type PlatformEnvironmentFactory } from './stacks/delivery-stack';
 
 /**
  * The Stage of one environment: the one already in `scope`, or a new one with id `environment.stageId`. Both

@@ -110,3 +110,11 @@ export const MONITORING_SCHEDULE_SUFFIXES = {
   bias: '-model-bias',
   explainability: '-explainability',
 } as const;
+
+/** Construct id of the delivery stack in the app: `cdk deploy Delivery`. */
+export const DELIVERY_STACK_ID = 'Delivery';
+
+/** CloudFormation name of the delivery stack in the tooling account. */
+export function deliveryStackName(project: string): string {
+  return `${project}-delivery`;
+}

@@ -5,7 +5,6 @@ import type {
   TransformInstanceType,
 } from '@aws-sdk/client-sagemaker';
 import { Token } from 'aws-cdk-lib';
-import type { FeatureType } from '../config/feature-groups';
 import {
   Condition,
   ConditionStep,
@@ -24,6 +23,7 @@ import {
   TrainingStep,
   TransformStep,
 } from '../pipeline-definition';
+import type { FeatureType } from '../vocabulary';
 import { MAX_CONTAINER_ARGUMENT_LENGTH, type TrainingFramework, trainingRecipe } from './training-recipes';
 
 /** Where every job of the pipeline runs: the platform VPC, encrypted, isolated. */

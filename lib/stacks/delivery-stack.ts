@@ -19,6 +19,7 @@ import { ConfigError, type ResolvedEnvironment } from '../config/loader';
 import { PlatformRole, wildcardFindings } from '../constructs/platform-role';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import type { PlatformEnvironment } from '../environment';
+import { deliveryStackName } from '../naming';
 import { applyPlatformTags } from '../tagging';
 import { pipelineRunnerRoleName, sampleTrainingRoleName } from './pipeline-runner-role';
 
@@ -29,14 +30,6 @@ export {
   pipelineRunnerRoleName,
   sampleTrainingRoleName,
 } from './pipeline-runner-role';
-
-/** Construct id of the delivery stack in the app: `cdk deploy Delivery`. */
-export const DELIVERY_STACK_ID = 'Delivery';
-
-/** CloudFormation name of the delivery stack in the tooling account. */
-export function deliveryStackName(project: string): string {
-  return `${project}-delivery`;
-}
 
 /** Python tools the synth step installs: cfn-lint for the templates, numpy, scipy and pytest for `ml/`. */
 export const SYNTH_PYTHON_PACKAGES = 'cfn-lint==1.51.0 numpy==2.4.6 scipy==1.17.1 pytest==9.0.3';

@@ -6,6 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PlatformFeatureGroup } from '../constructs/feature-group';
+import { throwIfInvalid } from '../constructs/validation';
 import {
   featureGroupName,
   featureStoreDatabaseName,
@@ -144,9 +145,7 @@ function validateQueryEngine(scope: Construct, props: FeatureStoreQueryEnginePro
   if (!cutoff.isUnresolved() && cutoff.toBytes() < MIN_QUERY_BYTES_SCANNED_CUTOFF.toBytes()) {
     problems.push(`bytesScannedCutoff must be at least 10 MiB, got ${cutoff.toBytes()} bytes`);
   }
-  if (problems.length > 0) {
-    throw new Error(`query engine '${scope.node.path}' is invalid:\n- ${problems.join('\n- ')}`);
-  }
+  throwIfInvalid(scope, 'query engine', problems);
 }
 
 export interface FeatureStoreStackProps extends PlatformStackProps {
