@@ -1,18 +1,17 @@
 // The pure half of `npm run check:scale`: the scaled config, the measures of a synthesized assembly, the limits
 // and the report. No CDK, no files, no clock: cli.ts and synth.ts do those.
 
+import { CODEPIPELINE_QUOTAS } from '../../lib/service-quotas';
+
 /** Our margins under CloudFormation's 500 resources and 1 MB per template, and IAM's size of a managed policy. */
 export const LIMITS = {
   resources: 400,
   templateBytes: 800 * 1024,
   policyCharacters: 6144,
-  /**
-   * CodePipeline's fixed structural quotas ("Quotas in AWS CodePipeline"): actions in one stage, stages in one
-   * pipeline, actions in one pipeline.
-   */
-  actionsPerPipelineStage: 50,
-  stagesPerPipeline: 50,
-  actionsPerPipeline: 500,
+  /** CodePipeline's fixed structural quotas, the very ones the delivery stack checks at synth. */
+  actionsPerPipelineStage: CODEPIPELINE_QUOTAS.actionsPerStage,
+  stagesPerPipeline: CODEPIPELINE_QUOTAS.stagesPerPipeline,
+  actionsPerPipeline: CODEPIPELINE_QUOTAS.actionsPerPipeline,
 } as const;
 
 /** The connection added by `--with-pipeline` when the config has none: never deployed, only synthesized. */
