@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildPlatform } from '../lib/app';
@@ -13,6 +14,27 @@ function displayPath(dir: string): string {
   return relative === '' || relative.startsWith('..') ? dir : relative;
 }
 
+/**
+ * Removes the nested assemblies this run wrote before a config error stopped it. CDK Pipelines synthesizes each
+ * environment's Stage while the delivery stack is built, before the delivery plan can refuse the config, and a
+ * refusal must leave no template behind.
+ */
+function removeAssembliesWrittenSince(outdir: string, startedMs: number): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(outdir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const dir = path.join(outdir, entry);
+    if (entry.startsWith('assembly-') && statSync(dir).mtimeMs >= startedMs) {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+const startedMs = Date.now();
 const app = new App();
 try {
   // The app reads config only here (and the operations commands): -c config, -c maturity, -c environments.
@@ -44,6 +66,7 @@ try {
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`${error.message}\n`);
+  removeAssembliesWrittenSince(app.outdir, startedMs);
   // exit now: under the CDK CLI the App would otherwise synthesize the half-built app when the process ends
   process.exit(1);
 }

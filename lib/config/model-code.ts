@@ -17,7 +17,8 @@ const SHARED_PACKAGE = 'mlops_shared';
  * (`_`) names, generated once with
  * `python3 -c "import sys; print(sorted(n for n in sys.stdlib_module_names if not n.startswith('_')))"`,
  * plus `__future__` and the modules that Python 3.8 to 3.10 still had (binhex, formatter, parser, symbol,
- * dummy_threading), since the SageMaker images run 3.8 or later. Regenerate it when a newer Python adds modules.
+ * dummy_threading), less the modules added after 3.8 (graphlib, zoneinfo, tomllib): the SageMaker scikit-learn
+ * images run Python 3.8 or later, so a module only a newer Python has would pass here and fail there.
  */
 export const PYTHON_STDLIB_MODULES: ReadonlySet<string> = new Set(
   [
@@ -26,7 +27,7 @@ export const PYTHON_STDLIB_MODULES: ReadonlySet<string> = new Set(
     'compileall concurrent configparser contextlib contextvars copy copyreg crypt csv ctypes curses dataclasses',
     'datetime dbm decimal difflib dis distutils doctest dummy_threading email encodings ensurepip enum errno',
     'faulthandler fcntl filecmp fileinput fnmatch formatter fractions ftplib functools gc genericpath getopt getpass',
-    'gettext glob graphlib grp gzip hashlib heapq hmac html http idlelib imaplib imghdr imp importlib inspect io',
+    'gettext glob grp gzip hashlib heapq hmac html http idlelib imaplib imghdr imp importlib inspect io',
     'ipaddress itertools json keyword lib2to3 linecache locale logging lzma mailbox mailcap marshal math mimetypes',
     'mmap modulefinder msilib msvcrt multiprocessing netrc nis nntplib nt ntpath nturl2path numbers opcode operator',
     'optparse os ossaudiodev parser pathlib pdb pickle pickletools pipes pkgutil platform plistlib poplib posix',
@@ -34,9 +35,9 @@ export const PYTHON_STDLIB_MODULES: ReadonlySet<string> = new Set(
     'readline reprlib resource rlcompleter runpy sched secrets select selectors shelve shlex shutil signal site',
     'smtpd smtplib sndhdr socket socketserver spwd sqlite3 sre_compile sre_constants sre_parse ssl stat statistics',
     'string stringprep struct subprocess sunau symbol symtable sys sysconfig syslog tabnanny tarfile telnetlib',
-    'tempfile termios textwrap this threading time timeit tkinter token tokenize tomllib trace traceback tracemalloc',
+    'tempfile termios textwrap this threading time timeit tkinter token tokenize trace traceback tracemalloc',
     'tty turtle turtledemo types typing unicodedata unittest urllib uu uuid venv warnings wave weakref webbrowser',
-    'winreg winsound wsgiref xdrlib xml xmlrpc zipapp zipfile zipimport zlib zoneinfo',
+    'winreg winsound wsgiref xdrlib xml xmlrpc zipapp zipfile zipimport zlib',
   ]
     .join(' ')
     .split(' '),

