@@ -18,6 +18,7 @@ import type { EnvironmentKind } from '../config/defaults';
 import { ConfigError, type ResolvedEnvironment } from '../config/loader';
 import { PlatformRole, wildcardFindings } from '../constructs/platform-role';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
+import { throwIfInvalid } from '../constructs/validation';
 import type { PlatformEnvironment } from '../environment';
 import { deliveryStackName } from '../naming';
 import { CODEPIPELINE_QUOTAS } from '../service-quotas';
@@ -402,7 +403,7 @@ export class DeliveryStack extends Stack {
   private readonly project: string;
 
   constructor(scope: Construct, id: string, props: DeliveryStackProps) {
-    validateProps(props);
+    validateProps(scope, id, props);
     const {
       project,
       tooling,
@@ -965,7 +966,7 @@ function capitalize(text: string): string {
 }
 
 /** Every problem of the props at once, each naming the bad value. */
-function validateProps(props: DeliveryStackProps): void {
+function validateProps(scope: Construct, id: string, props: DeliveryStackProps): void {
   const problems: string[] = [];
   const { connection } = props;
   if (!Token.isUnresolved(connection.repository) && !/^[\w.-]+\/[\w.-]+$/.test(connection.repository)) {
@@ -1003,6 +1004,5 @@ function validateProps(props: DeliveryStackProps): void {
       );
     }
   }
-  if (problems.length > 0)
-    throw new Error(`invalid delivery stack props:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  throwIfInvalid([scope, id], 'delivery stack', problems);
 }

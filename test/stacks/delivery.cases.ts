@@ -372,12 +372,12 @@ describe('DeliveryStack GIVEN the reference fixture at stage 3 WHEN the app is s
         }),
     ).toThrow(
       [
-        'invalid delivery stack props:',
-        '  - connection.repository: expected "owner/name", got "mlops-platform"',
-        `  - connection.connectionArn: expected the ARN of a CodeConnections connection, got "arn:${PARTITION}:s3:::bucket"`,
-        '  - connection.branch: expected a branch name, got " "',
-        '  - sampleTraining.environment: "staging" is not deployed by the pipeline; expected one of dev, test, prod',
-        '  - sampleTraining.pipelineNames: expected at least one pipeline',
+        "invalid delivery stack 'Delivery':",
+        '- connection.repository: expected "owner/name", got "mlops-platform"',
+        `- connection.connectionArn: expected the ARN of a CodeConnections connection, got "arn:${PARTITION}:s3:::bucket"`,
+        '- connection.branch: expected a branch name, got " "',
+        '- sampleTraining.environment: "staging" is not deployed by the pipeline; expected one of dev, test, prod',
+        '- sampleTraining.pipelineNames: expected at least one pipeline',
       ].join('\n'),
     );
   });
