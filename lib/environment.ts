@@ -4,17 +4,13 @@ import type { Construct } from 'constructs';
 import type { ResolvedEnvironment } from './config/loader';
 import { ModelPackageBaselinesFunction } from './constructs/model-package-baselines';
 import { modelStackId, SHARED_STACK_IDS } from './naming';
-import { BatchStack } from './stacks/batch-stack';
 import { ContainerRegistryStack } from './stacks/container-registry-stack';
 import { FeatureStoreStack } from './stacks/feature-store-stack';
 import { FoundationStack } from './stacks/foundation-stack';
-import { MonitoringStack } from './stacks/monitoring-stack';
+import { ModelStack, type ModelStackParts } from './stacks/model-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { PipelineRunnerRole } from './stacks/pipeline-runner-role';
 import { RegistryStack } from './stacks/registry-stack';
-import { RetrainingStack } from './stacks/retraining-stack';
-import { ServingStack } from './stacks/serving-stack';
-import { TrainingStack } from './stacks/training-stack';
 import { WorkbenchStack } from './stacks/workbench-stack';
 import { applyPlatformTags } from './tagging';
 
@@ -45,18 +41,10 @@ export class PlatformEnvironment extends Stage {
   readonly network: NetworkStack;
   readonly workbench?: WorkbenchStack;
   readonly registry?: RegistryStack;
-  /** Real-time serving stacks, by model name. */
-  readonly serving = new Map<string, ServingStack>();
   readonly containerRegistry?: ContainerRegistryStack;
   readonly featureStore?: FeatureStoreStack;
-  /** Retraining trigger stacks, by model name. */
-  readonly retraining = new Map<string, RetrainingStack>();
-  /** Model-building pipeline stacks, by model name. */
-  readonly training = new Map<string, TrainingStack>();
-  /** Batch scoring stacks, by model name. */
-  readonly batch = new Map<string, BatchStack>();
-  /** Monitoring and dashboard stacks, by model name. */
-  readonly monitoring = new Map<string, MonitoringStack>();
+  /** The one stack of each model (from stage 2), by model name, in config order. */
+  readonly models = new Map<string, ModelStack>();
 
   constructor(scope: Construct, id: string, props: PlatformEnvironmentProps) {
     super(scope, id, { ...props, env: { account: props.environment.account, region: props.environment.region } });
@@ -94,7 +82,7 @@ export class PlatformEnvironment extends Stage {
     }
 
     const foundation = this.foundation;
-    // what every per-model workload stack runs in and encrypts with
+    // what every model stack runs in and encrypts with
     const workload = {
       vpc: this.network.vpc,
       workloadSubnets: this.network.workloadSubnets,
@@ -113,23 +101,6 @@ export class PlatformEnvironment extends Stage {
         publisherAccounts: props.publisherAccounts ?? [],
       });
     }
-    if (has('realtimeServing') && this.registry) {
-      for (const model of environment.models.filter((m) => m.realtime)) {
-        const serving = new ServingStack(this, modelStackId('Serving', model.name), {
-          ...base,
-          description: `${project} ${environment.name}: real-time serving of ${model.name} behind an API (stage 2)`,
-          model,
-          ...workload,
-          dataBucket: foundation.rawDataBucket,
-          artifactsBucket: foundation.artifactsBucket,
-          alertsTopic: foundation.alertsTopic,
-        });
-        // the approved-version parameter must exist before CloudFormation can resolve it
-        serving.addStackDependency(this.registry);
-        this.serving.set(model.name, serving);
-      }
-    }
-
     if (has('featureStore')) {
       this.featureStore = new FeatureStoreStack(this, SHARED_STACK_IDS.featureStore, {
         ...base,
@@ -141,24 +112,6 @@ export class PlatformEnvironment extends Stage {
       });
     }
 
-    if (has('batchScoring') && this.registry) {
-      for (const model of environment.models) {
-        const parameter = this.registry.approvedModelParameters.get(model.name);
-        if (!model.batch || !parameter) continue;
-        const batch = new BatchStack(this, modelStackId('Batch', model.name), {
-          ...base,
-          description: `${project} ${environment.name}: scheduled batch scoring of ${model.name} (stage 2)`,
-          model: { ...model, batch: model.batch },
-          approvedModelParameter: parameter,
-          ...workload,
-          curatedDataBucket: foundation.curatedDataBucket,
-          artifactsBucket: foundation.artifactsBucket,
-          alertsTopic: foundation.alertsTopic,
-        });
-        this.batch.set(model.name, batch);
-      }
-    }
-
     if (has('containerRegistry')) {
       this.containerRegistry = new ContainerRegistryStack(this, SHARED_STACK_IDS.containerRegistry, {
         ...base,
@@ -167,48 +120,8 @@ export class PlatformEnvironment extends Stage {
       });
     }
 
-    if (has('trainingPipeline') && this.registry) {
-      for (const model of environment.models) {
-        const group = model.featureGroup ? this.featureStore?.groups.get(model.featureGroup) : undefined;
-        const training = new TrainingStack(this, modelStackId('Training', model.name), {
-          ...base,
-          description: `${project} ${environment.name}: model-building pipeline of ${model.name} (stage 3)`,
-          model,
-          ...workload,
-          rawDataBucket: foundation.rawDataBucket,
-          curatedDataBucket: foundation.curatedDataBucket,
-          artifactsBucket: foundation.artifactsBucket,
-          alertsTopic: foundation.alertsTopic,
-          featureStore:
-            group && this.featureStore
-              ? { featureGroup: group, queryEngine: this.featureStore.queryEngine }
-              : undefined,
-          failureAlarm: has('modelMonitoring'),
-        });
-        // the pipeline registers into the model group of the registry stack
-        training.addStackDependency(this.registry);
-        // and writes to its feature group by name, which CloudFormation cannot see as a dependency
-        if (group && this.featureStore) training.addStackDependency(this.featureStore);
-        this.training.set(model.name, training);
-        if (has('retrainingTriggers')) {
-          const retraining = new RetrainingStack(this, modelStackId('Retraining', model.name), {
-            ...base,
-            description: `${project} ${environment.name}: scheduled and new-data retraining of ${model.name} (stage 4)`,
-            model,
-            rawDataBucket: foundation.rawDataBucket,
-            dataKey: foundation.dataKey,
-            logsKey: foundation.logsKey,
-            alertsTopic: foundation.alertsTopic,
-          });
-          // the triggers start the pipeline by name: it must exist first
-          retraining.addStackDependency(training);
-          this.retraining.set(model.name, retraining);
-        }
-      }
-    }
-
     if (has('modelMonitoring') && this.registry) {
-      // resolves the baselines of each approved version for the monitoring stacks, by function name
+      // resolves the baselines of each approved version for the model stacks' monitoring, by function name
       new ModelPackageBaselinesFunction(this.registry, 'ModelPackageBaselines', {
         project,
         environment: environment.name,
@@ -217,24 +130,44 @@ export class PlatformEnvironment extends Stage {
         logRetention: environment.settings.logRetentionDays as logs.RetentionDays,
         removalPolicy: this.registry.statefulRemovalPolicy,
       });
+    }
+    const registry = this.registry;
+    if (registry) {
       for (const model of environment.models) {
-        const serving = this.serving.get(model.name);
-        const monitoring = new MonitoringStack(this, modelStackId('Monitoring', model.name), {
+        const group = model.featureGroup ? this.featureStore?.groups.get(model.featureGroup) : undefined;
+        const approvedModelParameter = registry.approvedModelParameters.get(model.name);
+        const parts: ModelStackParts = {
+          serving: has('realtimeServing') && model.realtime,
+          batch: has('batchScoring') && model.batch && approvedModelParameter ? { approvedModelParameter } : undefined,
+          training: has('trainingPipeline')
+            ? {
+                featureStore:
+                  group && this.featureStore
+                    ? { featureGroup: group, queryEngine: this.featureStore.queryEngine }
+                    : undefined,
+                failureAlarm: has('modelMonitoring'),
+              }
+            : undefined,
+          retraining: has('trainingPipeline') && has('retrainingTriggers'),
+          monitoring: has('modelMonitoring'),
+        };
+        if (!parts.serving && !parts.batch && !parts.training && !parts.monitoring) continue;
+        const stack = new ModelStack(this, modelStackId(model.name), {
           ...base,
-          description: `${project} ${environment.name}: Model Monitor, alarms and dashboard of ${model.name} (stage 4)`,
+          description: `${project} ${environment.name}: model ${model.name}: ${modelStackSummary(parts)}`,
           model,
           ...workload,
           rawDataBucket: foundation.rawDataBucket,
+          curatedDataBucket: foundation.curatedDataBucket,
           artifactsBucket: foundation.artifactsBucket,
           alertsTopic: foundation.alertsTopic,
-          servedInRealTime: serving !== undefined,
-          trained: this.training.has(model.name),
-          retrained: this.retraining.has(model.name),
+          parts,
         });
-        // the schedules watch the endpoint, and the baselines come from the registry's function
-        if (serving) monitoring.addStackDependency(serving);
-        monitoring.addStackDependency(this.registry);
-        this.monitoring.set(model.name, monitoring);
+        // the approved-version parameter, the model package group and the baselines function live in the registry
+        stack.addStackDependency(registry);
+        // the pipeline writes to its feature group by name, which CloudFormation cannot see as a dependency
+        if (parts.training?.featureStore && this.featureStore) stack.addStackDependency(this.featureStore);
+        this.models.set(model.name, stack);
       }
     }
 
@@ -243,7 +176,7 @@ export class PlatformEnvironment extends Stage {
       environment.kind === 'test' &&
       props.toolingAccount &&
       this.registry &&
-      this.training.size > 0
+      [...this.models.values()].some((m) => m.training !== undefined)
     ) {
       // the delivery pipeline's TrainOnSampleData check starts and watches the training pipelines through this role
       const runner = new PipelineRunnerRole(this.registry, 'PipelineRunner', {
@@ -259,4 +192,16 @@ export class PlatformEnvironment extends Stage {
     }
     applyPlatformTags(this, { project, environment: environment.name, extraTags: props.tags });
   }
+}
+
+/** What a model's stack holds at its stage, for its description. */
+function modelStackSummary(parts: ModelStackParts): string {
+  const held = [
+    parts.serving && 'real-time serving behind an API',
+    parts.batch && 'scheduled batch scoring',
+    parts.training && 'model-building pipeline',
+    parts.retraining && 'retraining triggers',
+    parts.monitoring && 'Model Monitor, alarms and dashboard',
+  ].filter((p): p is string => typeof p === 'string');
+  return held.join(', ');
 }

@@ -22,23 +22,31 @@ export const SHARED_STACK_IDS = {
   containerRegistry: 'ContainerRegistry',
 } as const;
 
-/** The stacks every model gets, one per capability it has reached. */
-export const MODEL_STACK_KINDS = ['Serving', 'Batch', 'Training', 'Retraining', 'Monitoring'] as const;
-export type ModelStackKind = (typeof MODEL_STACK_KINDS)[number];
-
-/** The id of one model's stack of one kind in an environment's Stage: `<Kind>-<model>`, e.g. `Serving-churn`. */
-export function modelStackId(kind: ModelStackKind, model: string): string {
-  return `${kind}-${model}`;
+/**
+ * The id of a model's one stack in an environment's Stage: `Model-<model>`, e.g. `Model-churn`. It holds the model's
+ * serving, batch scoring, training, retraining and monitoring; a higher stage only adds to it.
+ */
+export function modelStackId(model: string): string {
+  return `Model-${model}`;
 }
 
-/** The construct path of a model's stack in the app, as `cdk deploy` takes it: `<stage id>/<Kind>-<model>`. */
-export function modelStackPath(environment: string, kind: ModelStackKind, model: string): string {
-  return `${environmentStageId(environment)}/${modelStackId(kind, model)}`;
+/** The construct path of a model's stack in the app, as `cdk deploy` takes it: `<stage id>/Model-<model>`. */
+export function modelStackPath(environment: string, model: string): string {
+  return `${environmentStageId(environment)}/${modelStackId(model)}`;
 }
+
+/** Ids of the parts of a model's stack, each a construct directly under the stack. */
+export const MODEL_PART_IDS = {
+  serving: 'Serving',
+  batch: 'Batch',
+  training: 'Training',
+  retraining: 'Retraining',
+  monitoring: 'Monitoring',
+} as const;
 
 /**
  * The CloudFormation name of the stack with id `stackId` in an environment: `<project>-<env>-<id in kebab case>`,
- * e.g. `mlops-dev-feature-store`, `mlops-dev-serving-churn`. The same whether deployed by hand or by the delivery
+ * e.g. `mlops-dev-feature-store`, `mlops-dev-model-churn`. The same whether deployed by hand or by the delivery
  * pipeline.
  */
 export function stackName(project: string, environment: string, stackId: string): string {
@@ -70,9 +78,12 @@ export function modelPackageGroupName(project: string, environment: string, mode
   return `${project}-${environment}-${model}`;
 }
 
-/** CloudFormation stack that serves a model in real time: {@link stackName} of `Serving-<model>`. */
-export function servingStackName(project: string, environment: string, model: string): string {
-  return stackName(project, environment, modelStackId('Serving', model));
+/**
+ * CloudFormation stack of a model in an environment, {@link stackName} of `Model-<model>`: `<project>-<env>-model-<model>`.
+ * It serves the model and monitors it, so approving a version updates this one stack.
+ */
+export function modelStackName(project: string, environment: string, model: string): string {
+  return stackName(project, environment, modelStackId(model));
 }
 
 /** The stable name of a model's real-time endpoint. */
@@ -80,7 +91,7 @@ export function endpointName(project: string, environment: string, model: string
   return `${project}-${environment}-${model}`;
 }
 
-/** Name of the serving stack's parameter that CloudFormation resolves from the approved-model parameter. */
+/** Name of the model stack's parameter that CloudFormation resolves from the approved-model parameter. */
 export const APPROVED_MODEL_STACK_PARAMETER = 'ApprovedModelPackageArn';
 
 /** The model-building pipeline of a model: stable, because schedules and triggers start it by name. */
@@ -96,11 +107,6 @@ export function modelDashboardName(project: string, environment: string, model: 
 /** The alarm on failed runs of a model's training pipeline (stage 4). */
 export function pipelineFailureAlarmName(project: string, environment: string, model: string): string {
   return `${trainingPipelineName(project, environment, model)}-failures`;
-}
-
-/** CloudFormation stack of a model's stage 4 monitoring: {@link stackName} of `Monitoring-<model>`. */
-export function monitoringStackName(project: string, environment: string, model: string): string {
-  return stackName(project, environment, modelStackId('Monitoring', model));
 }
 
 /** Suffixes of a monitored endpoint's schedule names: `<endpoint><suffix>`, at most 63 characters in all. */

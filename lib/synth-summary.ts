@@ -6,7 +6,7 @@ import { CAPABILITY_DEFINITIONS, MATURITY_LADDER, type MaturityStage } from './m
 /** What one synthesized environment holds, as the summary reports it. */
 export interface EnvironmentSummary {
   readonly environment: ResolvedEnvironment;
-  /** Construct ids of its stacks, in creation order, e.g. `Foundation`, `Serving-churn`. */
+  /** Construct ids of its stacks, in creation order, e.g. `Foundation`, `Model-churn`. */
   readonly stackIds: readonly string[];
 }
 

@@ -17,9 +17,9 @@ for stage in 3 4; do
     echo "new-model: synth at maturity $stage failed after scaffolding fraud" >&2
     exit 1
   }
-  grep -q "Training-fraud" "$work/synth-$stage.log" || {
+  grep -q "Model-fraud" "$work/synth-$stage.log" || {
     cat "$work/synth-$stage.log" >&2
-    echo "new-model: the synth summary at maturity $stage lists no Training-fraud stack" >&2
+    echo "new-model: the synth summary at maturity $stage lists no Model-fraud stack" >&2
     exit 1
   }
 done

@@ -487,22 +487,20 @@ describe('another shape: dev and prod only, another project, us-east-1, two mode
     expect(profiles('Dev/Workbench')).toEqual(['data-scientist']);
   });
 
-  test('GIVEN an XGBoost and a scikit-learn model THEN each has its stacks, and the scikit-learn one trains its own train.py', () => {
+  test('GIVEN an XGBoost and a scikit-learn model THEN each has its stack, and the scikit-learn one trains its own train.py', () => {
     // WHEN
     const synthesized = platform();
 
     // THEN
     for (const model of ['churn', 'upsell']) {
-      for (const area of ['Serving', 'Training', 'Retraining', 'Monitoring']) {
-        expect(synthesized.stackPaths).toContain(`Prod/${area}-${model}`);
-      }
+      expect(synthesized.stackPaths).toContain(`Prod/Model-${model}`);
     }
     const pipelines = (stackPath: string) =>
       JSON.stringify(resourcesOfType(synthesized.templateJson(stackPath), 'AWS::SageMaker::Pipeline'));
-    expect(pipelines('Prod/Training-upsell')).toContain('sagemaker-scikit-learn:1.2-1-cpu-py3');
-    expect(pipelines('Prod/Training-upsell')).toContain('/opt/ml/code-src/upsell/train.py');
-    expect(pipelines('Prod/Training-churn')).toContain('sagemaker-xgboost:1.7-1');
-    expect(pipelines('Prod/Training-churn')).not.toContain('train.py');
+    expect(pipelines('Prod/Model-upsell')).toContain('sagemaker-scikit-learn:1.2-1-cpu-py3');
+    expect(pipelines('Prod/Model-upsell')).toContain('/opt/ml/code-src/upsell/train.py');
+    expect(pipelines('Prod/Model-churn')).toContain('sagemaker-xgboost:1.7-1');
+    expect(pipelines('Prod/Model-churn')).not.toContain('train.py');
   });
 });
 

@@ -7,7 +7,7 @@ describe('the summary cdk synth prints on stderr', () => {
   test('names each environment with its stage, stacks, models and what the next stage adds', () => {
     // GIVEN the three-environment fixture at stage 2
     const config = resolveConfig(threeEnvironmentConfig(), { maturity: 2 }, 'fixture', REPO_ROOT);
-    const stackIds = ['Foundation', 'Network', 'Workbench', 'Registry', 'Serving-churn', 'Batch-churn'];
+    const stackIds = ['Foundation', 'Network', 'Workbench', 'Registry', 'Model-churn'];
 
     // WHEN
     const lines = synthSummary(
@@ -19,7 +19,7 @@ describe('the summary cdk synth prints on stderr', () => {
     // THEN
     expect(lines[0]).toBe('mlops: 3 environments synthesized into cdk.out');
     expect(lines).toContain('  Prod (prod, account 333333333333, eu-west-1): stage 2, First deployment');
-    expect(lines).toContain(`    6 stacks: ${stackIds.join(', ')}`);
+    expect(lines).toContain(`    5 stacks: ${stackIds.join(', ')}`);
     expect(lines).toContain('    models: churn');
     expect(lines).toContain('    next: stage 3 (IT does the serving) would add trainingPipeline, containerRegistry');
     expect(lines.at(-1)).toBe("Deploy an environment with: npx cdk deploy 'Dev/*'");

@@ -86,7 +86,7 @@ export class ModelPackageBaselinesFunction extends Construct {
       // covers 4 attempts of DescribeModelPackage (8 s each at most) and the response (3 attempts of 5 s)
       timeout: Duration.minutes(1),
       memorySize: 256,
-      // deploys of several serving stacks at once queue in Lambda's asynchronous queue
+      // deploys of several model stacks at once queue in Lambda's asynchronous queue
       reservedConcurrentExecutions: 2,
       retryAttempts: 2,
       // an answer after CloudFormation's timeout is of no use
@@ -124,12 +124,12 @@ export class ModelPackageBaselinesFunction extends Construct {
 
 export interface ModelPackageBaselinesProps {
   /**
-   * ARN of the model package version whose baselines are read, usually the serving stack's approved-model
+   * ARN of the model package version whose baselines are read, usually the model stack's approved-model
    * parameter. A new ARN replaces the resource, and with it every resource that takes its attributes.
    */
   readonly modelPackageArn: string;
   /**
-   * Condition the resource is created under, such as the serving stack's `VersionApproved`. Resources that read
+   * Condition the resource is created under, such as the model stack's `VersionApproved`. Resources that read
    * its attributes need the same condition.
    * @default - always created
    */

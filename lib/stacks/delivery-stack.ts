@@ -912,9 +912,7 @@ interface DeliveryTarget {
 function toDeliver(target: DeliveryTarget): EnvironmentToDeliver {
   const { stage } = target;
   const modelOf = new Map<string, string>();
-  for (const stacks of [stage.serving, stage.batch, stage.training, stage.retraining, stage.monitoring]) {
-    for (const [model, stack] of stacks) modelOf.set(stack.stackName, model);
-  }
+  for (const [model, stack] of stage.models) modelOf.set(stack.stackName, model);
   const models = target.environment.models.map((m) => m.name);
   const modelIndex = (model?: string) => (model === undefined ? -1 : models.indexOf(model));
   return {

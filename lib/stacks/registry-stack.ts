@@ -55,7 +55,7 @@ export class RegistryStack extends PlatformStack {
       group.applyRemovalPolicy(this.statefulRemovalPolicy);
       this.modelPackageGroups.set(model.name, group);
 
-      // CloudFormation never reads this value back: approving writes it, and the serving stack resolves it.
+      // CloudFormation never reads this value back: approving writes it, and the model's stack resolves it.
       const parameter = new ssm.StringParameter(parameters, model.name, {
         parameterName: approvedModelParameterName(project, envConfig.name, model.name),
         stringValue: NO_APPROVED_MODEL,

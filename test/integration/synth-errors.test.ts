@@ -149,7 +149,7 @@ test('a verbatim copy of a model package, which could not import at run time, st
 });
 
 test("a delivery pipeline past CodePipeline's quotas stops synth and leaves no template behind", () => {
-  // GIVEN 16 models served both ways and a connection: the pipeline would pass 500 actions
+  // GIVEN 77 models and a connection: one stack per model, so 3 x (6 shared + 77) stacks, 2 actions each, pass 500
   const text = withChange((c) => {
     c.maturity = 4;
     c.tooling = {
@@ -160,7 +160,7 @@ test("a delivery pipeline past CodePipeline's quotas stops synth and leaves no t
         repository: 'example/platform',
       },
     };
-    c.models = Array.from({ length: 16 }, (_, i) => ({
+    c.models = Array.from({ length: 77 }, (_, i) => ({
       ...churnModel(),
       name: `model${i + 1}`,
       training: { package: 'churn' },

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -16,8 +16,8 @@ import {
   modelBuildingPipeline,
   type PipelineFeatureStore,
 } from '../../lib/pipeline/model-building-pipeline';
+import { ModelTraining } from '../../lib/stacks/model/training';
 import { NetworkStack } from '../../lib/stacks/network-stack';
-import { TrainingStack } from '../../lib/stacks/training-stack';
 import { FIXTURE, MODEL_MONITOR_IMAGE, SKLEARN_IMAGE, XGBOOST_IMAGE } from '../pipeline-definition/sample-pipeline';
 import { constructTestContext, REPO_ROOT } from '../support/platform';
 
@@ -374,7 +374,7 @@ function environment(): ResolvedEnvironment {
   return config.environments[0];
 }
 
-/** The training stack of churn with fakes of the feature store; network, keys and buckets from a shared stack. */
+/** The training part of churn's model stack, with fakes of the feature store; network, keys and buckets from a shared stack. */
 function givenATrainingStack(options: { featureStore?: boolean; group?: FeatureGroupConfig } = {}) {
   const app = new App({ context: constructTestContext() });
   const shared = new Stack(app, 'Shared', { env: ENV });
@@ -394,11 +394,12 @@ function givenATrainingStack(options: { featureStore?: boolean; group?: FeatureG
   const envConfig = environment();
   const group = new FakeFeatureGroup(shared, options.group ?? churnGroup(), curatedDataBucket);
   const queryEngine = new FakeQueryEngine(shared, artifactsBucket);
-  const stack = new TrainingStack(app, 'Training-churn', {
+  const stack = new Stack(app, 'Model-churn', { env: ENV });
+  const training = new ModelTraining(stack, 'Training', {
     project: 'mlops',
     envConfig,
-    env: ENV,
     model: envConfig.models[0],
+    removalPolicy: RemovalPolicy.DESTROY,
     vpc,
     workloadSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     workloadSecurityGroup: new ec2.SecurityGroup(shared, 'Workload', { vpc, allowAllOutbound: false }),
@@ -411,7 +412,7 @@ function givenATrainingStack(options: { featureStore?: boolean; group?: FeatureG
     alertsTopic: new sns.Topic(shared, 'Alerts', { masterKey: logsKey, enforceSSL: true }),
     featureStore: (options.featureStore ?? true) ? { featureGroup: group, queryEngine } : undefined,
   });
-  return { app, stack, group, queryEngine };
+  return { app, stack, training, group, queryEngine };
 }
 
 /** The statements of the pipeline's execution role. */
@@ -425,7 +426,7 @@ function roleStatements(template: Template): Json[] {
 const actionsOf = (statements: Json[]) => statements.flatMap((s) => [s.Action].flat());
 
 describe('a training stack with a feature store', () => {
-  const { app, stack, group, queryEngine } = givenATrainingStack();
+  const { app, stack, training, group, queryEngine } = givenATrainingStack();
   const template = Template.fromStack(stack);
 
   test('THEN the pipeline ingests into the group and trains on its offline store', () => {
@@ -450,7 +451,7 @@ describe('a training stack with a feature store', () => {
     const grantees = new Set(grants.map(([, grantee]) => grantee));
     expect(grantees.size).toBe(1);
     const [grantee] = grantees;
-    expect(String(grantee.grantPrincipal)).toBe(`${stack.trainingPipeline.role.node.path} (FeatureStorePolicy)`);
+    expect(String(grantee.grantPrincipal)).toBe(`${training.trainingPipeline.role.node.path} (FeatureStorePolicy)`);
     const featureStorePolicy = Object.entries(template.findResources('AWS::IAM::ManagedPolicy')).filter(([id]) =>
       id.includes('FeatureStorePolicy'),
     );

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, IgnoreMode, IgnoreStrategy, Stack } from 'aws-cdk-lib';
+import { App, IgnoreMode, IgnoreStrategy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -11,7 +11,7 @@ import { resolveConfig } from '../../lib/config/loader';
 import { frameworkImageUri } from '../../lib/pipeline/images';
 import { type ModelBuildingPipelineProps, modelBuildingPipeline } from '../../lib/pipeline/model-building-pipeline';
 import { MAX_CONTAINER_ARGUMENT_LENGTH, trainingRecipe } from '../../lib/pipeline/training-recipes';
-import { codeAssetExcludes, TrainingStack } from '../../lib/stacks/training-stack';
+import { codeAssetExcludes, ModelTraining } from '../../lib/stacks/model/training';
 import { FIXTURE, MODEL_MONITOR_IMAGE, SKLEARN_IMAGE, XGBOOST_IMAGE } from '../pipeline-definition/sample-pipeline';
 import { constructTestContext, REPO_ROOT } from '../support/platform';
 
@@ -283,11 +283,12 @@ describe('the training stack of an sklearn model', () => {
       REPO_ROOT,
     );
     const envConfig = config.environments[0];
-    return new TrainingStack(app, 'Training-upsell', {
+    const stack = new Stack(app, 'Model-upsell', { env: ENV });
+    const training = new ModelTraining(stack, 'Training', {
       project: 'mlops',
       envConfig,
-      env: ENV,
       model: envConfig.models[0],
+      removalPolicy: RemovalPolicy.DESTROY,
       vpc,
       workloadSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       workloadSecurityGroup: new ec2.SecurityGroup(shared, 'Workload', { vpc, allowAllOutbound: false }),
@@ -299,10 +300,11 @@ describe('the training stack of an sklearn model', () => {
       artifactsBucket: bucket('Artifacts', artifactsKey),
       alertsTopic: new sns.Topic(shared, 'Alerts', { masterKey: logsKey }),
     });
+    return { stack, training };
   }
 
   test("GIVEN container framework sklearn WHEN the stack is built THEN its pipeline trains with upsell's train.py in the scikit-learn image, the code asset as a channel", () => {
-    const stack = givenATrainingStack();
+    const { stack, training } = givenATrainingStack();
     const [pipeline] = Object.values(Template.fromStack(stack).findResources('AWS::SageMaker::Pipeline'));
     // the body is an Fn::Join of JSON text around CloudFormation tokens, which all sit inside JSON strings
     const parts: unknown[] = pipeline.Properties.PipelineDefinition.PipelineDefinitionBody['Fn::Join'][1];
@@ -319,6 +321,6 @@ describe('the training stack of an sklearn model', () => {
     expect(step(definition.Steps, 'CreateCandidateModel').Arguments.PrimaryContainer.Environment).toEqual(
       PREDICTOR_ENVIRONMENT,
     );
-    expect(stack.code.isZipArchive).toBe(true);
+    expect(training.code.isZipArchive).toBe(true);
   });
 });

@@ -1,6 +1,12 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { threeEnvironmentConfig } from '../support/fixtures';
-import { type CloudFormationResource, resourcesOfType, synthAtStage, synthPlatform } from '../support/platform';
+import {
+  type CloudFormationResource,
+  modelPart,
+  resourcesOfType,
+  synthAtStage,
+  synthPlatform,
+} from '../support/platform';
 
 const ENVIRONMENTS = ['Dev', 'Test', 'Prod'] as const;
 const platform = () => synthAtStage(2);
@@ -14,7 +20,7 @@ describe('stage 2 stacks', () => {
   test('every environment has the registry and, for churn, serving and batch stacks', () => {
     for (const env of ENVIRONMENTS) {
       expect(platform().stackPaths).toEqual(
-        expect.arrayContaining([`${env}/Registry`, `${env}/Serving-churn`, `${env}/Batch-churn`]),
+        expect.arrayContaining([`${env}/Registry`, `${env}/Model-churn`, `${env}/Model-churn`]),
       );
     }
   });
@@ -90,7 +96,7 @@ describe('registry', () => {
 });
 
 describe('serving', () => {
-  const serving = (env: string) => platform().templateJson(`${env}/Serving-churn`);
+  const serving = (env: string) => platform().templateJson(`${env}/Model-churn`);
 
   test('the sample serves dev from one instance, without deployment guardrails', () => {
     const config = only(resourcesOfType(serving('Dev'), 'AWS::SageMaker::EndpointConfig'));
@@ -142,8 +148,8 @@ describe('serving', () => {
   test.each(ENVIRONMENTS)(
     '%s: every serving resource waits for an approved version, and only the endpoint is named',
     (env) => {
-      const template = serving(env);
-      expect(template.Conditions).toHaveProperty('VersionApproved');
+      const template = modelPart(serving(env), 'Serving');
+      expect(serving(env).Conditions).toHaveProperty('VersionApproved');
       for (const [id, resource] of Object.entries(template.Resources)) {
         if (resource.Type === 'AWS::CDK::Metadata') continue;
         expect({ id, condition: resource.Condition }).toEqual({ id, condition: 'VersionApproved' });
@@ -183,7 +189,7 @@ describe('serving', () => {
 
 describe('batch scoring', () => {
   test('a schedule with retries and a DLQ starts the state machine that runs a .sync transform job', () => {
-    const template = platform().template('Prod/Batch-churn');
+    const template = platform().template('Prod/Model-churn');
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 3 * * ? *)',
       Target: Match.objectLike({
@@ -192,13 +198,13 @@ describe('batch scoring', () => {
       }),
     });
     const machine = only(
-      resourcesOfType(platform().templateJson('Prod/Batch-churn'), 'AWS::StepFunctions::StateMachine'),
+      resourcesOfType(platform().templateJson('Prod/Model-churn'), 'AWS::StepFunctions::StateMachine'),
     );
     expect(JSON.stringify(machine.Properties?.DefinitionString)).toContain('sagemaker:createTransformJob.sync');
   });
 
   test('scores land in a run_date-partitioned Glue table of the environment', () => {
-    const template = platform().template('Test/Batch-churn');
+    const template = platform().template('Test/Model-churn');
     template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'mlops_test_churn' } });
     template.hasResourceProperties('AWS::Glue::Table', {
       DatabaseName: 'mlops_test_churn',

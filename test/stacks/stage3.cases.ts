@@ -13,7 +13,7 @@ interface Step {
 /** The pipeline definition of a template, with every CloudFormation token replaced by a placeholder. */
 function definitionOf(env: string): { Steps: Step[]; Parameters: Array<{ Name: string }> } {
   const pipelines = Object.values(
-    resourcesOfType(platform().templateJson(`${env}/Training-churn`), 'AWS::SageMaker::Pipeline'),
+    resourcesOfType(platform().templateJson(`${env}/Model-churn`), 'AWS::SageMaker::Pipeline'),
   );
   expect(pipelines).toHaveLength(1);
   const body = (pipelines[0] as CloudFormationResource).Properties?.PipelineDefinition as {
@@ -38,11 +38,9 @@ function allSteps(steps: readonly Step[]): Step[] {
 describe('stage 3 stacks', () => {
   test('every environment has a training pipeline per model and the container repositories', () => {
     for (const env of ENVIRONMENTS) {
-      expect(platform().stackPaths).toEqual(
-        expect.arrayContaining([`${env}/Training-churn`, `${env}/ContainerRegistry`]),
-      );
+      expect(platform().stackPaths).toEqual(expect.arrayContaining([`${env}/Model-churn`, `${env}/ContainerRegistry`]));
       platform()
-        .template(`${env}/Training-churn`)
+        .template(`${env}/Model-churn`)
         .hasResourceProperties('AWS::SageMaker::Pipeline', {
           PipelineName: `mlops-${env.toLowerCase()}-churn-training`,
         });
@@ -184,7 +182,7 @@ describe('the model-building pipeline', () => {
   });
 
   test('reports failed and stopped executions through SNS, with retries and a DLQ', () => {
-    const rules = Object.values(resourcesOfType(platform().templateJson('Prod/Training-churn'), 'AWS::Events::Rule'));
+    const rules = Object.values(resourcesOfType(platform().templateJson('Prod/Model-churn'), 'AWS::Events::Rule'));
     expect(rules).toHaveLength(1);
     expect(rules[0]?.Properties).toMatchObject({
       EventPattern: {
@@ -197,7 +195,7 @@ describe('the model-building pipeline', () => {
 
   test('the execution role passes only itself, only to SageMaker, and cannot approve', () => {
     const policies = JSON.stringify(
-      resourcesOfType(platform().templateJson('Prod/Training-churn'), 'AWS::IAM::ManagedPolicy'),
+      resourcesOfType(platform().templateJson('Prod/Model-churn'), 'AWS::IAM::ManagedPolicy'),
     );
     expect(policies).toContain('"iam:PassedToService":"sagemaker.amazonaws.com"');
     expect(policies).toContain('"sagemaker:ModelApprovalStatus":"PendingManualApproval"');

@@ -4,6 +4,7 @@ import type { PlatformConfigInput } from '../../lib/config/schema';
 import { threeEnvironmentConfig } from '../support/fixtures';
 import {
   type CloudFormationResource,
+  modelPart,
   REPO_ROOT,
   resourcesOfType,
   synthAtStage,
@@ -27,13 +28,13 @@ const CHURN_FEATURES = [
   'support_calls',
 ];
 
-const monitoring = (env: string) => platform().templateJson(`${env}/Monitoring-churn`);
+const monitoring = (env: string) => modelPart(platform().templateJson(`${env}/Model-churn`), 'Monitoring');
 const ofType = (env: string, type: string) => Object.values(resourcesOfType(monitoring(env), type));
 
 describe('stage 4 model monitoring', () => {
-  test('every environment has a monitoring stack per model', () => {
+  test("every environment monitors each model in the model's stack", () => {
     for (const env of ['Dev', 'Test', 'Prod']) {
-      expect(platform().stackPaths).toContain(`${env}/Monitoring-churn`);
+      expect(platform().stackPaths).toContain(`${env}/Model-churn`);
     }
   });
 
@@ -69,7 +70,7 @@ describe('stage 4 model monitoring', () => {
     };
 
     // WHEN
-    const monitoringTemplate = synthPlatform({ config, environments: 'test' }).templateJson('Test/Monitoring-churn');
+    const monitoringTemplate = synthPlatform({ config, environments: 'test' }).templateJson('Test/Model-churn');
 
     // THEN
     for (const type of MONITOR_TYPES) expect(Object.keys(resourcesOfType(monitoringTemplate, type))).toEqual([]);
@@ -91,7 +92,7 @@ describe('stage 4 model monitoring', () => {
   test('the jobs run isolated in the VPC, encrypt volume and output with KMS, and have no fixed names', () => {
     for (const type of ['AWS::SageMaker::DataQualityJobDefinition', 'AWS::SageMaker::ModelQualityJobDefinition']) {
       platform()
-        .template('Prod/Monitoring-churn')
+        .template('Prod/Model-churn')
         .hasResourceProperties(type, {
           JobDefinitionName: Match.absent(),
           NetworkConfig: {
@@ -109,11 +110,13 @@ describe('stage 4 model monitoring', () => {
   });
 
   test('the baselines are the ones registered on the approved model package', () => {
-    const template = platform().template('Prod/Monitoring-churn');
+    const template = platform().template('Prod/Model-churn');
     template.hasResourceProperties('Custom::ModelPackageBaselines', {
       ModelPackageArn: { Ref: 'ApprovedModelPackageArn' },
     });
-    const fromPackage = (attribute: string) => ({ 'Fn::GetAtt': [Match.stringLikeRegexp('^Baselines'), attribute] });
+    const fromPackage = (attribute: string) => ({
+      'Fn::GetAtt': [Match.stringLikeRegexp('^MonitoringBaselines'), attribute],
+    });
     template.hasResourceProperties('AWS::SageMaker::DataQualityJobDefinition', {
       DataQualityBaselineConfig: {
         ConstraintsResource: { S3Uri: fromPackage('DataQualityConstraintsUri') },
@@ -128,7 +131,7 @@ describe('stage 4 model monitoring', () => {
 
   test('model quality merges the ground truth from config with requests old enough to be labelled', () => {
     platform()
-      .template('Prod/Monitoring-churn')
+      .template('Prod/Model-churn')
       .hasResourceProperties('AWS::SageMaker::ModelQualityJobDefinition', {
         ModelQualityJobInput: {
           EndpointInput: Match.objectLike({ StartTimeOffset: '-PT48H', EndTimeOffset: '-PT24H' }),
@@ -138,7 +141,7 @@ describe('stage 4 model monitoring', () => {
   });
 
   test('alarms on drift of every configured feature, on live model quality and on failed monitoring jobs', () => {
-    const template = platform().template('Prod/Monitoring-churn');
+    const template = platform().template('Prod/Model-churn');
     const drift = Object.values(resourcesOfType(monitoring('Prod'), 'AWS::CloudWatch::Alarm')).find(
       (a) => a.Properties?.AlarmName === 'mlops-prod-churn-feature-drift',
     ) as CloudFormationResource;
@@ -172,7 +175,7 @@ describe('stage 4 model monitoring', () => {
 
   test('a failed training pipeline run raises an alarm', () => {
     platform()
-      .template('Test/Training-churn')
+      .template('Test/Model-churn')
       .hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: 'mlops-test-churn-training-failures',
         Namespace: 'AWS/Events',
@@ -202,12 +205,20 @@ describe('stage 4 model monitoring', () => {
     }
   });
 
-  test('the stage 3 stacks are unchanged apart from added alarms', () => {
+  test("the stage 3 parts of the model's stack are unchanged apart from added alarms and grants", () => {
     // GIVEN the same environment at stage 3 and stage 4
-    const before = synthAtStage(3).templateJson('Prod/Serving-churn');
-    const after = platform().templateJson('Prod/Serving-churn');
-    // THEN serving gains nothing and loses nothing
-    expect(Object.keys(after.Resources)).toEqual(Object.keys(before.Resources));
+    const before = synthAtStage(3).templateJson('Prod/Model-churn');
+    const after = platform().templateJson('Prod/Model-churn');
+    // THEN serving and batch scoring gain nothing and lose nothing
+    for (const part of ['Serving', 'Batch']) {
+      expect(Object.keys(modelPart(after, part).Resources)).toEqual(Object.keys(modelPart(before, part).Resources));
+    }
+    // AND training keeps everything, gaining only its failure alarm and the feature store policy (the fixture's
+    // model trains from its feature group from stage 4)
+    const training = Object.keys(modelPart(before, 'Training').Resources);
+    const added = Object.entries(modelPart(after, 'Training').Resources).filter(([id]) => !training.includes(id));
+    expect(added.map(([, r]) => r.Type).sort()).toEqual(['AWS::CloudWatch::Alarm', 'AWS::IAM::ManagedPolicy']);
+    expect(Object.keys(modelPart(after, 'Training').Resources)).toEqual(expect.arrayContaining(training));
   });
 });
 
@@ -295,7 +306,7 @@ describe('stage 4 feature store', () => {
 
   test('the training pipeline of a model with a feature group ingests into it and trains on its offline store', () => {
     const definition = JSON.stringify(
-      Object.values(resourcesOfType(platform().templateJson('Test/Training-churn'), 'AWS::SageMaker::Pipeline'))[0]
+      Object.values(resourcesOfType(platform().templateJson('Test/Model-churn'), 'AWS::SageMaker::Pipeline'))[0]
         .Properties?.PipelineDefinition,
     );
     expect(definition).toContain('IngestFeatures');

@@ -142,6 +142,17 @@ export function synthAtStage(maturity: number, shape: ConfigShape = threeEnviron
 }
 
 /** Resources of a template of a given type, by logical id. */
+/**
+ * The resources of one part of a model's stack (`Serving`, `Batch`, `Training`, `Retraining`, `Monitoring`): those
+ * whose logical id starts with the part's construct id, as CDK derives logical ids from construct paths.
+ */
+export function modelPart(template: CloudFormationTemplate, part: string): CloudFormationTemplate {
+  return {
+    ...template,
+    Resources: Object.fromEntries(Object.entries(template.Resources).filter(([id]) => id.startsWith(part))),
+  };
+}
+
 export function resourcesOfType(
   template: CloudFormationTemplate,
   type: string,

@@ -9,39 +9,23 @@ import {
   startStackUpdate,
   whatFailed,
 } from './aws';
-import {
-  type MonitoringResult,
-  monitoringFollowUp,
-  refreshMonitoring,
-  restoreApprovedArn,
-  waitForServingUpdate,
-  writeApprovedArn,
-} from './bind';
-import {
-  baselinesOf,
-  checkApproved,
-  checkServingStack,
-  lookupMonitoringStack,
-  type MonitoringStack,
-  monitoringBlocker,
-  readApprovedArn,
-} from './checks';
-import { ApproveError, awsError, describeError, RUNBOOK } from './errors';
-import { type ApproveTarget, checkModelPackageArn, resolveTarget } from './plan';
+import { restoreApprovedArn, waitForModelStackUpdate, writeApprovedArn } from './bind';
+import { checkApproved, checkModelStack, readApprovedArn } from './checks';
+import { ApproveError, describeError, RUNBOOK } from './errors';
+import { checkModelPackageArn, resolveTarget } from './plan';
 
 export type { ApproveDeps } from './aws';
-export type { MonitoringOutcome, MonitoringResult } from './bind';
 
 /**
  * `npm run approve`: binds an approved model package version to a model's endpoint in one environment. It writes
- * the approved-version SSM parameter, then updates the serving stack, which resolves the parameter again and
- * rolls the new version out through the endpoint's deployment guardrails. Nothing changes until every check has
- * passed, and a failed or rolled-back update puts the previous parameter value back. Once the endpoint serves the
- * version, it updates the model's monitoring stack (stage 4) too, so Model Monitor compares traffic with the
- * baselines of that version; a failure there leaves the parameter alone, since the endpoint serves its value.
+ * the approved-version SSM parameter, then updates the model's one stack (`<project>-<env>-model-<model>`, ADR 0018),
+ * which resolves the parameter again and rolls the new version out through the endpoint's deployment guardrails. In
+ * the same update, and only after the endpoint serves the version (the schedules depend on the endpoint), Model
+ * Monitor (stage 4) moves to the baselines of that version; a rollback of the update rolls both back. Nothing
+ * changes until every check has passed, and a failed or rolled-back update puts the previous parameter value back.
  */
 
-/** Default bound of the wait for each stack update. */
+/** Default bound of the wait for the stack update. */
 export const DEFAULT_TIMEOUT_MS = 60 * 60 * 1000;
 /** Default time between two looks at the stack status. */
 export const DEFAULT_POLL_INTERVAL_MS = 15 * 1000;
@@ -56,12 +40,9 @@ export interface ApproveRequest {
   readonly packageArn: string;
   /** Check everything and report the plan, change nothing. @default false */
   readonly dryRun?: boolean;
-  /**
-   * Wait for the serving stack update to finish, then update the monitoring stack and wait for it too. Without
-   * waiting, only the serving stack update is started. @default true
-   */
+  /** Wait for the model stack update to finish; without waiting, it is only started. @default true */
   readonly wait?: boolean;
-  /** Bound of each wait: for the serving stack update, then for the monitoring stack update. @default 60 minutes */
+  /** Bound of the wait for the model stack update. @default 60 minutes */
   readonly timeoutMs?: number;
   /** Time between two looks at the stack status. @default 15 seconds */
   readonly pollIntervalMs?: number;
@@ -88,19 +69,14 @@ export interface ApproveResult {
   readonly parameterName: string;
   readonly stackName: string;
   readonly endpointName: string;
-  /** Last status of the serving stack that the command saw. */
+  /** Last status of the model's stack that the command saw. */
   readonly stackStatus?: string;
-  /**
-   * The model's monitoring stack, when the command looked at it and it exists: after the serving stack update,
-   * in a dry run and with `--no-wait`. Undefined before stage 4 (no monitoring stack) and for batch-only models.
-   */
-  readonly monitoring?: MonitoringResult;
 }
 
 /**
  * Approves `request.packageArn` as the version that `request.model` serves in `request.environment`. Checks the
  * model, environment and ARN before any AWS call, then that the package is Approved, the registry parameter
- * exists and the serving stack can be updated; only then writes the parameter and updates the stack. Returns what
+ * exists and the model's stack can be updated; only then writes the parameter and updates the stack. Returns what
  * happened, or throws an {@link ApproveError} whose message is meant for the user.
  */
 export async function approveModelVersion(request: ApproveRequest, deps: ApproveDeps): Promise<ApproveResult> {
@@ -148,26 +124,16 @@ export async function approveModelVersion(request: ApproveRequest, deps: Approve
     return { ...result, outcome: 'parameter-set' };
   }
 
-  const stack = await checkServingStack(target, deps);
+  const stack = await checkModelStack(target, deps);
   const status = stack.StackStatus as string;
   const served = approvedParameterOf(stack)?.ResolvedValue;
   if (request.dryRun) {
-    let monitoring: MonitoringStack;
-    try {
-      monitoring = await lookupMonitoringStack(target, deps);
-    } catch (error) {
-      throw awsError(`could not describe stack "${target.monitoringStackName}"`, error, target);
-    }
     log('dry run: nothing is changed. The approval would:');
     log(`  1. set SSM parameter ${target.parameterName}: ${previous} -> ${arn}`);
     log(`  2. update stack ${target.stackName} (now ${status}, serving ${served ?? 'unknown'}),`);
-    log(`     which reads the parameter again and rolls the version out to endpoint ${target.endpointName}`);
-    return {
-      ...result,
-      outcome: 'dry-run',
-      stackStatus: status,
-      monitoring: planMonitoringRefresh(monitoring, target, log),
-    };
+    log(`     which reads the parameter again and rolls the version out to endpoint ${target.endpointName},`);
+    log('     then points Model Monitor, if the stack has it (stage 4), at the baselines of the version');
+    return { ...result, outcome: 'dry-run', stackStatus: status };
   }
 
   await writeApprovedArn(target, arn, deps);
@@ -179,8 +145,7 @@ export async function approveModelVersion(request: ApproveRequest, deps: Approve
     if (isNoUpdates(error)) {
       // the stack already resolved this ARN at its last update: parameter and stack agree now
       log(`stack ${target.stackName} already serves ${arn}; no update needed`);
-      const monitoring = await refreshMonitoring(target, arn, deps, timeoutMs, pollIntervalMs);
-      return { ...result, outcome: 'updated', stackStatus: status, monitoring };
+      return { ...result, outcome: 'updated', stackStatus: status };
     }
     const restored = await restoreApprovedArn(target, previous, deps);
     throw new ApproveError(
@@ -199,16 +164,13 @@ export async function approveModelVersion(request: ApproveRequest, deps: Approve
     log(`  ${describeStackCommand(target.stackName, env.region)}`);
     log(`if it ends in UPDATE_ROLLBACK_COMPLETE, put the previous value back (see ${RUNBOOK}):`);
     log(`  ${putParameterCommand(target, previous)}`);
-    // the monitoring stack must follow only a served version: its refresh is left to the operator, after the update
-    const monitoring = await monitoringFollowUp(target, deps);
-    return { ...result, outcome: 'update-started', stackStatus: 'UPDATE_IN_PROGRESS', monitoring };
+    return { ...result, outcome: 'update-started', stackStatus: 'UPDATE_IN_PROGRESS' };
   }
 
-  const final = await waitForServingUpdate(target, previous, deps, timeoutMs, pollIntervalMs);
+  const final = await waitForModelStackUpdate(target, previous, deps, timeoutMs, pollIntervalMs);
   if (final === 'UPDATE_COMPLETE') {
     log(`approved: stack ${target.stackName} is UPDATE_COMPLETE and endpoint ${target.endpointName} serves ${arn}`);
-    const monitoring = await refreshMonitoring(target, arn, deps, timeoutMs, pollIntervalMs);
-    return { ...result, outcome: 'updated', stackStatus: final, monitoring };
+    return { ...result, outcome: 'updated', stackStatus: final };
   }
 
   const reasons = await failureReasons(target.stackName, deps);
@@ -223,29 +185,4 @@ export async function approveModelVersion(request: ApproveRequest, deps: Approve
     [headline, ...whatFailed(reasons), restored, `see ${RUNBOOK}`].join('\n'),
     rolledBack ? 'rolled-back' : 'update-failed',
   );
-}
-
-/** Dry run: logs step 3, the monitoring refresh, when there is one to do. */
-function planMonitoringRefresh(
-  monitoring: MonitoringStack,
-  target: ApproveTarget,
-  log: (line: string) => void,
-): MonitoringResult | undefined {
-  const name = target.monitoringStackName;
-  if (monitoring.kind === 'absent') {
-    log(`  (no monitoring stack ${name}: it comes with stage 4, so there is no Model Monitor to refresh)`);
-    return undefined;
-  }
-  const stackStatus = monitoring.stack.StackStatus as string;
-  if (monitoring.kind === 'no-model-monitor') {
-    log(`  (monitoring stack ${name} has no Model Monitor, so there is nothing to refresh there)`);
-    return { outcome: 'no-model-monitor', stackName: name, stackStatus };
-  }
-  log(`  3. once the endpoint serves it, update stack ${name} (now ${stackStatus}, ${baselinesOf(monitoring)}),`);
-  log(`     so Model Monitor of endpoint ${target.endpointName} uses the baselines of the new version`);
-  const blocker = monitoringBlocker(monitoring, target);
-  if (blocker) {
-    log(`     but ${blocker}: the approval would serve the version and fail to refresh monitoring`);
-  }
-  return { outcome: 'pending', stackName: name, stackStatus };
 }

@@ -10,8 +10,7 @@ import { resolveTarget } from './plan';
 
 // `npm run approve -- --model <name> --env <environment> --package-arn <arn> [--dry-run] [--no-wait] ...`
 // Serves an approved model version; see docs/runbooks/approve-and-rollback.md. Exit codes: 0 done (or nothing to
-// do), 1 refused or failed (the message says why and what to do), 2 usage error, 3 served but monitoring not
-// refreshed.
+// do), 1 refused or failed (the message says why and what to do), 2 usage error.
 
 export const APPROVE_USAGE =
   'usage: npm run approve -- --model <name> --env <environment> --package-arn <model package version ARN> ' +
@@ -20,16 +19,16 @@ export const APPROVE_USAGE =
 export const APPROVE_HELP = `${APPROVE_USAGE}
 
 Serves an approved model package version: writes it to the model's approved-version SSM parameter, then updates
-the model's serving stack, which rolls it out to the endpoint through the deployment guardrails. Once the endpoint
-serves it, updates the model's monitoring stack (stage 4), so Model Monitor uses the baselines of that version.
+the model's stack, which rolls it out to the endpoint through the deployment guardrails and, once the endpoint
+serves it, points Model Monitor (stage 4) at the baselines of that version, in the same update.
 
   --model <name>              a model of the config (models[].name)
   --env <environment>         an environment of the config (environments[].name)
   --package-arn <arn>         ARN of an Approved version in the model's package group of that environment
   --dry-run                   check everything and print the plan; change nothing
-  --no-wait                   start the serving stack update and return without waiting for it; prints the
-                              command that refreshes the monitoring stack once the update is complete
-  --timeout-minutes <minutes> how long to wait for each stack update, serving then monitoring (default 60)
+  --no-wait                   start the model stack update and return without waiting for it; prints how to
+                              follow it
+  --timeout-minutes <minutes> how long to wait for the stack update (default 60)
   --config <path>             the platform config (default config/platform.json)
 
 Runbook: ${RUNBOOK}`;

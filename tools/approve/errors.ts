@@ -11,9 +11,9 @@ export type ApproveErrorKind =
   | 'not-found'
   /** The model package is not Approved. */
   | 'not-approved'
-  /** The registry or serving stack is not deployed. */
+  /** The registry or the model's stack is not deployed. */
   | 'not-deployed'
-  /** The serving stack is busy or in a status that cannot be updated. */
+  /** The model's stack is busy or in a status that cannot be updated. */
   | 'stack-not-ready'
   /** An AWS call failed. */
   | 'aws'
@@ -22,12 +22,7 @@ export type ApproveErrorKind =
   /** CloudFormation rolled the update back. */
   | 'rolled-back'
   /** The stack update did not finish in time. */
-  | 'timeout'
-  /**
-   * The version is approved and the endpoint serves it, but the monitoring stack could not be updated: Model
-   * Monitor still uses the baselines of the version served before (exit code 3).
-   */
-  | 'monitoring-not-refreshed';
+  | 'timeout';
 
 /** A failure to show the user as is: the message says what is wrong and what to do, without a stack trace. */
 export class ApproveError extends Error {
@@ -40,12 +35,11 @@ export class ApproveError extends Error {
   }
 
   /**
-   * Exit code of the command: 2 for a bad command line, 3 when the version is served but monitoring was not
-   * refreshed, 1 otherwise.
+   * Exit code of the command: 2 for a bad command line, 1 otherwise. (Exit code 3, "served but monitoring not
+   * refreshed", is gone since serving and monitoring share one stack and one update: ADR 0018.)
    */
   get exitCode(): number {
-    if (this.kind === 'usage') return 2;
-    return this.kind === 'monitoring-not-refreshed' ? 3 : 1;
+    return this.kind === 'usage' ? 2 : 1;
   }
 }
 

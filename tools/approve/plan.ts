@@ -4,9 +4,8 @@ import {
   endpointName,
   environmentResourceName,
   modelPackageGroupName,
+  modelStackName,
   modelStackPath,
-  monitoringStackName,
-  servingStackName,
 } from '../../lib/naming';
 import { ApproveError } from './errors';
 
@@ -34,14 +33,13 @@ export interface ApproveTarget {
   readonly partition: Partition;
   readonly parameterName: string;
   readonly modelPackageGroupName: string;
+  /** The model's one stack, `<project>-<env>-model-<model>`: it serves and monitors the model. */
   readonly stackName: string;
   readonly endpointName: string;
-  /** Whether the model has a real-time serving stack; batch-only models read the parameter at each run. */
+  /** Whether the model is served in real time; batch-only models read the parameter at each run. */
   readonly realtime: boolean;
-  /** The model's monitoring stack (stage 4), which reads the parameter too when it runs Model Monitor. */
-  readonly monitoringStackName: string;
-  /** Path of the monitoring stack in the CDK app, for `cdk deploy`: `<Stage>/Monitoring-<model>`. */
-  readonly monitoringStackPath: string;
+  /** Path of the model's stack in the CDK app, for `cdk deploy`: `<Stage>/Model-<model>`. */
+  readonly stackPath: string;
   /** The model approver persona's role in the environment, which approves model package versions. */
   readonly modelApproverRoleName: string;
 }
@@ -72,11 +70,10 @@ export function resolveTarget(config: ResolvedPlatformConfig, model: string, env
     partition: partitionOfRegion(environment.region),
     parameterName: approvedModelParameterName(project, environment.name, model),
     modelPackageGroupName: modelPackageGroupName(project, environment.name, model),
-    stackName: servingStackName(project, environment.name, model),
+    stackName: modelStackName(project, environment.name, model),
     endpointName: endpointName(project, environment.name, model),
     realtime: config.config.models.find((m) => m.name === model)?.serving !== 'batch',
-    monitoringStackName: monitoringStackName(project, environment.name, model),
-    monitoringStackPath: modelStackPath(environment.name, 'Monitoring', model),
+    stackPath: modelStackPath(environment.name, model),
     modelApproverRoleName: environmentResourceName(project, environment.name, 'model-approver'),
   };
 }

@@ -32,7 +32,7 @@ beforeEach(resetApproveMocks);
 describe('a dry run', () => {
   test('reports the plan, old value to new value and the stack, and changes nothing', async () => {
     // GIVEN
-    givenDeployed({ monitoring: 'absent', current: 'none' });
+    givenDeployed({ current: 'none' });
 
     // WHEN
     const result = await approveModelVersion(request({ dryRun: true }), deps());
@@ -62,7 +62,7 @@ describe('a dry run', () => {
 describe('an approval', () => {
   test('of the version already approved is a no-op', async () => {
     // GIVEN
-    givenDeployed({ monitoring: 'absent', current: VERSION_3 });
+    givenDeployed({ current: VERSION_3 });
 
     // WHEN
     const result = await approveModelVersion(request(), deps());
@@ -78,7 +78,6 @@ describe('an approval', () => {
   test('writes the parameter, then updates the stack, and waits through UPDATE_IN_PROGRESS to UPDATE_COMPLETE', async () => {
     // GIVEN
     givenDeployed({
-      monitoring: 'absent',
       statuses: [
         'UPDATE_COMPLETE',
         'UPDATE_IN_PROGRESS',
@@ -131,7 +130,7 @@ describe('an approval', () => {
 
   test('keeps the previous value of every other parameter of the stack', async () => {
     // GIVEN
-    givenDeployed({ monitoring: 'absent' });
+    givenDeployed();
     cloudformationMock
       .on(DescribeStacksCommand, { StackName: STACK })
       .resolves(
@@ -152,7 +151,7 @@ describe('an approval', () => {
 
   test('with --no-wait starts the update and returns without polling', async () => {
     // GIVEN
-    givenDeployed({ monitoring: 'absent' });
+    givenDeployed();
 
     // WHEN
     const result = await approveModelVersion(request({ wait: false }), deps());
@@ -169,7 +168,7 @@ describe('an approval', () => {
 
   test('whose stack update cannot start puts the old value back and reports the error', async () => {
     // GIVEN
-    givenDeployed({ monitoring: 'absent' });
+    givenDeployed();
     cloudformationMock
       .on(UpdateStackCommand)
       .rejects(awsError('AccessDenied', 'User is not authorized to perform: iam:PassRole'));
@@ -190,7 +189,7 @@ describe('an approval', () => {
 
   test('whose restore fails too tells how to restore by hand', async () => {
     // GIVEN
-    givenDeployed({ monitoring: 'absent' });
+    givenDeployed();
     cloudformationMock.on(UpdateStackCommand).rejects(awsError('ValidationError', 'Template format error'));
     ssmMock
       .on(PutParameterCommand)
@@ -212,7 +211,6 @@ describe('an approval', () => {
   test('that CloudFormation rolls back puts the old value back and reports the rollback and its cause', async () => {
     // GIVEN
     givenDeployed({
-      monitoring: 'absent',
       statuses: [
         'UPDATE_COMPLETE',
         'UPDATE_IN_PROGRESS',
@@ -264,7 +262,6 @@ describe('an approval', () => {
   test('whose rollback fails too is reported as such, with the old value back', async () => {
     // GIVEN
     givenDeployed({
-      monitoring: 'absent',
       statuses: ['UPDATE_COMPLETE', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED'],
     });
 
@@ -273,13 +270,13 @@ describe('an approval', () => {
 
     // THEN
     expect(error.kind).toBe('update-failed');
-    expect(error.message).toMatch(/^the update of stack "mlops-test-serving-churn" failed and so did its rollback/);
+    expect(error.message).toMatch(/^the update of stack "mlops-test-model-churn" failed and so did its rollback/);
     expect(putValues()).toEqual([VERSION_3, VERSION_2]);
   });
 
   test('that does not finish in the default 60 minutes is reported, and the new value stays', async () => {
     // GIVEN
-    givenDeployed({ monitoring: 'absent', statuses: ['UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS'] });
+    givenDeployed({ statuses: ['UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS'] });
 
     // WHEN
     const error = await rejectionOf(approveModelVersion(request(), deps()));
@@ -298,7 +295,7 @@ describe('an approval', () => {
 
   test('honours an injected timeout and poll interval', async () => {
     // GIVEN
-    givenDeployed({ monitoring: 'absent', statuses: ['UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS'] });
+    givenDeployed({ statuses: ['UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS'] });
 
     // WHEN
     const error = await rejectionOf(

@@ -24,7 +24,7 @@ beforeEach(resetApproveMocks);
 describe('checks in AWS before any change', () => {
   test('a version not yet Approved is refused, with how to approve it, and nothing is written', async () => {
     // GIVEN
-    givenDeployed({ monitoring: 'absent', approval: 'PendingManualApproval' });
+    givenDeployed({ approval: 'PendingManualApproval' });
 
     // WHEN
     const error = await rejectionOf(approveModelVersion(request(), deps()));
@@ -63,7 +63,7 @@ describe('checks in AWS before any change', () => {
 
   test('a missing parameter means the registry stack is not deployed', async () => {
     // GIVEN
-    givenDeployed({ monitoring: 'absent' });
+    givenDeployed();
     ssmMock.on(GetParameterCommand).rejects(new ParameterNotFound({ message: '', $metadata: {} }));
 
     // WHEN
@@ -78,9 +78,9 @@ describe('checks in AWS before any change', () => {
     expect(cloudformationMock.calls()).toHaveLength(0);
   });
 
-  test('a serving stack that is not deployed is reported and nothing is written', async () => {
+  test('a model stack that is not deployed is reported and nothing is written', async () => {
     // GIVEN
-    givenDeployed({ monitoring: 'absent' });
+    givenDeployed();
     cloudformationMock
       .on(DescribeStacksCommand, { StackName: STACK })
       .rejects(awsError('ValidationError', `Stack with id ${STACK} does not exist`));
@@ -91,17 +91,17 @@ describe('checks in AWS before any change', () => {
     // THEN
     expect(error.kind).toBe('not-deployed');
     expect(error.message).toBe(
-      `serving stack "${STACK}" does not exist in account 222222222222, region eu-west-1: deploy the serving stack of model "churn" in environment "test" (stage 2) first`,
+      `model stack "${STACK}" does not exist in account 222222222222, region eu-west-1: deploy the stack of model "churn" in environment "test" (stage 2) first`,
     );
     expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(0);
   });
 
   test.each([
-    ['UPDATE_IN_PROGRESS' as const, `serving stack "${STACK}" is busy (UPDATE_IN_PROGRESS); wait until it finishes`],
-    ['UPDATE_ROLLBACK_FAILED' as const, `serving stack "${STACK}" cannot be updated in status UPDATE_ROLLBACK_FAILED`],
-  ])('a serving stack in %s is not touched', async (status, message) => {
+    ['UPDATE_IN_PROGRESS' as const, `model stack "${STACK}" is busy (UPDATE_IN_PROGRESS); wait until it finishes`],
+    ['UPDATE_ROLLBACK_FAILED' as const, `model stack "${STACK}" cannot be updated in status UPDATE_ROLLBACK_FAILED`],
+  ])('a model stack in %s is not touched', async (status, message) => {
     // GIVEN
-    givenDeployed({ monitoring: 'absent', statuses: [status] });
+    givenDeployed({ statuses: [status] });
 
     // WHEN
     const error = await rejectionOf(approveModelVersion(request(), deps()));

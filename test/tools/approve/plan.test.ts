@@ -4,8 +4,8 @@ import {
   approvedModelParameterName,
   endpointName,
   modelPackageGroupName,
-  monitoringStackName,
-  servingStackName,
+  modelStackName,
+  modelStackPath,
 } from '../../../lib/naming';
 import { PlatformStack } from '../../../lib/stacks/platform-stack';
 import { approveModelVersion } from '../../../tools/approve/approve';
@@ -14,7 +14,6 @@ import {
   CONFIG,
   deps,
   expectNoAwsCalls,
-  MONITORING_STACK,
   PARAMETER,
   rejectionOf,
   request,
@@ -30,12 +29,12 @@ describe('the naming contract', () => {
   test('derives every name from project, environment and model', () => {
     expect(approvedModelParameterName('mlops', 'test', 'churn')).toBe(PARAMETER);
     expect(modelPackageGroupName('mlops', 'test', 'churn')).toBe('mlops-test-churn');
-    expect(servingStackName('mlops', 'test', 'churn')).toBe(STACK);
+    expect(modelStackName('mlops', 'test', 'churn')).toBe(STACK);
     expect(endpointName('mlops', 'test', 'churn')).toBe('mlops-test-churn');
-    expect(monitoringStackName('mlops', 'test', 'churn')).toBe(MONITORING_STACK);
+    expect(modelStackPath('test', 'churn')).toBe('Test/Model-churn');
   });
 
-  test('names the serving and monitoring stacks as PlatformStack names them from their construct ids', () => {
+  test("names the model's one stack as PlatformStack names it from its construct id", () => {
     // GIVEN
     class Probe extends PlatformStack {}
     const app = new App();
@@ -43,12 +42,10 @@ describe('the naming contract', () => {
     if (!envConfig) throw new Error('the test config has a test environment');
 
     // WHEN
-    const serving = new Probe(app, 'Serving-churn', { project: 'mlops', envConfig });
-    const monitoring = new Probe(app, 'Monitoring-churn', { project: 'mlops', envConfig });
+    const model = new Probe(app, 'Model-churn', { project: 'mlops', envConfig });
 
     // THEN
-    expect(serving.stackName).toBe(servingStackName('mlops', 'test', 'churn'));
-    expect(monitoring.stackName).toBe(monitoringStackName('mlops', 'test', 'churn'));
+    expect(model.stackName).toBe(modelStackName('mlops', 'test', 'churn'));
   });
 });
 

@@ -32,8 +32,8 @@ export const CONFIG = resolveConfig({
 });
 
 export const PARAMETER = '/mlops/test/models/churn/approved-model-package-arn';
-export const STACK = 'mlops-test-serving-churn';
-export const MONITORING_STACK = 'mlops-test-monitoring-churn';
+/** The model's one stack (ADR 0018): it serves the model and, from stage 4, monitors it. */
+export const STACK = 'mlops-test-model-churn';
 export const BOOTSTRAP_VERSION = {
   ParameterKey: 'BootstrapVersion',
   ParameterValue: '/cdk-bootstrap/hnb659fds/version',
@@ -88,40 +88,12 @@ export function stackIn(status: StackStatus, extraParameters: { ParameterKey: st
 }
 
 /**
- * The model's monitoring stack (stage 4): not deployed (stages 1 to 3), deployed without Model Monitor (serverless
- * endpoint or no data capture), or with Model Monitor, reading the approved-version parameter.
+ * The package exists with `approval`, the parameter holds `current`, and the model's stack reports `statuses` in
+ * turn.
  */
-export type Monitoring = 'absent' | 'without-model-monitor' | 'with-model-monitor';
-
-export function monitoringStackIn(status: StackStatus, withModelMonitor: boolean) {
-  return {
-    Stacks: [
-      {
-        StackName: MONITORING_STACK,
-        StackStatus: status,
-        CreationTime: new Date('2026-02-01T00:00:00Z'),
-        Parameters: [
-          ...(withModelMonitor
-            ? [{ ParameterKey: 'ApprovedModelPackageArn', ParameterValue: PARAMETER, ResolvedValue: VERSION_2 }]
-            : []),
-          BOOTSTRAP_VERSION,
-        ],
-      },
-    ],
-  } satisfies Partial<DescribeStacksCommandOutput>;
-}
-
-/**
- * The package exists with `approval`, the parameter holds `current`, the serving stack reports `statuses` in turn,
- * and the monitoring stack is as `monitoring` says, reporting `monitoringStatuses` in turn when it exists.
- */
-export function givenDeployed(options: {
-  monitoring: Monitoring;
-  approval?: ModelApprovalStatus;
-  current?: string;
-  statuses?: StackStatus[];
-  monitoringStatuses?: StackStatus[];
-}): void {
+export function givenDeployed(
+  options: { approval?: ModelApprovalStatus; current?: string; statuses?: StackStatus[] } = {},
+): void {
   const { approval = 'Approved', current = VERSION_2, statuses = ['UPDATE_COMPLETE'] } = options;
   sagemakerMock
     .on(DescribeModelPackageCommand, { ModelPackageName: VERSION_3 })
@@ -132,23 +104,6 @@ export function givenDeployed(options: {
   let describe = cloudformationMock.on(DescribeStacksCommand, { StackName: STACK });
   for (const status of statuses.slice(0, -1)) describe = describe.resolvesOnce(stackIn(status));
   describe.resolves(stackIn(statuses[statuses.length - 1] as StackStatus));
-  givenMonitoring(options.monitoring, options.monitoringStatuses);
-}
-
-export function givenMonitoring(monitoring: Monitoring, statuses: StackStatus[] = ['UPDATE_COMPLETE']): void {
-  const describe = cloudformationMock.on(DescribeStacksCommand, { StackName: MONITORING_STACK });
-  if (monitoring === 'absent') {
-    describe.rejects(awsError('ValidationError', `Stack with id ${MONITORING_STACK} does not exist`));
-    return;
-  }
-  let answers = describe;
-  const withModelMonitor = monitoring === 'with-model-monitor';
-  for (const status of statuses.slice(0, -1))
-    answers = answers.resolvesOnce(monitoringStackIn(status, withModelMonitor));
-  answers.resolves(monitoringStackIn(statuses[statuses.length - 1] as StackStatus, withModelMonitor));
-  cloudformationMock
-    .on(UpdateStackCommand, { StackName: MONITORING_STACK })
-    .resolves({ StackId: `stack/${MONITORING_STACK}/1` });
 }
 
 /** The stacks that UpdateStack was called on, in order. */

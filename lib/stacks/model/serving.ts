@@ -2,16 +2,14 @@ import { type CfnCondition, CfnOutput } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { Construct } from 'constructs';
-import type { ResolvedModel } from '../config/models';
-import { ModelApi } from '../constructs/model-api';
-import { ModelEndpoint } from '../constructs/model-endpoint';
-import { endpointName } from '../naming';
-import { declareApprovedVersion } from './approved-version';
-import { PlatformStack, type WorkloadStackProps } from './platform-stack';
+import { Construct } from 'constructs';
+import { ModelApi } from '../../constructs/model-api';
+import { ModelEndpoint } from '../../constructs/model-endpoint';
+import { endpointName } from '../../naming';
+import { declareApprovedVersion } from '../approved-version';
+import type { ModelWorkloadProps } from './part';
 
-export interface ServingStackProps extends WorkloadStackProps {
-  readonly model: ResolvedModel;
+export interface ModelServingProps extends ModelWorkloadProps {
   readonly dataBucket: s3.IBucket;
   readonly artifactsBucket: s3.IBucket;
   readonly alertsTopic: sns.ITopic;
@@ -22,18 +20,17 @@ export const DATA_CAPTURE_PREFIX = 'data-capture';
 
 /**
  * Stage 2 real-time serving of one model: the approved version behind a guarded endpoint and an
- * IAM-authorized API. Everything sits under the condition "a version is approved", so the first deploy
- * (parameter still `none`) creates nothing, and approving a version updates this stack.
+ * IAM-authorized API, as part of the model's stack. Everything sits under the condition "a version is approved",
+ * so the first deploy (parameter still `none`) creates nothing, and approving a version updates the model's stack.
  */
-export class ServingStack extends PlatformStack {
+export class ModelServing extends Construct {
   readonly versionApproved: CfnCondition;
   readonly endpoint: ModelEndpoint;
   readonly api: ModelApi;
 
-  constructor(scope: Construct, id: string, props: ServingStackProps) {
-    super(scope, id, props);
-    const { project, envConfig } = this;
-    const { model } = props;
+  constructor(scope: Construct, id: string, props: ModelServingProps) {
+    super(scope, id);
+    const { project, envConfig, model } = props;
 
     const approved = declareApprovedVersion(this, project, envConfig.name, model.name);
     this.versionApproved = approved.condition;
@@ -66,7 +63,7 @@ export class ServingStack extends PlatformStack {
       contentTypes: [...model.contentTypes],
       logsKey: props.logsKey,
       logRetention: envConfig.settings.logRetentionDays as logs.RetentionDays,
-      removalPolicy: this.statefulRemovalPolicy,
+      removalPolicy: props.removalPolicy,
       condition: this.versionApproved,
     });
 
@@ -74,6 +71,10 @@ export class ServingStack extends PlatformStack {
       new CfnOutput(this, 'EndpointName', { value: name, description: 'SageMaker endpoint of the approved version' }),
       new CfnOutput(this, 'InvocationUrl', { value: this.api.url, description: 'POST here, signed with SigV4' }),
     ];
-    for (const output of outputs) output.condition = this.versionApproved;
+    for (const output of outputs) {
+      output.condition = this.versionApproved;
+      // one serving per stack: the outputs keep the names that runbooks and scripts read
+      output.overrideLogicalId(output.node.id);
+    }
   }
 }

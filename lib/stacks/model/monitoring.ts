@@ -1,20 +1,19 @@
+import { Stack } from 'aws-cdk-lib';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { Construct } from 'constructs';
-import type { ResolvedModel } from '../config/models';
-import { ModelDashboard } from '../constructs/model-dashboard';
-import { endpointAlarmNames } from '../constructs/model-endpoint';
-import { ModelMonitor } from '../constructs/model-monitor';
-import { ModelPackageBaselines } from '../constructs/model-package-baselines';
-import { retrainingDecisionsSource } from '../constructs/retraining-triggers';
-import { endpointName, modelDashboardName, pipelineFailureAlarmName, trainingPipelineName } from '../naming';
-import { clarifyImageUri, modelMonitorImageUri } from '../pipeline/images';
-import { declareApprovedVersion } from './approved-version';
-import { PlatformStack, type WorkloadStackProps } from './platform-stack';
-import { DATA_CAPTURE_PREFIX } from './serving-stack';
+import { Construct } from 'constructs';
+import { ModelDashboard } from '../../constructs/model-dashboard';
+import { endpointAlarmNames } from '../../constructs/model-endpoint';
+import { ModelMonitor } from '../../constructs/model-monitor';
+import { ModelPackageBaselines } from '../../constructs/model-package-baselines';
+import { retrainingDecisionsSource } from '../../constructs/retraining-triggers';
+import { endpointName, modelDashboardName, pipelineFailureAlarmName, trainingPipelineName } from '../../naming';
+import { clarifyImageUri, modelMonitorImageUri } from '../../pipeline/images';
+import { declareApprovedVersion } from '../approved-version';
+import type { ModelWorkloadProps } from './part';
+import { DATA_CAPTURE_PREFIX } from './serving';
 
-export interface MonitoringStackProps extends WorkloadStackProps {
-  readonly model: ResolvedModel;
+export interface ModelMonitoringProps extends ModelWorkloadProps {
   /** Holds the endpoint's data capture and the ground truth. */
   readonly rawDataBucket: s3.IBucket;
   /** Holds the baselines (from the training pipeline) and receives the monitoring reports. */
@@ -36,16 +35,17 @@ export const MONITORING_REPORT_PREFIX = 'monitoring';
  * model quality against the approved version's baselines, with drift, quality and failed-job alarms), and a
  * dashboard of traffic, latency, errors, drift, pipeline runs, retraining decisions and every alarm of the model.
  * Model Monitor needs data capture, which serverless endpoints do not offer, so it watches instance endpoints
- * only; the dashboard exists either way. Model Monitor resources exist once a version is approved.
+ * only; the dashboard exists either way. Model Monitor resources exist once a version is approved. Part of the
+ * model's stack, which declares the approved version once for serving and monitoring.
  */
-export class MonitoringStack extends PlatformStack {
+export class ModelMonitoring extends Construct {
   readonly monitor?: ModelMonitor;
   readonly dashboard: ModelDashboard;
 
-  constructor(scope: Construct, id: string, props: MonitoringStackProps) {
-    super(scope, id, props);
-    const { project, envConfig } = this;
-    const { model } = props;
+  constructor(scope: Construct, id: string, props: ModelMonitoringProps) {
+    super(scope, id);
+    const { project, envConfig, model } = props;
+    const { region } = Stack.of(this);
     const endpoint = endpointName(project, envConfig.name, model.name);
     // Model Monitor reads data capture, which only instance endpoints offer
     const monitorable =
@@ -69,7 +69,7 @@ export class MonitoringStack extends PlatformStack {
       this.monitor = new ModelMonitor(this, 'Monitor', {
         endpointName: endpoint,
         condition: approved.condition,
-        imageUri: modelMonitorImageUri(this.region),
+        imageUri: modelMonitorImageUri(region),
         namePrefix: endpoint,
         dataQuality: {
           baseline: baselines.dataQuality,
@@ -94,7 +94,7 @@ export class MonitoringStack extends PlatformStack {
           schedule: bias.schedule,
         },
         explainability: explainability && { baseline: baselines.explainability, schedule: explainability.schedule },
-        clarifyImageUri: bias || explainability ? clarifyImageUri(this.region) : undefined,
+        clarifyImageUri: bias || explainability ? clarifyImageUri(region) : undefined,
         capture: {
           bucket: props.rawDataBucket,
           prefix: `${DATA_CAPTURE_PREFIX}/${model.name}`,

@@ -1,15 +1,16 @@
+import { Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
-import type { Construct } from 'constructs';
-import type { ResolvedModel } from '../config/models';
-import { BatchScoring } from '../constructs/batch-scoring';
-import { modelPackageGroupName } from '../naming';
-import { PlatformStack, type WorkloadStackProps } from './platform-stack';
+import { Construct } from 'constructs';
+import type { ResolvedModel } from '../../config/models';
+import { BatchScoring } from '../../constructs/batch-scoring';
+import { modelPackageGroupName } from '../../naming';
+import type { ModelWorkloadProps } from './part';
 
-export interface BatchStackProps extends WorkloadStackProps {
+export interface ModelBatchProps extends ModelWorkloadProps {
   readonly model: ResolvedModel & { readonly batch: NonNullable<ResolvedModel['batch']> };
   readonly approvedModelParameter: ssm.IStringParameter;
   readonly curatedDataBucket: s3.IBucket;
@@ -25,23 +26,22 @@ export function scoresDatabaseName(project: string, environment: string, model: 
 /**
  * Stage 2 batch scoring of one model: on its schedule, the approved version scores the input prefix of the
  * curated bucket into a run_date partition of a table that Athena can query. A run before any approval
- * ends without scoring, so the stack needs no approval condition.
+ * ends without scoring, so this part of the model's stack needs no approval condition.
  */
-export class BatchStack extends PlatformStack {
+export class ModelBatch extends Construct {
   readonly database: glue.CfnDatabase;
   readonly scoring: BatchScoring;
 
-  constructor(scope: Construct, id: string, props: BatchStackProps) {
-    super(scope, id, props);
-    const { project, envConfig } = this;
-    const { model } = props;
+  constructor(scope: Construct, id: string, props: ModelBatchProps) {
+    super(scope, id);
+    const { project, envConfig, model } = props;
 
     const databaseName = scoresDatabaseName(project, envConfig.name, model.name);
     this.database = new glue.CfnDatabase(this, 'ScoresDatabase', {
-      catalogId: this.account,
+      catalogId: Stack.of(this).account,
       databaseInput: { name: databaseName, description: `Batch scores of ${model.name} in ${envConfig.name}` },
     });
-    this.database.applyRemovalPolicy(this.statefulRemovalPolicy);
+    this.database.applyRemovalPolicy(props.removalPolicy);
 
     this.scoring = new BatchScoring(this, 'Scoring', {
       modelName: model.name,
@@ -67,7 +67,7 @@ export class BatchStack extends PlatformStack {
       instanceCount: model.batch.instanceCount,
       contentType: model.contentTypes[0],
       logRetention: envConfig.settings.logRetentionDays as logs.RetentionDays,
-      removalPolicy: this.statefulRemovalPolicy,
+      removalPolicy: props.removalPolicy,
     });
     this.scoring.table.addResourceDependency(this.database);
   }

@@ -4,24 +4,26 @@ import type {
   TrainingInstanceType,
   TransformInstanceType,
 } from '@aws-sdk/client-sagemaker';
-import { IgnoreMode } from 'aws-cdk-lib';
+import { IgnoreMode, Stack } from 'aws-cdk-lib';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { Construct } from 'constructs';
-import type { ResolvedModel } from '../config/models';
+import { Construct } from 'constructs';
 import {
   DEFAULT_PIPELINE_FAILURES,
   type TrainingFeatureStore,
   TrainingPipeline,
-} from '../constructs/training-pipeline';
-import { modelPackageGroupName, pipelineFailureAlarmName, trainingPipelineName } from '../naming';
-import { frameworkImageUri, modelMonitorImageUri, SKLEARN_IMAGE_TAG } from '../pipeline/images';
-import { modelBuildingPipeline, type PipelineFeatureStore, SHARED_PACKAGE } from '../pipeline/model-building-pipeline';
-import { PlatformStack, type WorkloadStackProps } from './platform-stack';
+} from '../../constructs/training-pipeline';
+import { modelPackageGroupName, pipelineFailureAlarmName, trainingPipelineName } from '../../naming';
+import { frameworkImageUri, modelMonitorImageUri, SKLEARN_IMAGE_TAG } from '../../pipeline/images';
+import {
+  modelBuildingPipeline,
+  type PipelineFeatureStore,
+  SHARED_PACKAGE,
+} from '../../pipeline/model-building-pipeline';
+import type { ModelWorkloadProps } from './part';
 
-export interface TrainingStackProps extends WorkloadStackProps {
-  readonly model: ResolvedModel;
+export interface ModelTrainingProps extends ModelWorkloadProps {
   readonly rawDataBucket: s3.IBucket;
   readonly curatedDataBucket: s3.IBucket;
   readonly artifactsBucket: s3.IBucket;
@@ -65,16 +67,15 @@ export const TRAINING_DATA_PREFIX = 'training-data';
 
 /**
  * Stage 3: the packaged model-building pipeline of one model in one environment. Each environment trains its
- * own model on its own data from the same code (the code is promoted, not the model).
+ * own model on its own data from the same code (the code is promoted, not the model). Part of the model's stack.
  */
-export class TrainingStack extends PlatformStack {
+export class ModelTraining extends Construct {
   readonly code: s3assets.Asset;
   readonly trainingPipeline: TrainingPipeline;
 
-  constructor(scope: Construct, id: string, props: TrainingStackProps) {
-    super(scope, id, props);
-    const { project, envConfig } = this;
-    const { model } = props;
+  constructor(scope: Construct, id: string, props: ModelTrainingProps) {
+    super(scope, id);
+    const { project, envConfig, model } = props;
     const training = model.training;
 
     // the model's code folder, zipped; the processing (and sklearn training) jobs unpack it
@@ -84,7 +85,7 @@ export class TrainingStack extends PlatformStack {
       exclude: codeAssetExcludes(training.package),
     });
 
-    const region = this.region;
+    const region = Stack.of(this).region;
     const images = {
       processing: frameworkImageUri('sklearn', SKLEARN_IMAGE_TAG, region),
       training:
