@@ -150,18 +150,6 @@ export function describeStackCommand(stackName: string, region: string): string 
   return `aws cloudformation describe-stacks --stack-name ${stackName} --region ${region} --query 'Stacks[0].StackStatus'`;
 }
 
-/** The AWS CLI form of {@link startStackUpdate}. */
-export function updateStackCommand(stackName: string, stack: Stack, region: string): string {
-  const parameters = keepParameters(stack.Parameters ?? []).map(
-    (p) => `ParameterKey=${p.ParameterKey},UsePreviousValue=true`,
-  );
-  return [
-    `aws cloudformation update-stack --stack-name ${stackName} --use-previous-template`,
-    `--parameters ${parameters.join(' ')}`,
-    `--capabilities ${CAPABILITIES.join(' ')} --region ${region}`,
-  ].join(' ');
-}
-
 export function putParameterCommand(target: ApproveTarget, value: string): string {
   return `aws ssm put-parameter --name ${target.parameterName} --value ${value} --type String --overwrite --region ${target.environment.region}`;
 }

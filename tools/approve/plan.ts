@@ -5,7 +5,6 @@ import {
   environmentResourceName,
   modelPackageGroupName,
   modelStackName,
-  modelStackPath,
 } from '../../lib/naming';
 import { ApproveError } from './errors';
 
@@ -38,8 +37,6 @@ export interface ApproveTarget {
   readonly endpointName: string;
   /** Whether the model is served in real time; batch-only models read the parameter at each run. */
   readonly realtime: boolean;
-  /** Path of the model's stack in the CDK app, for `cdk deploy`: `<Stage>/Model-<model>`. */
-  readonly stackPath: string;
   /** The model approver persona's role in the environment, which approves model package versions. */
   readonly modelApproverRoleName: string;
 }
@@ -73,7 +70,6 @@ export function resolveTarget(config: ResolvedPlatformConfig, model: string, env
     stackName: modelStackName(project, environment.name, model),
     endpointName: endpointName(project, environment.name, model),
     realtime: config.config.models.find((m) => m.name === model)?.serving !== 'batch',
-    stackPath: modelStackPath(environment.name, model),
     modelApproverRoleName: environmentResourceName(project, environment.name, 'model-approver'),
   };
 }

@@ -34,12 +34,6 @@ export const CONFIG = resolveConfig({
 export const PARAMETER = '/mlops/test/models/churn/approved-model-package-arn';
 /** The model's one stack (ADR 0018): it serves the model and, from stage 4, monitors it. */
 export const STACK = 'mlops-test-model-churn';
-export const BOOTSTRAP_VERSION = {
-  ParameterKey: 'BootstrapVersion',
-  ParameterValue: '/cdk-bootstrap/hnb659fds/version',
-  ResolvedValue: '21',
-};
-
 /** A model package version ARN, built from parts (the lint forbids a literal partition in an ARN). */
 export function arnOf(
   parts: { partition?: string; region?: string; account?: string; group?: string; version?: number } = {},
