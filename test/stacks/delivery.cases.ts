@@ -457,7 +457,14 @@ function manyModelsConfig(names: readonly string[]): ResolvedPlatformConfig {
       ...input,
       maturity: 4,
       tooling: { ...(input.tooling ?? { account: '444444444444', region: 'eu-west-1' }), connection: CONNECTION },
-      models: names.map((name) => ({ ...churn, name, training: { ...churn.training, package: 'churn' } })),
+      // batch-only copies: the layout depends on the number of stacks, not their contents, and a model without an
+      // endpoint synthesizes in a fraction of the time
+      models: names.map((name) => ({
+        ...churn,
+        name,
+        serving: 'batch',
+        training: { ...churn.training, package: 'churn' },
+      })),
     } as PlatformConfigInput,
     {},
     'config',
@@ -570,7 +577,7 @@ describe('a pipeline with more stacks than one pipeline stage can deploy', () =>
   }
   let cached: ManyModels | undefined;
   /**
-   * Twenty churn-like models at stage 4: 26 stacks (6 shared, one per model), 52 actions per environment, more
+   * Twenty churn-like models (served in batch) at stage 4: 26 stacks (6 shared, one per model), 52 actions per environment, more
    * than one pipeline stage holds.
    * The pipeline's stages are read from the construct, and each environment's stacks from its Stage's own assembly
    * (made when the pipeline was built): synthesizing the whole app would run cdk-nag over all 78 stacks again.
