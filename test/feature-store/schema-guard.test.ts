@@ -17,6 +17,7 @@ import {
   renderFeatureGroupLock,
   updateFeatureGroupLock,
 } from '../../lib/feature-store/schema-guard';
+import { DEFAULT_CONFIG_PATH } from '../../lib/vocabulary';
 import { problemsOf } from '../support/config';
 import { churnModel, threeEnvironmentConfig } from '../support/fixtures';
 import { REPO_ROOT } from '../support/platform';
@@ -265,7 +266,7 @@ describe('plain synth (loadConfig) reads the lock beside the config file', () =>
   /** A config folder with the default config, its groups replaced, and optionally a lock. */
   function configFolder(groups: GroupInput[], lock?: FeatureGroupLock | string): string {
     const dir = tempFolder('feature-groups-');
-    writeFileSync(path.join(dir, 'platform.json'), JSON.stringify(configWith(groups)));
+    writeFileSync(path.join(dir, 'acme.json'), JSON.stringify(configWith(groups)));
     if (lock !== undefined) {
       const text = typeof lock === 'string' ? lock : renderFeatureGroupLock(lock);
       writeFileSync(path.join(dir, FEATURE_GROUP_LOCK_FILE), text);
@@ -278,12 +279,12 @@ describe('plain synth (loadConfig) reads the lock beside the config file', () =>
     group.features.splice(3, 1);
     const dir = configFolder([group], featureGroupLock(declared(churn())));
 
-    const problems = problemsOf(() => loadConfig({ config: 'platform.json' }, dir));
+    const problems = problemsOf(() => loadConfig({ config: 'acme.json' }, dir));
 
     expect(problems).toEqual([
       expect.stringMatching(/^featureGroups\[0\]\.features: "monthly_charges" \(fractional\)/),
     ]);
-    expect(problems[0]).toContain(MIGRATION.replace('lock -- --drop', 'lock -- --config platform.json --drop'));
+    expect(problems[0]).toContain(MIGRATION.replace('lock -- --drop', 'lock -- --config acme.json --drop'));
   });
 
   test('GIVEN an appended feature WHEN synthesized THEN it passes with a warning to run the lock command', () => {
@@ -291,33 +292,33 @@ describe('plain synth (loadConfig) reads the lock beside the config file', () =>
     group.features.push({ name: 'support_calls', type: 'integral' });
     const dir = configFolder([group], featureGroupLock(declared(churn())));
 
-    expect(loadConfig({ config: 'platform.json' }, dir).warnings).toContain(
-      'featureGroups[0].features[4]: "support_calls" is a new feature, not in feature-groups.lock.json yet; run npm run feature-groups:lock -- --config platform.json and commit feature-groups.lock.json (CI checks that it matches the config)',
+    expect(loadConfig({ config: 'acme.json' }, dir).warnings).toContain(
+      'featureGroups[0].features[4]: "support_calls" is a new feature, not in feature-groups.lock.json yet; run npm run feature-groups:lock -- --config acme.json and commit feature-groups.lock.json (CI checks that it matches the config)',
     );
   });
 
   test('GIVEN no lock WHEN synthesized THEN it warns; GIVEN a broken lock THEN it fails', () => {
-    expect(loadConfig({ config: 'platform.json' }, configFolder([churn()])).warnings[0]).toMatch(
+    expect(loadConfig({ config: 'acme.json' }, configFolder([churn()])).warnings[0]).toMatch(
       /^featureGroups: there is no feature-groups\.lock\.json/,
     );
-    expect(
-      problemsOf(() => loadConfig({ config: 'platform.json' }, configFolder([churn()], '{ "version": 2 }'))),
-    ).toEqual(expect.arrayContaining([expect.stringMatching(/^feature-groups\.lock\.json version: /)]));
+    expect(problemsOf(() => loadConfig({ config: 'acme.json' }, configFolder([churn()], '{ "version": 2 }')))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^feature-groups\.lock\.json version: /)]),
+    );
   });
 });
 
 describe('a lock as the lock command writes it', () => {
   test('GIVEN the lock of the reference config beside it WHEN synthesized THEN no feature group warning remains', () => {
-    // GIVEN (the fork suite, test/fork/, holds the shipped config/platform.json to its own lock)
+    // GIVEN (the fork suite, test/fork/, holds the shipped config to its own lock)
     const input = threeEnvironmentConfig();
     const groups = resolveConfig(input).config.featureGroups;
     const dir = tempFolder('feature-groups-committed-');
-    writeFileSync(path.join(dir, 'platform.json'), JSON.stringify(input));
+    writeFileSync(path.join(dir, 'acme.json'), JSON.stringify(input));
     writeFileSync(path.join(dir, FEATURE_GROUP_LOCK_FILE), renderFeatureGroupLock(featureGroupLock(groups)));
 
     // WHEN
     const file = readFeatureGroupLock(path.join(dir, FEATURE_GROUP_LOCK_FILE), FEATURE_GROUP_LOCK_FILE);
-    const config = loadConfig({ config: 'platform.json' }, dir);
+    const config = loadConfig({ config: 'acme.json' }, dir);
 
     // THEN
     expect(file.problems).toBeUndefined();
@@ -337,7 +338,7 @@ describe('npm run feature-groups:lock', () => {
         path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
         path.join(REPO_ROOT, 'tools', 'feature-groups-lock', 'cli.ts'),
         '--config',
-        path.join(dir, 'platform.json'),
+        path.join(dir, 'acme.json'),
         ...args,
       ],
       { cwd: REPO_ROOT, encoding: 'utf8' },
@@ -346,7 +347,7 @@ describe('npm run feature-groups:lock', () => {
   test('GIVEN a fresh fork WHEN run THEN it writes the lock; GIVEN then a removed feature THEN it refuses and keeps the lock', () => {
     // GIVEN
     const dir = tempFolder('feature-groups-lock-');
-    writeFileSync(path.join(dir, 'platform.json'), JSON.stringify(configWith([churn()])));
+    writeFileSync(path.join(dir, 'acme.json'), JSON.stringify(configWith([churn()])));
 
     // WHEN
     const created = run(dir);
@@ -360,7 +361,7 @@ describe('npm run feature-groups:lock', () => {
     // GIVEN
     const group = churn();
     group.features.splice(3, 1);
-    writeFileSync(path.join(dir, 'platform.json'), JSON.stringify(configWith([group])));
+    writeFileSync(path.join(dir, 'acme.json'), JSON.stringify(configWith([group])));
 
     // WHEN
     const refused = run(dir);
@@ -370,7 +371,7 @@ describe('npm run feature-groups:lock', () => {
     expect(refused.stderr).toContain('featureGroups[0].features: "monthly_charges" (fractional) is no longer declared');
     // the hint names the config the command was run with, so it can be pasted as it is
     expect(refused.stderr).toContain(
-      `(npm run feature-groups:lock -- --config ${path.join(dir, 'platform.json')} --drop churn-customers)`,
+      `(npm run feature-groups:lock -- --config ${path.join(dir, 'acme.json')} --drop churn-customers)`,
     );
     expect(readFileSync(lockFile, 'utf8')).toBe(written);
   }, 30_000);
@@ -379,8 +380,8 @@ describe('npm run feature-groups:lock', () => {
 describe('the lock command a hint shows', () => {
   test('GIVEN the default config WHEN a hint names the command THEN it has no --config', () => {
     expect(lockCommand()).toBe('npm run feature-groups:lock');
-    expect(lockCommand('config/platform.json')).toBe('npm run feature-groups:lock');
-    expect(lockCommand('./config/platform.json', ['--drop', 'churn'])).toBe(
+    expect(lockCommand(DEFAULT_CONFIG_PATH)).toBe('npm run feature-groups:lock');
+    expect(lockCommand(`./${DEFAULT_CONFIG_PATH}`, ['--drop', 'churn'])).toBe(
       'npm run feature-groups:lock -- --drop churn',
     );
   });

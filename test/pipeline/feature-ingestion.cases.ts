@@ -21,7 +21,7 @@ import { NetworkStack } from '../../lib/stacks/network-stack';
 import { FIXTURE, MODEL_MONITOR_IMAGE, SKLEARN_IMAGE, XGBOOST_IMAGE } from '../pipeline-definition/sample-pipeline';
 import { constructTestContext, REPO_ROOT } from '../support/platform';
 
-/** The sample group of config/platform.json: the churn customers, their label included. */
+/** The sample feature group: the churn customers, their label included. */
 const CHURN_FEATURES = [
   ['customer_id', 'string'],
   ['event_time', 'string'],

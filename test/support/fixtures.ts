@@ -1,7 +1,7 @@
 import type { PlatformConfigInput } from '../../lib/config/schema';
 
 /**
- * Configs that the platform's own tests synthesize. They never come from config/platform.json: a fork edits that
+ * Configs that the platform's own tests synthesize. They never come from the shipped config file: a fork edits that
  * file, and only the fork snapshot suite (test/fork/) follows it. Each builder returns a fresh object, so a test
  * may change what it gets.
  */

@@ -44,7 +44,7 @@ export interface SynthOptions {
    * @default threeEnvironmentConfig()
    */
   readonly config?: PlatformConfigInput;
-  /** An already resolved config (the fork suite's config/platform.json); `config` and the overrides are ignored. */
+  /** An already resolved config (the fork suite's own config); `config` and the overrides are ignored. */
   readonly resolved?: ResolvedPlatformConfig;
   /** `-c environments=...`. */
   readonly environments?: string;

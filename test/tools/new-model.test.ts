@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveConfig } from '../../lib/config/loader';
 import { modelCodeProblems } from '../../lib/config/model-code';
+import { DEFAULT_CONFIG_PATH } from '../../lib/vocabulary';
 import { formatJson } from '../../tools/new-model/json-style';
 import {
   nameProblems,
@@ -20,7 +21,8 @@ import { REPO_ROOT } from '../support/platform';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'new-model-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let copies = 0;
-const CONFIG = path.join('config', 'platform.json');
+// the default config path inside a temporary repository (never this repository's config)
+const CONFIG = DEFAULT_CONFIG_PATH;
 
 /** A temporary repository: a copy of ml/ (no caches) and a fixture config written as biome formats it. */
 function givenARepository(): string {

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { resolveConfig } from '../../lib/config/loader';
+import { DEFAULT_CONFIG_PATH } from '../../lib/vocabulary';
 import { parseArgs } from '../../tools/scale-check/cli';
 import {
   copyName,
@@ -23,7 +24,7 @@ import { threeEnvironmentConfig } from '../support/fixtures';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const PARTITION = 'aws';
-const options = { maturity: 4, withPipeline: false, source: 'config/platform.json', partitionOf: () => PARTITION };
+const options = { maturity: 4, withPipeline: false, source: DEFAULT_CONFIG_PATH, partitionOf: () => PARTITION };
 
 function usageError(argv: string[]): ScaleCheckError {
   try {
@@ -36,8 +37,8 @@ function usageError(argv: string[]): ScaleCheckError {
 }
 
 describe('parseArgs', () => {
-  test('GIVEN no arguments THEN 50 models of config/platform.json, without the pipeline', () => {
-    expect(parseArgs([])).toEqual({ models: 50, config: 'config/platform.json', withPipeline: false, help: false });
+  test('GIVEN no arguments THEN 50 models of the default config, without the pipeline', () => {
+    expect(parseArgs([])).toEqual({ models: 50, config: DEFAULT_CONFIG_PATH, withPipeline: false, help: false });
   });
 
   test('GIVEN a count, --config and --with-pipeline THEN each is taken', () => {
@@ -46,7 +47,7 @@ describe('parseArgs', () => {
       config: 'fork.json',
       withPipeline: true,
     });
-    expect(parseArgs(['--config=other/platform.json', '7']).config).toBe('other/platform.json');
+    expect(parseArgs(['--config=other/acme.json', '7']).config).toBe('other/acme.json');
   });
 
   test.each(['abc', '0', '1.5', '10000', '-3', '050'])(
@@ -254,7 +255,7 @@ describe('formatReport', () => {
     measurement: measure(stacks, []),
   });
   const report = (scaled: Run, baseline: Run): ReportInput => ({
-    config: 'config/platform.json',
+    config: DEFAULT_CONFIG_PATH,
     maturity: 4,
     environments: ['dev', 'prod'],
     sample: 'churn',
@@ -269,7 +270,7 @@ describe('formatReport', () => {
     const scaled = synthesized(11, 12, [stackOf('Dev/A', 'dev', 10), stackOf('Dev/B', 'dev', 20)]);
     const lines = formatReport(report(scaled, baseline));
     expect(lines[0]).toBe(
-      'scale check: config/platform.json at stage 4, 2 environments (dev, prod), model "churn" copied 11 times',
+      `scale check: ${DEFAULT_CONFIG_PATH} at stage 4, 2 environments (dev, prod), model "churn" copied 11 times`,
     );
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}stacks\s+2\s+2$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {4}prod\s+1\s+0$/));

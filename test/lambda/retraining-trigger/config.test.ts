@@ -1,4 +1,5 @@
-import { loadConfig } from '../../../lambda/retraining-trigger/config';
+// the function's own settings from its environment variables, not the platform config
+import { loadConfig as loadTriggerConfig } from '../../../lambda/retraining-trigger/config';
 
 const ENVIRONMENT = {
   PIPELINE_NAME: 'mlops-dev-churn-training',
@@ -13,9 +14,9 @@ const ENVIRONMENT = {
   ALLOWED_WINDOW: '22:00-02:00',
 };
 
-describe('loadConfig', () => {
+describe('loadConfig of the retraining trigger', () => {
   test('GIVEN the environment the construct sets THEN it is the trigger configuration', () => {
-    expect(loadConfig(ENVIRONMENT)).toEqual({
+    expect(loadTriggerConfig(ENVIRONMENT)).toEqual({
       pipelineName: 'mlops-dev-churn-training',
       modelName: 'churn',
       stateTableName: 'trigger-state',
@@ -34,13 +35,13 @@ describe('loadConfig', () => {
   });
 
   test('GIVEN no window THEN runs may start at any time', () => {
-    expect(loadConfig({ ...ENVIRONMENT, ALLOWED_WINDOW: undefined }).policy.allowedWindow).toBeUndefined();
-    expect(loadConfig({ ...ENVIRONMENT, ALLOWED_WINDOW: '' }).policy.allowedWindow).toBeUndefined();
+    expect(loadTriggerConfig({ ...ENVIRONMENT, ALLOWED_WINDOW: undefined }).policy.allowedWindow).toBeUndefined();
+    expect(loadTriggerConfig({ ...ENVIRONMENT, ALLOWED_WINDOW: '' }).policy.allowedWindow).toBeUndefined();
   });
 
   test('GIVEN several bad variables THEN it throws once, listing every problem by variable', () => {
     const load = () =>
-      loadConfig({
+      loadTriggerConfig({
         ...ENVIRONMENT,
         PIPELINE_NAME: undefined,
         INPUT_PREFIX: 'training-data/churn',

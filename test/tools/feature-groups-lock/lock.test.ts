@@ -7,6 +7,7 @@ import {
   featureGroupLock,
   renderFeatureGroupLock,
 } from '../../../lib/feature-store/schema-guard';
+import { DEFAULT_CONFIG_PATH } from '../../../lib/vocabulary';
 import { parseArgs, USAGE } from '../../../tools/feature-groups-lock/cli';
 import { planFeatureGroupLock, writeFeatureGroupLock } from '../../../tools/feature-groups-lock/lock';
 
@@ -36,18 +37,18 @@ afterAll(() => {
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A temporary folder holding `platform.json` with `content`; returns the config's path. */
+/** A temporary folder holding `acme.json` with `content`; returns the config's path. */
 function configFile(content: unknown): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'feature-groups-lock-job-'));
   folders.push(dir);
-  const file = path.join(dir, 'platform.json');
+  const file = path.join(dir, 'acme.json');
   writeFileSync(file, JSON.stringify(content));
   return file;
 }
 
 describe('the command line', () => {
-  test('defaults to config/platform.json and no drops', () => {
-    expect(parseArgs([])).toEqual({ config: 'config/platform.json', drop: [] });
+  test('defaults to the default config path and no drops', () => {
+    expect(parseArgs([])).toEqual({ config: DEFAULT_CONFIG_PATH, drop: [] });
   });
 
   test('takes --config and any number of --drop', () => {
