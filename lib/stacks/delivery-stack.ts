@@ -25,14 +25,6 @@ import { CODEPIPELINE_QUOTAS } from '../service-quotas';
 import { applyPlatformTags } from '../tagging';
 import { pipelineRunnerRoleName, sampleTrainingRoleName } from './pipeline-runner-role';
 
-export {
-  type IRunnablePipeline,
-  PipelineRunnerRole,
-  type PipelineRunnerRoleProps,
-  pipelineRunnerRoleName,
-  sampleTrainingRoleName,
-} from './pipeline-runner-role';
-
 /** Python tools the synth step installs: cfn-lint for the templates, numpy, scipy and pytest for `ml/`. */
 export const SYNTH_PYTHON_PACKAGES = 'cfn-lint==1.51.0 numpy==2.4.6 scipy==1.17.1 pytest==9.0.3';
 
@@ -52,10 +44,6 @@ export const SYNTH_COMMANDS: readonly string[] = [
 /** Value of the training pipelines' `TriggerReason` parameter for executions started by the delivery pipeline. */
 export const DELIVERY_TRIGGER_REASON = 'delivery-test';
 
-export { CODEPIPELINE_QUOTAS };
-
-/** CodePipeline accepts at most this many actions in one stage. */
-export const MAX_ACTIONS_PER_PIPELINE_STAGE = CODEPIPELINE_QUOTAS.actionsPerStage;
 /** CDK Pipelines deploys each stack with two actions: create the change set, then execute it (`useChangeSets`). */
 export const ACTIONS_PER_STACK = 2;
 
