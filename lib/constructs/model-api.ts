@@ -1,4 +1,4 @@
-import { type CfnCondition, CfnOutput, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { type CfnCondition, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { applyConditionToScope } from './conditions';
+import type { IModelEndpoint } from './model-endpoint';
 import { PlatformRole } from './platform-role';
 import { known, throwIfInvalid } from './validation';
 
@@ -41,8 +42,11 @@ export interface ModelApiProps {
    * (include the environment), or several environments of a single account will share one set of metrics.
    */
   readonly apiName: string;
-  /** Stable name of the SageMaker endpoint that the API invokes. */
-  readonly endpointName: string;
+  /**
+   * The SageMaker endpoint that the API invokes. Where the endpoint exists only under a condition the API does not
+   * carry, import it by name with `ModelEndpoint.fromEndpointName`.
+   */
+  readonly endpoint: IModelEndpoint;
   /**
    * Request content types forwarded to the endpoint; any other gets `415 Unsupported Media Type` from API
    * Gateway. They must be text types: the body is forwarded through a mapping template.
@@ -92,7 +96,6 @@ const CLIENT_ERROR_PATTERN = '4(?!29)\\d{2}';
 const THROTTLED_PATTERN = '429';
 const SERVER_ERROR_PATTERN = '5\\d{2}';
 
-const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
 
 /**
@@ -115,25 +118,17 @@ export class ModelApi extends Construct {
   readonly integrationRole: PlatformRole;
   /** The log group of the stage's access logs. */
   readonly accessLogGroup: logs.LogGroup;
-  /** Name of the SageMaker endpoint the API invokes. */
-  readonly endpointName: string;
-  /** ARN of the SageMaker endpoint the API invokes. */
-  readonly endpointArn: string;
+  /** The SageMaker endpoint the API invokes. */
+  readonly endpoint: IModelEndpoint;
 
   constructor(scope: Construct, id: string, props: ModelApiProps) {
     super(scope, id);
     validate(this, props);
-    const stack = Stack.of(this);
     const contentTypes = props.contentTypes ?? [...DEFAULT_CONTENT_TYPES];
     const throttle = props.throttle ?? DEFAULT_THROTTLE;
 
-    this.endpointName = props.endpointName;
-    this.endpointArn = stack.formatArn({
-      service: 'sagemaker',
-      resource: 'endpoint',
-      // SageMaker spells the name in lower case in the endpoint ARN
-      resourceName: Token.isUnresolved(props.endpointName) ? props.endpointName : props.endpointName.toLowerCase(),
-    });
+    this.endpoint = props.endpoint;
+    const { endpointName } = props.endpoint;
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       encryptionKey: props.logsKey,
@@ -143,7 +138,7 @@ export class ModelApi extends Construct {
 
     this.restApi = new apigateway.RestApi(this, 'Api', {
       restApiName: props.apiName,
-      description: `Invokes the SageMaker endpoint ${props.endpointName}`,
+      description: `Invokes the SageMaker endpoint ${endpointName}`,
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
       // Execution logging would need API Gateway's account-wide CloudWatch role (AWS::ApiGateway::Account),
       // which one API must not own: access logs go straight to the log group instead.
@@ -162,15 +157,13 @@ export class ModelApi extends Construct {
 
     this.integrationRole = new PlatformRole(this, 'IntegrationRole', {
       assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
-      description: `API Gateway invokes the SageMaker endpoint ${props.endpointName}`,
+      description: `API Gateway invokes the SageMaker endpoint ${endpointName}`,
     });
-    this.integrationRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['sagemaker:InvokeEndpoint'], resources: [this.endpointArn] }),
-    );
+    props.endpoint.grantInvoke(this.integrationRole);
 
     this.method = this.restApi.root
       .addResource('invocations')
-      .addMethod('POST', this.sageMakerIntegration(props.endpointName, contentTypes), {
+      .addMethod('POST', this.sageMakerIntegration(endpointName, contentTypes), {
         authorizationType: apigateway.AuthorizationType.IAM,
         requestValidator: this.restApi.addRequestValidator('RequestValidator', {
           validateRequestBody: true,
@@ -351,11 +344,6 @@ function validate(scope: Construct, props: ModelApiProps): void {
   const problems: string[] = [];
   if (known(props.apiName) && props.apiName.trim() === '') {
     problems.push(`apiName must not be empty, got '${props.apiName}'`);
-  }
-  if (known(props.endpointName) && !ENDPOINT_NAME.test(props.endpointName)) {
-    problems.push(
-      `endpointName must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit, got '${props.endpointName}'`,
-    );
   }
   const contentTypes = props.contentTypes;
   if (contentTypes !== undefined) {

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { VARIANT_NAME } from './model-endpoint';
+import type { IModelEndpoint } from './model-endpoint';
 import type { ModelMonitor } from './model-monitor';
 
 /** Namespace of the metrics that SageMaker Pipelines publishes per pipeline. */
@@ -15,7 +15,7 @@ export interface ModelDashboardProps {
    * The real-time endpoint: traffic, latency and errors.
    * @default - no endpoint rows (a batch-only model)
    */
-  readonly endpointName?: string;
+  readonly endpoint?: IModelEndpoint;
   /**
    * Model Monitor of the endpoint: drift per feature and live model quality.
    * @default - no monitoring rows (no endpoint, or a serverless one, which cannot capture data)
@@ -76,7 +76,7 @@ export class ModelDashboard extends Construct {
     if (alarms.length > 0) {
       this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: FULL, height: 3 }));
     }
-    if (props.endpointName) this.addEndpointRow(props.endpointName);
+    if (props.endpoint) this.addEndpointRow(props.endpoint);
     if (props.monitor) this.addMonitoringRow(props.monitor, props.features ?? [], props.qualityMetric);
     const lifecycle: cloudwatch.IWidget[] = [];
     if (props.pipelineName) lifecycle.push(this.pipelineWidget(props.pipelineName));
@@ -84,37 +84,28 @@ export class ModelDashboard extends Construct {
     if (lifecycle.length > 0) this.dashboard.addWidgets(...lifecycle);
   }
 
-  private addEndpointRow(endpointName: string): void {
-    const metric = (metricName: string, statistic: string, label: string) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/SageMaker',
-        metricName,
-        dimensionsMap: { EndpointName: endpointName, VariantName: VARIANT_NAME },
-        statistic,
-        period: Duration.minutes(5),
-        label,
-      });
+  private addEndpointRow(endpoint: IModelEndpoint): void {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Traffic (requests per 5 minutes)',
-        left: [metric('Invocations', cloudwatch.Stats.SUM, 'Invocations')],
+        left: [endpoint.metricInvocations({ label: 'Invocations' })],
         width: THIRD,
       }),
       new cloudwatch.GraphWidget({
         title: 'Model latency (microseconds)',
         left: [
-          metric('ModelLatency', cloudwatch.Stats.p(50), 'p50'),
-          metric('ModelLatency', cloudwatch.Stats.p(99), 'p99'),
-          metric('OverheadLatency', cloudwatch.Stats.p(99), 'overhead p99'),
+          endpoint.metricModelLatency({ statistic: cloudwatch.Stats.p(50), label: 'p50' }),
+          endpoint.metricModelLatency({ label: 'p99' }),
+          endpoint.metric('OverheadLatency', { statistic: cloudwatch.Stats.p(99), label: 'overhead p99' }),
         ],
         width: THIRD,
       }),
       new cloudwatch.GraphWidget({
         title: 'Errors',
         left: [
-          metric('Invocation4XXErrors', cloudwatch.Stats.SUM, '4xx'),
-          metric('Invocation5XXErrors', cloudwatch.Stats.SUM, '5xx'),
-          metric('ModelSetupTime', cloudwatch.Stats.MAXIMUM, 'cold start (serverless)'),
+          endpoint.metricInvocation4XXErrors({ label: '4xx' }),
+          endpoint.metricInvocation5XXErrors({ label: '5xx' }),
+          endpoint.metric('ModelSetupTime', { statistic: cloudwatch.Stats.MAXIMUM, label: 'cold start (serverless)' }),
         ],
         width: THIRD,
       }),

@@ -1,4 +1,4 @@
-import { type CfnCondition, Duration, Stack, Token } from 'aws-cdk-lib';
+import { type CfnCondition, Duration, type IResource, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -8,11 +8,11 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { applyConditionToScope } from './conditions';
 import { PlatformRole } from './platform-role';
 import { grantImagePull, grantSageMakerLogsAndMetrics, grantSageMakerVpcAccess } from './sagemaker-grants';
-import { known, throwIfInvalid } from './validation';
+import { known, quoted, throwIfInvalid } from './validation';
 
 /** The one production variant of every endpoint. Fixed, because blue/green updates need the same variant name. */
 export const VARIANT_NAME = 'AllTraffic';
@@ -168,6 +168,113 @@ const SAGEMAKER_SCALING_ROLE =
   'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint';
 
 /**
+ * A SageMaker real-time endpoint as other constructs use it: to invoke it, graph it and alarm on it. aws-cdk-lib has
+ * only the L1 of SageMaker, so this is the platform's own `IEndpoint`. Made by {@link ModelEndpoint}, or imported
+ * by name with {@link ModelEndpoint.fromEndpointName} where the endpoint is defined elsewhere or exists only under
+ * a condition.
+ */
+export interface IModelEndpoint extends IResource {
+  /**
+   * The stable name of the endpoint.
+   * @attribute
+   */
+  readonly endpointName: string;
+  /**
+   * ARN of the endpoint, built from its name.
+   * @attribute
+   */
+  readonly endpointArn: string;
+  /** The production variant that serves the traffic, the `VariantName` dimension of its metrics. */
+  readonly variantName: string;
+
+  /** Allows `grantee` to invoke the endpoint (`sagemaker:InvokeEndpoint` on its ARN). */
+  grantInvoke(grantee: iam.IGrantable): iam.Grant;
+
+  /**
+   * A metric of the endpoint's variant in the `AWS/SageMaker` namespace.
+   * @default - Average over 5 minutes; `props` override it
+   */
+  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /**
+   * Number of requests sent to the endpoint.
+   * @default - Sum over 5 minutes
+   */
+  metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /**
+   * Number of requests for which the model returned a 4xx error.
+   * @default - Sum over 5 minutes
+   */
+  metricInvocation4XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /**
+   * Number of requests for which the model returned a 5xx error.
+   * @default - Sum over 5 minutes
+   */
+  metricInvocation5XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /**
+   * Time the model takes to respond, in microseconds.
+   * @default - p99 over 5 minutes
+   */
+  metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+/** An endpoint defined elsewhere, as {@link ModelEndpoint.fromEndpointAttributes} imports it. */
+export interface ModelEndpointAttributes {
+  /** The name of the endpoint. */
+  readonly endpointName: string;
+  /**
+   * The production variant that serves the traffic.
+   * @default VARIANT_NAME
+   */
+  readonly variantName?: string;
+}
+
+/** The grant and metrics every endpoint has, made or imported. */
+abstract class ModelEndpointBase extends Resource implements IModelEndpoint {
+  abstract readonly endpointName: string;
+  abstract readonly endpointArn: string;
+  abstract readonly variantName: string;
+
+  grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:InvokeEndpoint'],
+      resourceArns: [this.endpointArn],
+    });
+  }
+
+  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/SageMaker',
+      metricName,
+      dimensionsMap: { EndpointName: this.endpointName, VariantName: this.variantName },
+      statistic: cloudwatch.Stats.AVERAGE,
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+
+  metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocations', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  metricInvocation4XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocation4XXErrors', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  metricInvocation5XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocation5XXErrors', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ModelLatency', { statistic: cloudwatch.Stats.p(99), ...props });
+  }
+}
+
+/**
  * A SageMaker real-time endpoint (serverless, or instances with auto scaling) that serves an approved model
  * package. The model and endpoint config have generated names so CloudFormation can replace them when a new
  * version is approved; the endpoint keeps its stable name and, for instances, moves traffic through blue/green
@@ -177,30 +284,39 @@ const SAGEMAKER_SCALING_ROLE =
  * serverless endpoint ignores `vpc`, `subnets`, `securityGroups` and `dataCapture`; an instances endpoint runs
  * network-isolated in the VPC and captures data.
  */
-export class ModelEndpoint extends Construct {
+export class ModelEndpoint extends ModelEndpointBase {
+  /**
+   * An endpoint defined elsewhere, by its stable name. Its name and ARN are plain strings, not references, so it
+   * is safe to use where the endpoint exists only under a condition that the user does not carry.
+   */
+  static fromEndpointName(scope: Construct, id: string, endpointName: string): IModelEndpoint {
+    return ModelEndpoint.fromEndpointAttributes(scope, id, { endpointName });
+  }
+
+  /** An endpoint defined elsewhere, by its name and variant. */
+  static fromEndpointAttributes(scope: Construct, id: string, attrs: ModelEndpointAttributes): IModelEndpoint {
+    return new ImportedModelEndpoint(scope, id, attrs);
+  }
+
   /** The stable name of the endpoint. */
   readonly endpointName: string;
   /** ARN of the endpoint, built from its name. */
   readonly endpointArn: string;
+  /** Always {@link VARIANT_NAME}. */
+  readonly variantName: string = VARIANT_NAME;
   /** The execution role SageMaker hosts the model with. */
   readonly role: PlatformRole;
   readonly endpoint: sagemaker.CfnEndpoint;
   readonly alarms: ModelEndpointAlarms;
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
-    super(scope, id);
+    super(scope, id, { physicalName: props.endpointName });
     validate(this, props);
-    const stack = Stack.of(this);
     const { serving } = props;
     const instances = serving.kind === 'instances' ? serving : undefined;
 
     this.endpointName = props.endpointName;
-    this.endpointArn = stack.formatArn({
-      service: 'sagemaker',
-      resource: 'endpoint',
-      // SageMaker spells the name in lower case in the endpoint ARN
-      resourceName: Token.isUnresolved(props.endpointName) ? props.endpointName : props.endpointName.toLowerCase(),
-    });
+    this.endpointArn = endpointArnOf(this, props.endpointName);
 
     this.role = new PlatformRole(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
@@ -276,54 +392,6 @@ export class ModelEndpoint extends Construct {
 
     // Everything under this construct, including what is added to it later, exists only with the condition.
     applyConditionToScope(this, props.condition);
-  }
-
-  /** Allows `grantee` to invoke the endpoint (`sagemaker:InvokeEndpoint` on its ARN). */
-  grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['sagemaker:InvokeEndpoint'],
-      resourceArns: [this.endpointArn],
-    });
-  }
-
-  /**
-   * A metric of the endpoint's variant in the `AWS/SageMaker` namespace.
-   * @default - Average over 5 minutes; `props` override it
-   */
-  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/SageMaker',
-      metricName,
-      dimensionsMap: { EndpointName: this.endpointName, VariantName: VARIANT_NAME },
-      statistic: cloudwatch.Stats.AVERAGE,
-      period: Duration.minutes(5),
-      ...props,
-    });
-  }
-
-  /**
-   * Number of requests sent to the endpoint.
-   * @default - Sum over 5 minutes
-   */
-  metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('Invocations', { statistic: cloudwatch.Stats.SUM, ...props });
-  }
-
-  /**
-   * Number of requests for which the model returned a 5xx error.
-   * @default - Sum over 5 minutes
-   */
-  metricInvocation5XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('Invocation5XXErrors', { statistic: cloudwatch.Stats.SUM, ...props });
-  }
-
-  /**
-   * Time the model takes to respond, in microseconds.
-   * @default - p99 over 5 minutes
-   */
-  metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('ModelLatency', { statistic: cloudwatch.Stats.p(99), ...props });
   }
 
   private createAlarms(props: ModelEndpointProps): ModelEndpointAlarms {
@@ -443,6 +511,44 @@ export class ModelEndpoint extends Construct {
   }
 }
 
+/** An endpoint defined elsewhere: no resources, only its name, ARN, grant and metrics. */
+class ImportedModelEndpoint extends ModelEndpointBase {
+  readonly endpointName: string;
+  readonly endpointArn: string;
+  readonly variantName: string;
+
+  constructor(scope: Construct, id: string, attrs: ModelEndpointAttributes) {
+    super(scope, id, { physicalName: attrs.endpointName });
+    const problems = endpointNameProblems(attrs.endpointName);
+    if (known(attrs.variantName) && attrs.variantName.trim() === '') {
+      problems.push(`variantName must not be empty, got ${quoted(attrs.variantName)}`);
+    }
+    throwIfInvalid(this, 'model endpoint', problems);
+    this.endpointName = attrs.endpointName;
+    this.endpointArn = endpointArnOf(this, attrs.endpointName);
+    this.variantName = attrs.variantName ?? VARIANT_NAME;
+  }
+}
+
+/** The ARN of the endpoint named `name` in the stack of `scope`. */
+function endpointArnOf(scope: Construct, name: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'sagemaker',
+    resource: 'endpoint',
+    // SageMaker spells the name in lower case in the endpoint ARN
+    resourceName: Token.isUnresolved(name) ? name : name.toLowerCase(),
+  });
+}
+
+/** What is wrong with an endpoint name, if it is known and SageMaker would refuse it. */
+function endpointNameProblems(name: string): string[] {
+  return known(name) && !ENDPOINT_NAME.test(name)
+    ? [
+        `endpointName must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit, got ${quoted(name)}`,
+      ]
+    : [];
+}
+
 function blueGreenUpdatePolicy(
   deployment: ModelEndpointDeployment,
 ): sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty {
@@ -481,8 +587,7 @@ function maximumExecutionSeconds(deployment: ModelEndpointDeployment): number {
   return Math.min(MAX_EXECUTION_SECONDS, Math.max(MIN_EXECUTION_SECONDS, wanted));
 }
 
-/** Names of the 5xx and p99 latency alarms, unique per endpoint; the endpoint's auto-rollback names them. */
-/** Names of the endpoint's alarms: dashboards and runbooks find them by name. */
+/** Names of the endpoint's alarms, unique per endpoint: its auto-rollback, dashboards and runbooks find them by name. */
 export function endpointAlarmNames(endpointName: string) {
   return {
     errors5xx: `${endpointName}-5xx`,
@@ -507,11 +612,7 @@ function validate(scope: Construct, props: ModelEndpointProps): void {
   const wholeIn = (value: number | undefined, min: number, max: number) =>
     !known(value) || (Number.isInteger(value) && (value as number) >= min && (value as number) <= max);
 
-  if (known(props.endpointName) && !ENDPOINT_NAME.test(props.endpointName)) {
-    problems.push(
-      `endpointName must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit, got '${props.endpointName}'`,
-    );
-  }
+  problems.push(...endpointNameProblems(props.endpointName));
   if (Stack.of(props.condition) !== Stack.of(scope)) {
     problems.push(`condition '${props.condition.node.path}' must belong to the stack of the endpoint`);
   }

@@ -1,4 +1,4 @@
-import { type CfnCondition, Duration, Fn, Stack } from 'aws-cdk-lib';
+import { type CfnCondition, Duration, Fn } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { MONITORING_SCHEDULE_SUFFIXES } from '../naming';
 import { applyConditionToScope } from './conditions';
 import { metricRuleMatches, notifyOnEvents } from './event-notification';
+import type { IModelEndpoint } from './model-endpoint';
 import { PlatformRole } from './platform-role';
 import {
   BUCKET_AND_KEY_GRANT_ACTIONS,
@@ -81,8 +82,11 @@ export interface ClarifyMonitoring {
 }
 
 export interface ModelMonitorProps {
-  /** Name of the monitored endpoint; it must capture its requests and responses. */
-  readonly endpointName: string;
+  /**
+   * The monitored endpoint; it must capture its requests and responses. Where it exists only under a condition,
+   * import it by name with `ModelEndpoint.fromEndpointName`.
+   */
+  readonly endpoint: IModelEndpoint;
   /**
    * Condition that every resource carries (a version is approved), as the endpoint's own resources do.
    * @default - unconditional
@@ -185,16 +189,18 @@ export class ModelMonitor extends Construct {
   readonly alarmNames: readonly string[];
   /** Matches failed monitoring jobs of this endpoint. */
   readonly failedJobsRule: events.Rule;
-  private readonly endpointName: string;
+  /** The monitored endpoint. */
+  readonly endpoint: IModelEndpoint;
 
   constructor(scope: Construct, id: string, props: ModelMonitorProps) {
     super(scope, id);
     validate(this, props);
-    this.endpointName = props.endpointName;
+    this.endpoint = props.endpoint;
+    const { endpointName } = props.endpoint;
     this.dataQualityScheduleName = `${props.namePrefix}${MONITORING_SCHEDULE_SUFFIXES.dataQuality}`;
     this.role = new PlatformRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
-      description: `Model Monitor jobs of endpoint ${props.endpointName}`,
+      description: `Model Monitor jobs of endpoint ${endpointName}`,
     });
     this.grantJobAccess(props);
 
@@ -227,7 +233,7 @@ export class ModelMonitor extends Construct {
       ],
     });
     const endpointInput = {
-      endpointName: props.endpointName,
+      endpointName,
       localPath: '/opt/ml/processing/input/endpoint',
       s3InputMode: 'File',
       s3DataDistributionType: 'FullyReplicated',
@@ -238,7 +244,7 @@ export class ModelMonitor extends Construct {
     const stoppingCondition = { maxRuntimeInSeconds: 1800 };
 
     const dataQualityJob = new sagemaker.CfnDataQualityJobDefinition(this, 'DataQualityJob', {
-      endpointName: props.endpointName,
+      endpointName,
       dataQualityAppSpecification: { imageUri: props.imageUri, environment },
       dataQualityBaselineConfig: {
         constraintsResource: { s3Uri: props.dataQuality.baseline.constraintsUri },
@@ -278,7 +284,7 @@ export class ModelMonitor extends Construct {
     if (quality && labelledInput) {
       this.modelQualityScheduleName = `${props.namePrefix}${MONITORING_SCHEDULE_SUFFIXES.modelQuality}`;
       const modelQualityJob = new sagemaker.CfnModelQualityJobDefinition(this, 'ModelQualityJob', {
-        endpointName: props.endpointName,
+        endpointName,
         modelQualityAppSpecification: {
           imageUri: props.imageUri,
           problemType: quality.problemType,
@@ -311,7 +317,7 @@ export class ModelMonitor extends Construct {
 
     if (props.bias && labelledInput) {
       const biasJob = new sagemaker.CfnModelBiasJobDefinition(this, 'ModelBiasJob', {
-        endpointName: props.endpointName,
+        endpointName,
         modelBiasAppSpecification: {
           imageUri: props.clarifyImageUri as string,
           configUri: props.bias.baseline.configUri,
@@ -339,7 +345,7 @@ export class ModelMonitor extends Construct {
 
     if (props.explainability) {
       const explainabilityJob = new sagemaker.CfnModelExplainabilityJobDefinition(this, 'ModelExplainabilityJob', {
-        endpointName: props.endpointName,
+        endpointName,
         modelExplainabilityAppSpecification: {
           imageUri: props.clarifyImageUri as string,
           configUri: props.explainability.baseline.configUri,
@@ -364,22 +370,15 @@ export class ModelMonitor extends Construct {
         expression: props.explainability.schedule,
       });
       this.explainabilitySchedule.node.addDependency(this.role);
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'ExplainThroughTheEndpoint',
-          actions: ['sagemaker:InvokeEndpoint'],
-          resources: [
-            Stack.of(this).formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: props.endpointName }),
-          ],
-        }),
-      );
+      // the perturbed copies are real invocations of the endpoint
+      props.endpoint.grantInvoke(this.role);
     }
 
     this.driftAlarms = this.createDriftAlarms(props);
     if (quality && this.modelQualityScheduleName) {
       this.modelQualityAlarm = this.metricModelQuality(quality.metric).createAlarm(this, 'ModelQualityAlarm', {
         alarmName: `${props.namePrefix}-model-quality`,
-        alarmDescription: `Live ${quality.metric} of endpoint ${props.endpointName} fell below ${quality.minimum}: the model no longer predicts as well as when it was approved`,
+        alarmDescription: `Live ${quality.metric} of endpoint ${endpointName} fell below ${quality.minimum}: the model no longer predicts as well as when it was approved`,
         threshold: quality.minimum,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: 1,
@@ -397,7 +396,7 @@ export class ModelMonitor extends Construct {
     this.failedJobsRule = notifyOnEvents(this, {
       idPrefix: 'FailedJobEvents',
       ruleId: 'FailedJobs',
-      description: `A Model Monitor job of endpoint ${props.endpointName} failed`,
+      description: `A Model Monitor job of endpoint ${endpointName} failed`,
       eventPattern: {
         source: ['aws.sagemaker'],
         detailType: ['SageMaker Processing Job State Change'],
@@ -409,12 +408,12 @@ export class ModelMonitor extends Construct {
       },
       topic: props.alarmTopic,
       deadLetterKey: props.deadLetterKey,
-      purpose: `failed Model Monitor jobs of ${props.endpointName}`,
+      purpose: `failed Model Monitor jobs of ${endpointName}`,
     });
     const failures = props.failureThreshold ?? DEFAULT_MONITORING_FAILURES;
     this.failedJobsAlarm = metricRuleMatches(this.failedJobsRule).createAlarm(this, 'FailedJobsAlarm', {
       alarmName: `${props.namePrefix}-monitoring-failures`,
-      alarmDescription: `${failures} or more Model Monitor jobs of endpoint ${props.endpointName} failed within an hour: drift goes unwatched until they run again`,
+      alarmDescription: `${failures} or more Model Monitor jobs of endpoint ${endpointName} failed within an hour: drift goes unwatched until they run again`,
       threshold: failures,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -438,7 +437,7 @@ export class ModelMonitor extends Construct {
     return new cloudwatch.Metric({
       namespace: DATA_QUALITY_NAMESPACE,
       metricName: `feature_baseline_drift_${feature}`,
-      dimensionsMap: { Endpoint: this.endpointName, MonitoringSchedule: this.dataQualityScheduleName },
+      dimensionsMap: { Endpoint: this.endpoint.endpointName, MonitoringSchedule: this.dataQualityScheduleName },
       statistic: cloudwatch.Stats.MAXIMUM,
       period: Duration.hours(1),
       label: feature,
@@ -457,7 +456,7 @@ export class ModelMonitor extends Construct {
     return new cloudwatch.Metric({
       namespace: MODEL_QUALITY_NAMESPACE,
       metricName: metric,
-      dimensionsMap: { Endpoint: this.endpointName, MonitoringSchedule: this.modelQualityScheduleName },
+      dimensionsMap: { Endpoint: this.endpoint.endpointName, MonitoringSchedule: this.modelQualityScheduleName },
       statistic: cloudwatch.Stats.MINIMUM,
       period: Duration.days(1),
       ...props,
@@ -478,7 +477,7 @@ export class ModelMonitor extends Construct {
   ): sagemaker.CfnMonitoringSchedule {
     return new sagemaker.CfnMonitoringSchedule(this, id, {
       monitoringScheduleName: options.name,
-      endpointName: this.endpointName,
+      endpointName: this.endpoint.endpointName,
       monitoringScheduleConfig: {
         // the generated name of the job definition is the last part of its ARN
         monitoringJobDefinitionName: Fn.select(1, Fn.split('/', options.jobDefinitionArn)),
@@ -504,7 +503,7 @@ export class ModelMonitor extends Construct {
         period: Duration.hours(1),
       }).createAlarm(this, groups.length === 1 ? 'FeatureDriftAlarm' : `FeatureDriftAlarm${index + 1}`, {
         alarmName: `${props.namePrefix}-feature-drift${groups.length === 1 ? '' : `-${index + 1}`}`,
-        alarmDescription: `A feature of endpoint ${props.endpointName} (${group.join(', ')}) drifted further than ${threshold} from the training data: check the data-quality report, then retrain or fix the data source`,
+        alarmDescription: `A feature of endpoint ${props.endpoint.endpointName} (${group.join(', ')}) drifted further than ${threshold} from the training data: check the data-quality report, then retrain or fix the data source`,
         threshold,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,

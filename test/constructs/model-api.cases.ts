@@ -7,10 +7,14 @@ import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag
 import type { IConstruct } from 'constructs';
 import { MIN_REASON_LENGTH } from '../../lib/compliance/acknowledge';
 import { ModelApi, type ModelApiProps } from '../../lib/constructs/model-api';
+import { ModelEndpoint } from '../../lib/constructs/model-endpoint';
 import { constructTestContext } from '../support/platform';
 
-/** A serving stack whose logs key comes from a shared stack, as the platform's serving stacks get it. */
-function givenAServingStack() {
+/**
+ * A serving stack whose logs key comes from a shared stack, as the platform's serving stacks get it. The endpoint is
+ * imported by name: the API needs only its interface.
+ */
+function givenAServingStack(endpointName = 'churn-dev') {
   const app = new App({ context: constructTestContext() });
   const shared = new Stack(app, 'Shared');
   const logsKey = new kms.Key(shared, 'LogsKey', { enableKeyRotation: true });
@@ -25,9 +29,10 @@ function givenAServingStack() {
       expression: Fn.conditionNot(Fn.conditionEquals(param, 'none')),
     });
   };
+  const endpoint = ModelEndpoint.fromEndpointName(stack, 'Endpoint', endpointName);
   const props = (overrides: Partial<ModelApiProps> = {}): ModelApiProps => ({
     apiName: 'churn-dev',
-    endpointName: 'churn-dev',
+    endpoint,
     logsKey,
     logRetention: logs.RetentionDays.ONE_MONTH,
     ...overrides,
@@ -35,8 +40,8 @@ function givenAServingStack() {
   return { app, shared, stack, approvedVersionCondition, props, logsKey };
 }
 
-function givenAnApi(overrides: Partial<ModelApiProps> = {}) {
-  const given = givenAServingStack();
+function givenAnApi(overrides: Partial<ModelApiProps> = {}, endpointName?: string) {
+  const given = givenAServingStack(endpointName);
   const api = new ModelApi(given.stack, 'Churn', given.props(overrides));
   return {
     ...given,
@@ -176,7 +181,7 @@ describe('ModelApi', () => {
 
     test('THEN the integration role is trusted by API Gateway and may only invoke this endpoint', () => {
       // WHEN
-      const { template } = givenAnApi({ endpointName: 'Churn-Dev' });
+      const { template } = givenAnApi({}, 'Churn-Dev');
 
       // THEN
       template.hasResourceProperties('AWS::IAM::Role', {
@@ -205,6 +210,21 @@ describe('ModelApi', () => {
       });
       template.resourceCountIs('AWS::IAM::Role', 1);
       template.resourceCountIs('AWS::IAM::Policy', 0);
+    });
+
+    test('THEN the integration role gets its permission from the endpoint grant, not from a name', () => {
+      // GIVEN
+      const { stack, props } = givenAServingStack();
+      const { endpoint } = props();
+      const grantInvoke = jest.spyOn(endpoint, 'grantInvoke');
+
+      // WHEN
+      const api = new ModelApi(stack, 'Churn', props());
+
+      // THEN
+      expect(grantInvoke).toHaveBeenCalledTimes(1);
+      expect(grantInvoke).toHaveBeenCalledWith(api.integrationRole);
+      expect(api.endpoint).toBe(endpoint);
     });
 
     test('THEN the method waits for the role policy, so the API never goes live without its permission', () => {
@@ -414,11 +434,6 @@ describe('ModelApi', () => {
 
     test.each<[string, Partial<ModelApiProps>, RegExp]>([
       ['an empty api name', { apiName: ' ' }, /apiName must not be empty, got ' '/],
-      [
-        'an endpoint name with underscores',
-        { endpointName: 'churn_dev' },
-        /endpointName must be 1-63 letters, digits and hyphens.*got 'churn_dev'/,
-      ],
       ['no content types', { contentTypes: [] }, /contentTypes must name at least one content type, got none/],
       ['a content type that is no media type', { contentTypes: ['csv'] }, /contentTypes must hold .*, got 'csv'/],
       [
@@ -446,8 +461,8 @@ describe('ModelApi', () => {
     });
 
     test('WHEN several props are bad THEN one error lists every problem', () => {
-      expect(invalid({ endpointName: 'a_b', throttle: { rateLimit: -1, burstLimit: 0 } })).toThrow(
-        /^invalid model api 'Serving\/Churn':\n- endpointName .*got 'a_b'\n- throttle\.rateLimit .*got -1\n- throttle\.burstLimit .*got 0$/,
+      expect(invalid({ apiName: '', throttle: { rateLimit: -1, burstLimit: 0 } })).toThrow(
+        /^invalid model api 'Serving\/Churn':\n- apiName .*got ''\n- throttle\.rateLimit .*got -1\n- throttle\.burstLimit .*got 0$/,
       );
     });
 
@@ -462,7 +477,7 @@ describe('ModelApi', () => {
     test('WHEN values are tokens THEN they are left to deploy time', () => {
       expect(
         invalid({
-          endpointName: Token.asString({ Ref: 'EndpointName' }),
+          apiName: Token.asString({ Ref: 'ApiName' }),
           throttle: { rateLimit: Token.asNumber({ Ref: 'Rate' }), burstLimit: Token.asNumber({ Ref: 'Burst' }) },
         }),
       ).not.toThrow();

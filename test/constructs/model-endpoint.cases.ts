@@ -1,4 +1,4 @@
-import { App, CfnCondition, CfnParameter, Fn, Stack, Token } from 'aws-cdk-lib';
+import { App, CfnCondition, CfnParameter, CfnResource, Fn, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +11,7 @@ import {
   ModelEndpoint,
   type ModelEndpointProps,
   type ServerlessServing,
+  VARIANT_NAME,
 } from '../../lib/constructs/model-endpoint';
 import { constructTestContext } from '../support/platform';
 
@@ -505,7 +506,124 @@ describe('ModelEndpoint', () => {
     expect(latency.dimensions).toEqual({ EndpointName: 'churn-dev', VariantName: 'AllTraffic' });
     expect(invocations.statistic).toBe('Average');
     expect(endpoint.metricInvocation5XXErrors().statistic).toBe('Sum');
+    expect(endpoint.metricInvocation4XXErrors().statistic).toBe('Sum');
     expect(endpoint.metric('OverheadLatency').statistic).toBe('Average');
+  });
+
+  describe('GIVEN an endpoint defined elsewhere', () => {
+    /** A stack that uses an endpoint it does not define, as monitoring uses the serving endpoint. */
+    const givenAUsingStack = () => new Stack(new App({ context: constructTestContext() }), 'Monitoring');
+
+    test('WHEN it is imported by name THEN it has its name, lower-case ARN and the AllTraffic variant, and no resources', () => {
+      // GIVEN
+      const stack = givenAUsingStack();
+
+      // WHEN
+      const endpoint = ModelEndpoint.fromEndpointName(stack, 'Endpoint', 'Churn-Prod');
+
+      // THEN
+      expect(endpoint.endpointName).toBe('Churn-Prod');
+      expect(endpoint.variantName).toBe(VARIANT_NAME);
+      expect(stack.resolve(endpoint.endpointArn)).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':sagemaker:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':endpoint/churn-prod',
+          ],
+        ],
+      });
+      expect(endpoint.metricInvocations().dimensions).toEqual({
+        EndpointName: 'Churn-Prod',
+        VariantName: 'AllTraffic',
+      });
+      expect(stack.node.findAll().filter(CfnResource.isCfnResource)).toEqual([]);
+    });
+
+    test('WHEN it is imported by the name of an endpoint made elsewhere THEN ARN and metrics are the same', () => {
+      // GIVEN
+      const { stack, endpoint: made } = givenAnEndpoint();
+
+      // WHEN
+      const imported = ModelEndpoint.fromEndpointName(stack, 'Imported', made.endpointName);
+
+      // THEN
+      expect(stack.resolve(imported.endpointArn)).toEqual(stack.resolve(made.endpointArn));
+      for (const metric of [
+        'metricInvocations',
+        'metricInvocation4XXErrors',
+        'metricInvocation5XXErrors',
+        'metricModelLatency',
+      ] as const) {
+        expect(imported[metric]().toMetricConfig()).toEqual(made[metric]().toMetricConfig());
+      }
+    });
+
+    test('WHEN it is imported with a variant THEN its metrics use that variant', () => {
+      // WHEN
+      const endpoint = ModelEndpoint.fromEndpointAttributes(givenAUsingStack(), 'Endpoint', {
+        endpointName: 'churn-prod',
+        variantName: 'Blue',
+      });
+
+      // THEN
+      expect(endpoint.metricModelLatency().dimensions).toEqual({ EndpointName: 'churn-prod', VariantName: 'Blue' });
+    });
+
+    test('WHEN an imported endpoint grants invoke THEN the grantee may call sagemaker:InvokeEndpoint on that endpoint ARN only', () => {
+      // GIVEN
+      const stack = givenAUsingStack();
+      const endpoint = ModelEndpoint.fromEndpointName(stack, 'Endpoint', 'churn-prod');
+      const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+
+      // WHEN
+      endpoint.grantInvoke(caller);
+
+      // THEN
+      const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+      expect(Object.values(policies).map((p) => p.Properties.PolicyDocument.Statement)).toEqual([
+        [
+          {
+            Effect: 'Allow',
+            Action: 'sagemaker:InvokeEndpoint',
+            Resource: {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':sagemaker:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':endpoint/churn-prod',
+                ],
+              ],
+            },
+          },
+        ],
+      ]);
+    });
+
+    test('WHEN the name is invalid THEN it throws naming the bad value, and a token is left to deploy time', () => {
+      expect(() => ModelEndpoint.fromEndpointName(givenAUsingStack(), 'Endpoint', 'churn_prod')).toThrow(
+        /^invalid model endpoint 'Monitoring\/Endpoint':\n- endpointName must be 1-63 letters, digits and hyphens.*got 'churn_prod'$/,
+      );
+      expect(() =>
+        ModelEndpoint.fromEndpointAttributes(givenAUsingStack(), 'Endpoint', {
+          endpointName: 'churn-prod',
+          variantName: ' ',
+        }),
+      ).toThrow(/variantName must not be empty, got ' '/);
+      expect(() =>
+        ModelEndpoint.fromEndpointName(givenAUsingStack(), 'Endpoint', Token.asString({ Ref: 'EndpointName' })),
+      ).not.toThrow();
+    });
   });
 
   describe('GIVEN invalid props', () => {

@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import { ModelDashboard } from '../../lib/constructs/model-dashboard';
+import { ModelEndpoint } from '../../lib/constructs/model-endpoint';
 import { ModelMonitor, type ModelMonitorProps } from '../../lib/constructs/model-monitor';
 import { constructTestContext } from '../support/platform';
 
@@ -34,8 +35,10 @@ function givenAMonitoringStack(overrides: (base: ModelMonitorProps) => Partial<M
   const condition = new CfnCondition(stack, 'VersionApproved', {
     expression: Fn.conditionNot(Fn.conditionEquals(parameter, 'none')),
   });
+  // imported by name, as the platform does: the serving endpoint exists only once a version is approved
+  const endpoint = ModelEndpoint.fromEndpointName(stack, 'Endpoint', 'mlops-prod-churn');
   const base: ModelMonitorProps = {
-    endpointName: 'mlops-prod-churn',
+    endpoint,
     condition,
     imageUri: '468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer',
     namePrefix: 'mlops-prod-churn',
@@ -64,7 +67,7 @@ function givenAMonitoringStack(overrides: (base: ModelMonitorProps) => Partial<M
     deadLetterKey: jobKey,
   };
   const monitor = new ModelMonitor(stack, 'Monitor', { ...base, ...overrides(base) });
-  return { app, stack, monitor, template: () => Template.fromStack(stack) };
+  return { app, stack, endpoint, monitor, template: () => Template.fromStack(stack) };
 }
 
 describe('ModelMonitor', () => {
@@ -118,6 +121,25 @@ describe('ModelMonitor', () => {
           EndpointInput: Match.objectLike({ InferenceAttribute: '0', ProbabilityAttribute: Match.absent() }),
           GroundTruthS3Input: Match.anyValue(),
         },
+      });
+    });
+
+    test('THEN the jobs read the endpoint by its name and may not invoke it', () => {
+      // WHEN
+      const { endpoint, monitor, template } = givenAMonitoringStack();
+
+      // THEN
+      expect(monitor.endpoint).toBe(endpoint);
+      template().allResourcesProperties('AWS::SageMaker::MonitoringSchedule', { EndpointName: 'mlops-prod-churn' });
+      template().hasResourceProperties('AWS::SageMaker::DataQualityJobDefinition', {
+        DataQualityJobInput: { EndpointInput: Match.objectLike({ EndpointName: 'mlops-prod-churn' }) },
+      });
+      expect(JSON.stringify(template().findResources('AWS::IAM::ManagedPolicy'))).not.toContain(
+        'sagemaker:InvokeEndpoint',
+      );
+      expect(monitor.metricFeatureDrift('tenure_months').dimensions).toEqual({
+        Endpoint: 'mlops-prod-churn',
+        MonitoringSchedule: 'mlops-prod-churn-data-quality',
       });
     });
 
@@ -191,7 +213,7 @@ describe('ModelMonitor', () => {
       ]);
     });
 
-    test('THEN only explainability may invoke the endpoint, and failed jobs of all four schedules raise the alarm', () => {
+    test('THEN explainability may invoke the endpoint through its grant, and failed jobs of all four schedules raise the alarm', () => {
       // WHEN
       const { template } = givenAMonitoringStack(clarify);
 
@@ -200,7 +222,6 @@ describe('ModelMonitor', () => {
         PolicyDocument: {
           Statement: Match.arrayWith([
             Match.objectLike({
-              Sid: 'ExplainThroughTheEndpoint',
               Action: 'sagemaker:InvokeEndpoint',
               Resource: Match.stringLikeRegexp(':endpoint/mlops-prod-churn$'),
             }),
@@ -266,6 +287,34 @@ describe('ModelMonitor', () => {
 });
 
 describe('ModelDashboard', () => {
+  test('GIVEN an endpoint THEN it graphs traffic, latency and errors from the metrics of that endpoint and variant', () => {
+    // GIVEN
+    const app = new App({ context: constructTestContext() });
+    const stack = new Stack(app, 'Dashboards', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const endpoint = ModelEndpoint.fromEndpointAttributes(stack, 'Endpoint', {
+      endpointName: 'mlops-prod-churn',
+      variantName: 'Blue',
+    });
+
+    // WHEN
+    new ModelDashboard(stack, 'Dashboard', { dashboardName: 'mlops-prod-churn', modelName: 'churn', endpoint });
+
+    // THEN
+    const body = JSON.stringify(Template.fromStack(stack).toJSON());
+    for (const metric of [
+      'Invocations',
+      'ModelLatency',
+      'OverheadLatency',
+      'Invocation4XXErrors',
+      'Invocation5XXErrors',
+    ]) {
+      expect(body).toContain(
+        `\\"AWS/SageMaker\\",\\"${metric}\\",\\"EndpointName\\",\\"mlops-prod-churn\\",\\"VariantName\\",\\"Blue\\"`,
+      );
+    }
+    expect(body).not.toContain('AllTraffic');
+  });
+
   test('GIVEN a batch-only model THEN it shows the pipeline and alarms but no endpoint or drift widgets', () => {
     // GIVEN
     const app = new App({ context: constructTestContext() });

@@ -3,7 +3,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ModelDashboard } from '../../constructs/model-dashboard';
-import { endpointAlarmNames } from '../../constructs/model-endpoint';
+import { endpointAlarmNames, type IModelEndpoint, ModelEndpoint } from '../../constructs/model-endpoint';
 import { ModelMonitor } from '../../constructs/model-monitor';
 import { ModelPackageBaselines } from '../../constructs/model-package-baselines';
 import { retrainingDecisionsSource } from '../../constructs/retraining-triggers';
@@ -46,7 +46,12 @@ export class ModelMonitoring extends Construct {
     super(scope, id);
     const { project, envConfig, model } = props;
     const { region } = Stack.of(this);
-    const endpoint = endpointName(project, envConfig.name, model.name);
+    const name = endpointName(project, envConfig.name, model.name);
+    // Imported by its stable name: the serving endpoint exists only once a version is approved, and the dashboard
+    // does not carry that condition.
+    const endpoint: IModelEndpoint | undefined = props.servedInRealTime
+      ? ModelEndpoint.fromEndpointName(this, 'Endpoint', name)
+      : undefined;
     // Model Monitor reads data capture, which only instance endpoints offer
     const monitorable =
       model.monitoring.modelMonitor &&
@@ -57,7 +62,7 @@ export class ModelMonitoring extends Construct {
     // the live metric must not fall below what the version had to reach to be registered
     const qualityMinimum = model.alarms.modelQualityMinimum ?? model.training.threshold;
 
-    if (monitorable) {
+    if (monitorable && endpoint) {
       const approved = declareApprovedVersion(this, project, envConfig.name, model.name);
       const baselines = new ModelPackageBaselines(this, 'Baselines', {
         project,
@@ -67,10 +72,10 @@ export class ModelMonitoring extends Construct {
         require: [...(bias ? (['Bias'] as const) : []), ...(explainability ? (['Explainability'] as const) : [])],
       });
       this.monitor = new ModelMonitor(this, 'Monitor', {
-        endpointName: endpoint,
+        endpoint,
         condition: approved.condition,
         imageUri: modelMonitorImageUri(region),
-        namePrefix: endpoint,
+        namePrefix: name,
         dataQuality: {
           baseline: baselines.dataQuality,
           schedule: model.monitoring.dataQualitySchedule,
@@ -118,7 +123,7 @@ export class ModelMonitoring extends Construct {
     this.dashboard = new ModelDashboard(this, 'Dashboard', {
       dashboardName: modelDashboardName(project, envConfig.name, model.name),
       modelName: model.name,
-      endpointName: props.servedInRealTime ? endpoint : undefined,
+      endpoint,
       monitor: this.monitor,
       features: model.monitoring.features,
       qualityMetric: {
@@ -128,7 +133,7 @@ export class ModelMonitoring extends Construct {
       pipelineName: props.trained ? trainingPipelineName(project, envConfig.name, model.name) : undefined,
       retrainingDecisions: props.retrained ? retrainingDecisionsSource(model.name) : undefined,
       alarmNames: [
-        ...(props.servedInRealTime ? Object.values(endpointAlarmNames(endpoint)) : []),
+        ...(endpoint ? Object.values(endpointAlarmNames(endpoint.endpointName)) : []),
         ...(this.monitor?.alarmNames ?? []),
         ...(props.trained ? [pipelineFailureAlarmName(project, envConfig.name, model.name)] : []),
       ],

@@ -59,7 +59,8 @@ export class ModelServing extends Construct {
 
     this.api = new ModelApi(this, 'Api', {
       apiName: name,
-      endpointName: name,
+      // the API carries the endpoint's condition, so it may use the endpoint itself
+      endpoint: this.endpoint,
       contentTypes: [...model.contentTypes],
       logsKey: props.logsKey,
       logRetention: envConfig.settings.logRetentionDays as logs.RetentionDays,
