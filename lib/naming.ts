@@ -53,9 +53,14 @@ export function stackName(project: string, environment: string, stackId: string)
   return `${project}-${environment}-${kebab(stackId)}`;
 }
 
+/** The prefix of every name unique to project and environment: `<project>-<env>`. */
+export function environmentNamePrefix(project: string, environment: string): string {
+  return `${project}-${environment}`;
+}
+
 /** A name unique to project and environment, for resources whose names must be unique in an account. */
 export function environmentResourceName(project: string, environment: string, suffix: string): string {
-  return `${project}-${environment}-${suffix}`;
+  return `${environmentNamePrefix(project, environment)}-${suffix}`;
 }
 
 function kebab(id: string): string {
@@ -117,10 +122,154 @@ export const MONITORING_SCHEDULE_SUFFIXES = {
   explainability: '-explainability',
 } as const;
 
+/** The kinds of monitoring schedule of an endpoint. */
+export type MonitoringScheduleKind = keyof typeof MONITORING_SCHEDULE_SUFFIXES;
+
 /** Construct id of the delivery stack in the app: `cdk deploy Delivery`. */
 export const DELIVERY_STACK_ID = 'Delivery';
 
 /** CloudFormation name of the delivery stack in the tooling account. */
 export function deliveryStackName(project: string): string {
   return `${project}-delivery`;
+}
+
+/** The KMS keys of an environment, one per blast radius. */
+export type KeyPurpose = 'data' | 'artifacts' | 'logs';
+
+/** The alias of one of an environment's KMS keys: `alias/<project>-<env>-<purpose>`. */
+export function keyAliasName(project: string, environment: string, purpose: KeyPurpose): string {
+  return `alias/${environmentResourceName(project, environment, purpose)}`;
+}
+
+/** The ECR repository of an environment's images of one purpose (`training`, `inference`): `<project>/<env>/<purpose>`. */
+export function imageRepositoryName(project: string, environment: string, purpose: string): string {
+  return `${project}/${environment}/${purpose}`;
+}
+
+/** The SageMaker Studio domain of an environment. */
+export function studioDomainName(project: string, environment: string): string {
+  return environmentResourceName(project, environment, 'studio');
+}
+
+/** The execution role of Studio apps and of the experiment jobs started from them. */
+export function studioExecutionRoleName(project: string, environment: string): string {
+  return environmentResourceName(project, environment, 'studio-execution');
+}
+
+/** The managed MLflow tracking server of an environment; users and the stop schedule address it by name. */
+export function mlflowTrackingServerName(project: string, environment: string): string {
+  return environmentResourceName(project, environment, 'mlflow');
+}
+
+/** The role MLflow writes experiment artifacts with; it shares the tracking server's name. */
+export function mlflowRoleName(project: string, environment: string): string {
+  return environmentResourceName(project, environment, 'mlflow');
+}
+
+/** Prefix of the persona roles of an environment: the PersonaRoles construct names each `<prefix>-<persona>`. */
+export function personaRoleNamePrefix(project: string, environment: string): string {
+  return environmentNamePrefix(project, environment);
+}
+
+/**
+ * The role of a persona (`data-scientist`, `ml-engineer`, `model-approver`) in an environment. Other accounts trust
+ * it by name, so it is computed here rather than read from the construct.
+ */
+export function personaRoleName(project: string, environment: string, persona: string): string {
+  return `${personaRoleNamePrefix(project, environment)}-${persona}`;
+}
+
+/** The role through which dev's data scientists publish model versions into an environment's registry (stage 2). */
+export function modelPublisherRoleName(project: string, environment: string): string {
+  return environmentResourceName(project, environment, 'model-publisher');
+}
+
+/**
+ * The function that answers the `Custom::ModelPackageBaselines` resources of an environment. Fixed, so stacks
+ * address it by name in the same account and region, without a cross-stack reference.
+ */
+export function baselinesFunctionName(project: string, environment: string): string {
+  return environmentResourceName(project, environment, 'model-package-baselines');
+}
+
+/**
+ * Prefix of a model's batch scoring names in an environment: its state machine, and the model and transform job of
+ * each run, `<prefix>-<run>`. The BatchScoring construct builds it from `<project>-<env>` and the model name.
+ */
+export function batchRunNamePrefix(project: string, environment: string, model: string): string {
+  return `${environmentNamePrefix(project, environment)}-${model}`;
+}
+
+/** Glue database of a model's batch scores; Glue takes lowercase letters, digits and `_`. */
+export function scoresDatabaseName(project: string, environment: string, model: string): string {
+  return `${project}_${environment}_${model}`.replace(/-/g, '_');
+}
+
+/** A monitoring schedule of a model's endpoint, `<endpoint><suffix>` ({@link MONITORING_SCHEDULE_SUFFIXES}). */
+export function monitoringScheduleName(
+  project: string,
+  environment: string,
+  model: string,
+  kind: MonitoringScheduleKind,
+): string {
+  return `${endpointName(project, environment, model)}${MONITORING_SCHEDULE_SUFFIXES[kind]}`;
+}
+
+/** The role, in an environment account, that the post-deploy check assumes to run the training pipelines there. */
+export function pipelineRunnerRoleName(project: string, environment: string): string {
+  return environmentResourceName(project, environment, 'pipeline-runner');
+}
+
+/** The role, in the tooling account, of the CodeBuild project that runs the post-deploy training check. */
+export function sampleTrainingRoleName(project: string): string {
+  return `${project}-delivery-sample-training`;
+}
+
+/*
+ * Physical names of the feature store. Training pipelines, Athena queries and notebooks use them, so changing one
+ * strands the data written under the old name.
+ *
+ * Uniqueness: a feature group name must be unique in an account and region. `<project>-<env>-<group>` is, for
+ * every environment sharing an account: the project is fixed, environment names contain no hyphen and are
+ * unique, and group names are unique in the config.
+ */
+
+/** SageMaker's limit on the length of a feature group name. */
+export const MAX_FEATURE_GROUP_NAME_LENGTH = 64;
+
+/** The Glue catalog of the account, as SageMaker and Athena name it. */
+export const GLUE_CATALOG = 'AwsDataCatalog';
+
+/** Prefix of the curated bucket under which every offline store lives. */
+export const OFFLINE_STORE_ROOT = 'feature-store/';
+
+/** Prefix of the artifact bucket that receives the results of Athena queries. */
+export const QUERY_RESULTS_PREFIX = 'athena-results/';
+
+/** The feature group in SageMaker: `<project>-<env>-<group>`. */
+export function featureGroupName(project: string, environment: string, group: string): string {
+  return environmentResourceName(project, environment, group);
+}
+
+/** Glue database of one environment's offline stores; Glue and Athena take lowercase letters, digits and `_`. */
+export function featureStoreDatabaseName(project: string, environment: string): string {
+  return `${project}_${environment}_feature_store`.replace(/-/g, '_');
+}
+
+/**
+ * The Iceberg table of a group's offline store in the environment's database. Group names hold no `_`, so
+ * turning hyphens into underscores keeps table names unique.
+ */
+export function offlineStoreTableName(group: string): string {
+  return group.replace(/-/g, '_');
+}
+
+/** Where a group's offline store writes in the curated bucket: one prefix per group. */
+export function offlineStorePrefix(group: string): string {
+  return `${OFFLINE_STORE_ROOT}${group}/`;
+}
+
+/** The Athena workgroup that queries one environment's offline stores. */
+export function featureStoreWorkGroupName(project: string, environment: string): string {
+  return environmentResourceName(project, environment, 'feature-store');
 }

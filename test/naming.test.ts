@@ -1,4 +1,40 @@
-import { environmentStageId, modelStackId, modelStackName, modelStackPath, stackName } from '../lib/naming';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { PersonaRoles } from '../lib/constructs/persona-roles';
+import {
+  baselinesFunctionName,
+  batchRunNamePrefix,
+  environmentNamePrefix,
+  environmentResourceName,
+  environmentStageId,
+  featureGroupName,
+  featureStoreDatabaseName,
+  featureStoreWorkGroupName,
+  imageRepositoryName,
+  keyAliasName,
+  MONITORING_SCHEDULE_SUFFIXES,
+  type MonitoringScheduleKind,
+  mlflowRoleName,
+  mlflowTrackingServerName,
+  modelPublisherRoleName,
+  modelStackId,
+  modelStackName,
+  modelStackPath,
+  monitoringScheduleName,
+  offlineStorePrefix,
+  offlineStoreTableName,
+  personaRoleName,
+  personaRoleNamePrefix,
+  pipelineRunnerRoleName,
+  sampleTrainingRoleName,
+  scoresDatabaseName,
+  stackName,
+  studioDomainName,
+  studioExecutionRoleName,
+} from '../lib/naming';
+import { PERSONAS } from '../lib/vocabulary';
+import { constructTestContext } from './support/platform';
 
 /** lib/naming.ts is the one place that decides stage ids, stack ids and stack names; these pin what it decides. */
 describe('naming', () => {
@@ -20,5 +56,79 @@ describe('naming', () => {
   test('the name the approve command looks up is the name the model stack gets', () => {
     expect(modelStackName('mlops', 'dev', 'churn')).toBe(stackName('mlops', 'dev', modelStackId('churn')));
     expect(modelStackName('mlops', 'prod', 'churn')).toBe('mlops-prod-model-churn');
+  });
+});
+
+/** Physical names of deployed resources: changing one replaces the resource or breaks whoever calls it by name. */
+describe('physical names', () => {
+  test('GIVEN a project and an environment THEN the names of the shared stacks are pinned', () => {
+    // GIVEN
+    const [project, env] = ['mlops', 'dev'];
+
+    // WHEN / THEN
+    expect(environmentNamePrefix(project, env)).toBe('mlops-dev');
+    expect(environmentResourceName(project, env, 'x')).toBe('mlops-dev-x');
+    expect(keyAliasName(project, env, 'data')).toBe('alias/mlops-dev-data');
+    expect(keyAliasName(project, env, 'artifacts')).toBe('alias/mlops-dev-artifacts');
+    expect(keyAliasName(project, env, 'logs')).toBe('alias/mlops-dev-logs');
+    expect(imageRepositoryName(project, env, 'training')).toBe('mlops/dev/training');
+    expect(studioDomainName(project, env)).toBe('mlops-dev-studio');
+    expect(studioExecutionRoleName(project, env)).toBe('mlops-dev-studio-execution');
+    expect(mlflowTrackingServerName(project, env)).toBe('mlops-dev-mlflow');
+    expect(mlflowRoleName(project, env)).toBe('mlops-dev-mlflow');
+    expect(modelPublisherRoleName(project, env)).toBe('mlops-dev-model-publisher');
+    expect(baselinesFunctionName(project, env)).toBe('mlops-dev-model-package-baselines');
+  });
+
+  test('GIVEN the persona role prefix WHEN PersonaRoles names its roles THEN they are the names other accounts trust', () => {
+    // GIVEN the prefix the workbench gives the construct
+    const stack = new Stack(new App({ context: constructTestContext() }), 'Workbench');
+
+    // WHEN
+    new PersonaRoles(stack, 'Personas', {
+      namePrefix: personaRoleNamePrefix('mlops', 'dev'),
+      trustedPrincipal: new iam.AccountRootPrincipal(),
+      executionRoles: [],
+    });
+
+    // THEN each role is named as the registry and the approve command compute it
+    const roleNames = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Role')).map(
+      (r) => r.Properties.RoleName,
+    );
+    expect(roleNames.sort()).toEqual([...PERSONAS].map((persona) => personaRoleName('mlops', 'dev', persona)).sort());
+    expect(personaRoleName('mlops', 'dev', 'model-approver')).toBe('mlops-dev-model-approver');
+  });
+
+  test('GIVEN the delivery pipeline THEN its runner role and the caller role are pinned', () => {
+    expect(pipelineRunnerRoleName('mlops', 'test')).toBe('mlops-test-pipeline-runner');
+    expect(sampleTrainingRoleName('mlops')).toBe('mlops-delivery-sample-training');
+  });
+
+  test('GIVEN a model THEN its batch names and its scores database are pinned', () => {
+    expect(batchRunNamePrefix('mlops', 'dev', 'churn')).toBe('mlops-dev-churn');
+    expect(scoresDatabaseName('mlops', 'dev', 'next-best-offer')).toBe('mlops_dev_next_best_offer');
+  });
+
+  test('GIVEN a monitored endpoint WHEN its schedules are named THEN each is the endpoint name and a suffix', () => {
+    // WHEN
+    const names = Object.keys(MONITORING_SCHEDULE_SUFFIXES).map((kind) =>
+      monitoringScheduleName('mlops', 'prod', 'churn', kind as MonitoringScheduleKind),
+    );
+
+    // THEN
+    expect(names).toEqual([
+      'mlops-prod-churn-data-quality',
+      'mlops-prod-churn-model-quality',
+      'mlops-prod-churn-model-bias',
+      'mlops-prod-churn-explainability',
+    ]);
+  });
+
+  test('GIVEN a feature group THEN its SageMaker, Glue, Athena and S3 names are pinned', () => {
+    expect(featureGroupName('mlops', 'dev', 'churn-customers')).toBe('mlops-dev-churn-customers');
+    expect(featureStoreDatabaseName('ml-ops', 'dev')).toBe('ml_ops_dev_feature_store');
+    expect(featureStoreWorkGroupName('mlops', 'dev')).toBe('mlops-dev-feature-store');
+    expect(offlineStoreTableName('churn-customers')).toBe('churn_customers');
+    expect(offlineStorePrefix('churn-customers')).toBe('feature-store/churn-customers/');
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { featureGroupName, MAX_FEATURE_GROUP_NAME_LENGTH } from '../feature-store/naming';
+import { featureGroupName, MAX_FEATURE_GROUP_NAME_LENGTH } from '../naming';
 import { FEATURE_TYPES, type FeatureType, ONLINE_STORE_STORAGE_TYPES, TTL_UNITS } from '../vocabulary';
 import { quoted, resourceName } from './fields';
 

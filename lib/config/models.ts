@@ -1,4 +1,4 @@
-import { MONITORING_SCHEDULE_SUFFIXES } from '../naming';
+import { batchRunNamePrefix, type MonitoringScheduleKind, monitoringScheduleName } from '../naming';
 import {
   BATCH_DEFAULTS,
   type DeploymentDefaults,
@@ -117,8 +117,10 @@ export function modelProblems(
       );
     }
     if (model.batch) {
-      // each batch run names its model and transform job "<project>-<env>-<model>-<run>", at most 63 characters
-      const longest = Math.max(...environments.map((e) => `${project}-${e.name}-${model.name}-`.length));
+      // each batch run names its model and transform job "<prefix>-<run>", at most 63 characters
+      const longest = Math.max(
+        ...environments.map((e) => `${batchRunNamePrefix(project, e.name, model.name)}-`.length),
+      );
       if (longest > MAX_BATCH_NAME_PREFIX) {
         problems.push(
           `models[${i}].name: "${model.name}" makes batch job names too long in some environment (${longest} of ${MAX_BATCH_NAME_PREFIX} characters before the run id); shorten the model or project name`,
@@ -177,15 +179,17 @@ export function monitoringProblems(
         `models[${i}].monitoring.features: model monitoring (stage 4) watches the drift of named request columns; list the columns of a request as the data-quality baseline names them, for example ["tenure_months", "contract"]`,
       );
     }
-    const { dataQuality, modelQuality, bias, explainability } = MONITORING_SCHEDULE_SUFFIXES;
-    const suffixes: string[] = [
-      dataQuality,
-      modelQuality,
-      ...(model.monitoring.bias ? [bias] : []),
-      ...(model.monitoring.explainability ? [explainability] : []),
+    const kinds: MonitoringScheduleKind[] = [
+      'dataQuality',
+      'modelQuality',
+      ...(model.monitoring.bias ? (['bias'] as const) : []),
+      ...(model.monitoring.explainability ? (['explainability'] as const) : []),
     ];
-    const suffix = suffixes.reduce((a, b) => (b.length > a.length ? b : a));
-    const longest = Math.max(...monitoredEnvironments.map((env) => `${project}-${env}-${model.name}${suffix}`.length));
+    const longest = Math.max(
+      ...monitoredEnvironments.flatMap((env) =>
+        kinds.map((kind) => monitoringScheduleName(project, env, model.name, kind).length),
+      ),
+    );
     if (longest > MAX_SCHEDULE_NAME) {
       problems.push(
         `models[${i}].name: "${model.name}" makes monitoring schedule names too long in some environment (${longest} of ${MAX_SCHEDULE_NAME} characters); shorten the model or project name`,

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { imageRepositoryName } from '../naming';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 export interface ContainerRegistryStackProps extends PlatformStackProps {
@@ -26,7 +27,7 @@ export class ContainerRegistryStack extends PlatformStack {
     super(scope, id, props);
     for (const purpose of IMAGE_PURPOSES) {
       const repository = new ecr.Repository(this, `${purpose.charAt(0).toUpperCase()}${purpose.slice(1)}Images`, {
-        repositoryName: `${this.project}/${this.envConfig.name}/${purpose}`,
+        repositoryName: imageRepositoryName(this.project, this.envConfig.name, purpose),
         imageScanOnPush: true,
         imageTagMutability: ecr.TagMutability.IMMUTABLE,
         encryption: ecr.RepositoryEncryption.KMS,

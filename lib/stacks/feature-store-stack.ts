@@ -7,13 +7,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PlatformFeatureGroup } from '../constructs/feature-group';
 import { throwIfInvalid } from '../constructs/validation';
-import {
-  featureGroupName,
-  featureStoreDatabaseName,
-  featureStoreWorkGroupName,
-  QUERY_RESULTS_PREFIX,
-} from '../feature-store/naming';
 import type { IFeatureStoreQueryEngine } from '../feature-store/types';
+import { featureGroupName, featureStoreDatabaseName, featureStoreWorkGroupName, QUERY_RESULTS_PREFIX } from '../naming';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 /** Athena's engine that reads Iceberg tables; pinned so an AWS default change cannot alter query results. */
@@ -26,7 +21,7 @@ export const DEFAULT_QUERY_BYTES_SCANNED_CUTOFF = Size.gibibytes(10);
 const MIN_QUERY_BYTES_SCANNED_CUTOFF = Size.mebibytes(10);
 
 export interface FeatureStoreQueryEngineProps {
-  /** Name of the Athena workgroup (lib/feature-store/naming.ts). */
+  /** Name of the Athena workgroup (lib/naming.ts). */
   readonly workGroupName: string;
   /** Bucket that receives the query results (the artifact bucket). */
   readonly resultsBucket: s3.IBucket;

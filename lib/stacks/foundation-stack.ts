@@ -6,6 +6,7 @@ import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
+import { keyAliasName } from '../naming';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 /**
@@ -33,17 +34,17 @@ export class FoundationStack extends PlatformStack {
 
     this.dataKey = new kms.Key(this, 'DataKey', {
       ...keyProps,
-      alias: `alias/${this.resourceName('data')}`,
+      alias: keyAliasName(this.project, this.envConfig.name, 'data'),
       description: `Raw and curated data of ${this.project} ${this.envConfig.name}`,
     });
     this.artifactsKey = new kms.Key(this, 'ArtifactsKey', {
       ...keyProps,
-      alias: `alias/${this.resourceName('artifacts')}`,
+      alias: keyAliasName(this.project, this.envConfig.name, 'artifacts'),
       description: `Model artifacts and ML workspaces of ${this.project} ${this.envConfig.name}`,
     });
     this.logsKey = new kms.Key(this, 'LogsKey', {
       ...keyProps,
-      alias: `alias/${this.resourceName('logs')}`,
+      alias: keyAliasName(this.project, this.envConfig.name, 'logs'),
       description: `CloudWatch Logs of ${this.project} ${this.envConfig.name}`,
     });
     // CloudWatch Logs encrypts with the key only for log groups of this account and region.

@@ -2,17 +2,10 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { PlatformRole } from '../constructs/platform-role';
-import { trainingPipelineName } from '../naming';
+import { pipelineRunnerRoleName, sampleTrainingRoleName, trainingPipelineName } from '../naming';
 
-/** The role, in an environment account, that the post-deploy check assumes to run the training pipelines there. */
-export function pipelineRunnerRoleName(project: string, environment: string): string {
-  return `${project}-${environment}-pipeline-runner`;
-}
-
-/** The role, in the tooling account, of the CodeBuild project that runs the post-deploy training check. */
-export function sampleTrainingRoleName(project: string): string {
-  return `${project}-delivery-sample-training`;
-}
+// re-exported for delivery-stack.ts until it imports lib/naming.ts
+export { pipelineRunnerRoleName, sampleTrainingRoleName } from '../naming';
 
 /** A SageMaker pipeline the post-deploy check may run, such as a `TrainingPipeline` (lib/constructs/training-pipeline.ts). */
 export interface IRunnablePipeline {

@@ -3,7 +3,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { ResolvedEnvironment } from '../config/loader';
-import { environmentResourceName, stackName } from '../naming';
+import { stackName } from '../naming';
 
 export interface PlatformStackProps extends StackProps {
   /** Project name, the prefix of stack and resource names. */
@@ -52,10 +52,5 @@ export abstract class PlatformStack extends Stack {
   /** Removal policy of stateful resources in this environment. */
   get statefulRemovalPolicy(): RemovalPolicy {
     return this.envConfig.settings.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-  }
-
-  /** A name unique to project and environment, for resources whose names must be unique in an account. */
-  resourceName(suffix: string): string {
-    return environmentResourceName(this.project, this.envConfig.name, suffix);
   }
 }

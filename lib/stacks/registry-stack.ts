@@ -10,7 +10,13 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
 import { PlatformRole } from '../constructs/platform-role';
-import { approvedModelParameterName, modelPackageGroupName, NO_APPROVED_MODEL } from '../naming';
+import {
+  approvedModelParameterName,
+  modelPackageGroupName,
+  modelPublisherRoleName,
+  NO_APPROVED_MODEL,
+  personaRoleName,
+} from '../naming';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 export interface RegistryStackProps extends PlatformStackProps {
@@ -125,12 +131,12 @@ export class RegistryStack extends PlatformStack {
           region: '',
           account: p.account,
           resource: 'role',
-          resourceName: `${this.project}-${p.environment}-${persona}`,
+          resourceName: personaRoleName(this.project, p.environment, persona),
         }),
       ),
     );
     const role = new PlatformRole(this, 'ModelPublisherRole', {
-      roleName: this.resourceName('model-publisher'),
+      roleName: modelPublisherRoleName(this.project, this.envConfig.name),
       description: 'Publishes model versions from dev into this registry, pending approval',
       assumedBy: new iam.CompositePrincipal(...principals).withConditions({
         ArnEquals: { 'aws:PrincipalArn': allowedRoles },

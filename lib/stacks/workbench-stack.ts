@@ -12,6 +12,14 @@ import { DeadLetterQueue } from '../constructs/dead-letter-queue';
 import { PersonaRoles } from '../constructs/persona-roles';
 import { PlatformRole } from '../constructs/platform-role';
 import { grantSageMakerLogsAndMetrics, grantSageMakerVpcAccess } from '../constructs/sagemaker-grants';
+import {
+  mlflowRoleName,
+  mlflowTrackingServerName,
+  modelPublisherRoleName,
+  personaRoleNamePrefix,
+  studioDomainName,
+  studioExecutionRoleName,
+} from '../naming';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 export interface WorkbenchStackProps extends PlatformStackProps {
@@ -51,17 +59,18 @@ export class WorkbenchStack extends PlatformStack {
 
   constructor(scope: Construct, id: string, props: WorkbenchStackProps) {
     super(scope, id, props);
-    const settings = this.envConfig.settings;
+    const { project, envConfig } = this;
+    const settings = envConfig.settings;
 
     this.executionRole = new PlatformRole(this, 'StudioExecutionRole', {
-      roleName: this.resourceName('studio-execution'),
+      roleName: studioExecutionRoleName(project, envConfig.name),
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: 'Studio apps and the experiment jobs started from them',
     });
     const subnetIds = props.vpc.selectSubnets(props.workloadSubnets).subnetIds;
 
     this.domain = new sagemaker.CfnDomain(this, 'Domain', {
-      domainName: this.resourceName('studio'),
+      domainName: studioDomainName(project, envConfig.name),
       authMode: 'IAM',
       appNetworkAccessType: 'VpcOnly',
       kmsKeyId: props.artifactsKey.keyArn,
@@ -86,7 +95,7 @@ export class WorkbenchStack extends PlatformStack {
     this.grantExecutionRole(props);
 
     this.personas = new PersonaRoles(this, 'Personas', {
-      namePrefix: this.resourceName('persona').replace(/-persona$/, ''),
+      namePrefix: personaRoleNamePrefix(project, envConfig.name),
       trustedPrincipal: new iam.AccountRootPrincipal(),
       executionRoles: [this.executionRole],
     });
@@ -97,7 +106,7 @@ export class WorkbenchStack extends PlatformStack {
         region: '',
         account: target.account,
         resource: 'role',
-        resourceName: `${this.project}-${target.environment}-model-publisher`,
+        resourceName: modelPublisherRoleName(project, target.environment),
       }),
     );
     if (publisherRoles.length > 0) {
@@ -247,9 +256,9 @@ export class WorkbenchStack extends PlatformStack {
 
   private createTrackingServer(props: WorkbenchStackProps): sagemaker.CfnMlflowTrackingServer {
     const settings = this.envConfig.settings;
-    const trackingServerName = this.resourceName('mlflow');
+    const trackingServerName = mlflowTrackingServerName(this.project, this.envConfig.name);
     const mlflowRole = new PlatformRole(this, 'MlflowRole', {
-      roleName: this.resourceName('mlflow'),
+      roleName: mlflowRoleName(this.project, this.envConfig.name),
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: 'Managed MLflow writes experiment artifacts to the artifact bucket',
     });

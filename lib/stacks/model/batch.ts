@@ -7,7 +7,7 @@ import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { ResolvedModel } from '../../config/models';
 import { BatchScoring } from '../../constructs/batch-scoring';
-import { modelPackageGroupName } from '../../naming';
+import { environmentNamePrefix, modelPackageGroupName, scoresDatabaseName } from '../../naming';
 import type { ModelWorkloadProps } from './part';
 
 export interface ModelBatchProps extends ModelWorkloadProps {
@@ -16,11 +16,6 @@ export interface ModelBatchProps extends ModelWorkloadProps {
   readonly curatedDataBucket: s3.IBucket;
   readonly artifactsBucket: s3.IBucket;
   readonly alertsTopic: sns.ITopic;
-}
-
-/** Glue database names allow lowercase letters, digits and underscores. */
-export function scoresDatabaseName(project: string, environment: string, model: string): string {
-  return `${project}_${environment}_${model}`.replace(/-/g, '_');
 }
 
 /**
@@ -45,7 +40,7 @@ export class ModelBatch extends Construct {
 
     this.scoring = new BatchScoring(this, 'Scoring', {
       modelName: model.name,
-      namePrefix: `${project}-${envConfig.name}`,
+      namePrefix: environmentNamePrefix(project, envConfig.name),
       approvedModelParameter: props.approvedModelParameter,
       modelPackageGroupName: modelPackageGroupName(project, envConfig.name, model.name),
       schedule: model.batch.schedule,
