@@ -5,7 +5,6 @@ import { App } from 'aws-cdk-lib';
 import { buildPlatform } from '../lib/app';
 import { failedValidations } from '../lib/compliance/report';
 import { ConfigError, loadConfig } from '../lib/config/loader';
-import { DELIVERY_STACK_ID } from '../lib/naming';
 import { summarizeEnvironment, synthSummary } from '../lib/synth-summary';
 
 /** A path relative to the working directory when it lies inside it, else absolute. */
@@ -44,7 +43,7 @@ try {
     environments: app.node.tryGetContext('environments'),
   });
   for (const warning of config.warnings) process.stderr.write(`[WARNING] ${warning}\n`);
-  const environments = buildPlatform(app, config);
+  const { environments, delivery } = buildPlatform(app, config);
   const assembly = app.synth();
   const failures = failedValidations(assembly.directory);
   if (failures.length > 0) {
@@ -58,7 +57,7 @@ try {
       environments.map((stage, i) => summarizeEnvironment(stage, config.environments[i])),
       {
         outdir: displayPath(app.outdir),
-        deliveryStackName: assembly.stacks.find((s) => s.hierarchicalId === DELIVERY_STACK_ID)?.stackName,
+        deliveryStackNames: delivery.map((stack) => stack.stackName),
       },
     );
     process.stderr.write(`${summary.join('\n')}\n`);

@@ -1,9 +1,10 @@
 import type { App } from 'aws-cdk-lib';
 import { enforceCompliance } from './compliance/nag-packs';
-import type { ResolvedPlatformConfig } from './config/loader';
+import { ConfigError, type ResolvedPlatformConfig } from './config/loader';
 import { PlatformEnvironment } from './environment';
-import { DELIVERY_STACK_ID, trainingPipelineName } from './naming';
-import { DeliveryStack, type PlatformEnvironmentFactory } from './stacks/delivery-stack';
+import { deliveryPipelineName, deliveryStackId, trainingPipelineName } from './naming';
+import { layOutDelivery, type PipelineQuotas } from './stacks/delivery-plan';
+import { DeliveryStack, environmentToDeliver, type PlatformEnvironmentFactory } from './stacks/delivery-stack';
 
 /**
  * The Stage of one environment: the one already in `scope`, or a new one with id `environment.stageId`. Both
@@ -32,43 +33,80 @@ export function platformEnvironmentFactory(config: ResolvedPlatformConfig): Plat
     });
 }
 
-/** Adds the whole platform to an app: one Stage per environment, the delivery pipeline, compliance enforced at synth. */
-export function buildPlatform(app: App, config: ResolvedPlatformConfig): PlatformEnvironment[] {
+/** What {@link buildPlatform} added to the app. */
+export interface PlatformApp {
+  /** One Stage per selected environment, in config order. */
+  readonly environments: PlatformEnvironment[];
+  /** The delivery pipelines' stacks, in promotion order; none without `tooling.connection`. */
+  readonly delivery: DeliveryStack[];
+}
+
+/** Adds the whole platform to an app: one Stage per environment, the delivery pipelines, compliance enforced at synth. */
+export function buildPlatform(app: App, config: ResolvedPlatformConfig, options: DeliveryOptions = {}): PlatformApp {
   const stageOf = platformEnvironmentFactory(config);
   const environments = config.environments.map((environment) => stageOf(app, environment));
   enforceCompliance(app);
-  buildDelivery(app, config, stageOf);
-  return environments;
+  const delivery = buildDelivery(app, config, stageOf, options);
+  return { environments, delivery };
+}
+
+/** How {@link buildDelivery} lays the delivery pipelines out. */
+export interface DeliveryOptions {
+  /**
+   * CodePipeline's structural quotas.
+   * @default CODEPIPELINE_QUOTAS
+   */
+  readonly quotas?: PipelineQuotas;
 }
 
 /**
- * Stage 4: the delivery pipeline in the tooling account, when the config switches it on. It deploys every
- * environment, so it is left out when `-c environments=...` selects only some.
+ * Stage 4: the delivery pipelines in the tooling account, when the config switches them on. One pipeline while
+ * CodePipeline's per-pipeline quotas allow (stack `Delivery`); past them, one per run of environment kinds, each
+ * handing the revision it has deployed over to the next (`Delivery`, then `DeliveryProd`; ADR 0019). They deploy
+ * every environment, so they are left out when `-c environments=...` selects only some.
  */
 export function buildDelivery(
   app: App,
   config: ResolvedPlatformConfig,
   stageOf: PlatformEnvironmentFactory = platformEnvironmentFactory(config),
-): DeliveryStack | undefined {
+  options: DeliveryOptions = {},
+): DeliveryStack[] {
   const tooling = config.config.tooling;
   const delivers = config.allEnvironments.some((e) => e.maturity.capabilities.has('deliveryPipeline'));
   if (!tooling?.connection || !delivers || config.environments.length < config.allEnvironments.length) {
-    return undefined;
+    return [];
   }
+  const { connection } = tooling;
   // the post-deploy check trains every model of the first test environment that has training pipelines
   const test = config.allEnvironments.find(
     (e) => e.kind === 'test' && e.maturity.capabilities.has('trainingPipeline') && e.models.length > 0,
   );
-  return new DeliveryStack(app, DELIVERY_STACK_ID, {
-    project: config.project,
-    tooling: { account: tooling.account, region: tooling.region },
-    environments: config.allEnvironments,
-    connection: tooling.connection,
-    environmentStage: stageOf,
-    sampleTraining: test && {
-      environment: test.name,
-      pipelineNames: test.models.map((m) => trainingPipelineName(config.project, test.name, m.name)),
-    },
-    tags: config.tags,
+  const sampleTraining = test && {
+    environment: test.name,
+    pipelineNames: test.models.map((m) => trainingPipelineName(config.project, test.name, m.name)),
+  };
+  const layout = layOutDelivery(
+    config.allEnvironments.map((e) => environmentToDeliver(e, stageOf(app, e), sampleTraining)),
+    { quotas: options.quotas },
+  );
+  if (layout.problems.length > 0) throw new ConfigError('delivery pipeline', layout.problems);
+
+  const firstKindOf = (index: number) => (index === 0 ? undefined : layout.pipelines[index]?.kinds[0]);
+  return layout.pipelines.map((planned, index) => {
+    const next = layout.pipelines[index + 1];
+    return new DeliveryStack(app, deliveryStackId(firstKindOf(index)), {
+      project: config.project,
+      tooling: { account: tooling.account, region: tooling.region },
+      environments: config.allEnvironments.filter((e) => planned.environments.includes(e.name)),
+      connection,
+      environmentStage: stageOf,
+      pipelineName: deliveryPipelineName(config.project, firstKindOf(index)),
+      trigger: index === 0 ? 'push' : 'handoff',
+      next: next && { pipelineName: deliveryPipelineName(config.project, firstKindOf(index + 1)) },
+      sampleTraining:
+        sampleTraining && planned.environments.includes(sampleTraining.environment) ? sampleTraining : undefined,
+      quotas: options.quotas,
+      tags: config.tags,
+    });
   });
 }

@@ -166,17 +166,13 @@ export function mlflowRoleName(project: string, environment: string): string {
   return environmentResourceName(project, environment, 'mlflow');
 }
 
-/** Prefix of the persona roles of an environment: the PersonaRoles construct names each `<prefix>-<persona>`. */
-export function personaRoleNamePrefix(project: string, environment: string): string {
-  return environmentNamePrefix(project, environment);
-}
-
 /**
- * The role of a persona (`data-scientist`, `ml-engineer`, `model-approver`) in an environment. Other accounts trust
- * it by name, so it is computed here rather than read from the construct.
+ * The role of a persona (`data-scientist`, `ml-engineer`, `model-approver`) in an environment:
+ * `<project>-<env>-<persona>`. Other accounts trust it by name, so it is computed here rather than read from the
+ * construct.
  */
 export function personaRoleName(project: string, environment: string, persona: string): string {
-  return `${personaRoleNamePrefix(project, environment)}-${persona}`;
+  return environmentResourceName(project, environment, persona);
 }
 
 /** The role through which dev's data scientists publish model versions into an environment's registry (stage 2). */
@@ -193,16 +189,26 @@ export function baselinesFunctionName(project: string, environment: string): str
 }
 
 /**
- * Prefix of a model's batch scoring names in an environment: its state machine, and the model and transform job of
- * each run, `<prefix>-<run>`. The BatchScoring construct builds it from `<project>-<env>` and the model name.
+ * Prefix of a model's batch scoring names in an environment: `<project>-<env>-<model>`. The model and transform job
+ * of each run are `<prefix>-<run>`, so the roles are scoped to the prefix.
  */
 export function batchRunNamePrefix(project: string, environment: string, model: string): string {
   return `${environmentNamePrefix(project, environment)}-${model}`;
 }
 
+/** The state machine of a model's batch scoring, `<run prefix>-batch-scoring`; its log group is named after it. */
+export function batchScoringStateMachineName(project: string, environment: string, model: string): string {
+  return `${batchRunNamePrefix(project, environment, model)}-batch-scoring`;
+}
+
 /** Glue database of a model's batch scores; Glue takes lowercase letters, digits and `_`. */
 export function scoresDatabaseName(project: string, environment: string, model: string): string {
   return `${project}_${environment}_${model}`.replace(/-/g, '_');
+}
+
+/** The table of a model's batch scores in its database: `<model>_scores`, with `_` for the hyphens Glue refuses. */
+export function scoresTableName(model: string): string {
+  return `${model.replace(/-/g, '_')}_scores`;
 }
 
 /** A monitoring schedule of a model's endpoint, `<endpoint><suffix>` ({@link MONITORING_SCHEDULE_SUFFIXES}). */
@@ -213,6 +219,20 @@ export function monitoringScheduleName(
   kind: MonitoringScheduleKind,
 ): string {
   return `${endpointName(project, environment, model)}${MONITORING_SCHEDULE_SUFFIXES[kind]}`;
+}
+
+/**
+ * The Model Monitor alarms of a model's endpoint, `<endpoint>-<alarm>`: dashboards and runbooks find them by name.
+ * When the monitored features need more than one drift alarm, the ModelMonitor construct numbers them
+ * `<featureDrift>-<n>`.
+ */
+export function monitoringAlarmNames(project: string, environment: string, model: string) {
+  const endpoint = endpointName(project, environment, model);
+  return {
+    featureDrift: `${endpoint}-feature-drift`,
+    modelQuality: `${endpoint}-model-quality`,
+    monitoringFailures: `${endpoint}-monitoring-failures`,
+  } as const;
 }
 
 /** The role, in an environment account, that the post-deploy check assumes to run the training pipelines there. */
@@ -273,3 +293,35 @@ export function offlineStorePrefix(group: string): string {
 export function featureStoreWorkGroupName(project: string, environment: string): string {
   return environmentResourceName(project, environment, 'feature-store');
 }
+
+/**
+ * Construct id of a delivery pipeline's stack in the app. The first pipeline is `Delivery` (`cdk deploy Delivery`);
+ * when the environments need more than one pipeline, each later one is named after the first environment kind it
+ * deploys: `DeliveryProd`.
+ */
+export function deliveryStackId(firstKind?: string): string {
+  return firstKind === undefined
+    ? DELIVERY_STACK_ID
+    : `${DELIVERY_STACK_ID}${firstKind.charAt(0).toUpperCase()}${firstKind.slice(1)}`;
+}
+
+/** A delivery pipeline and its stack: `<project>-delivery`, and `<project>-delivery-<kind>` for a later pipeline. */
+export function deliveryPipelineName(project: string, firstKind?: string): string {
+  return firstKind === undefined ? deliveryStackName(project) : `${deliveryStackName(project)}-${firstKind}`;
+}
+
+/** The KMS alias of a delivery pipeline's artifact key; a previous pipeline encrypts its hand-off with it. */
+export function deliveryArtifactsKeyAlias(pipelineName: string): string {
+  return `alias/${pipelineName}-artifacts`;
+}
+
+/**
+ * The hand-off bucket of a later delivery pipeline, named so that the previous pipeline can hand the revision over
+ * without a reference between their stacks: `<pipeline>-<account>-<region>`, at most 58 characters.
+ */
+export function deliveryHandoffBucketName(pipelineName: string, account: string, region: string): string {
+  return `${pipelineName}-${account}-${region}`;
+}
+
+/** Where a delivery pipeline puts the source revision it has deployed, for the next pipeline to start from. */
+export const DELIVERY_HANDOFF_KEY = 'handoff/source.zip';

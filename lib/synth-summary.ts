@@ -35,7 +35,7 @@ function nextStageLine(environment: ResolvedEnvironment): string {
 export function synthSummary(
   config: ResolvedPlatformConfig,
   environments: readonly EnvironmentSummary[],
-  options: { readonly outdir: string; readonly deliveryStackName?: string },
+  options: { readonly outdir: string; readonly deliveryStackNames?: readonly string[] },
 ): string[] {
   const lines = [
     `${config.project}: ${environments.length} environment${environments.length === 1 ? '' : 's'} synthesized into ${options.outdir}`,
@@ -56,8 +56,13 @@ export function synthSummary(
     }
     lines.push(`    next: ${nextStageLine(environment)}`);
   }
-  if (options.deliveryStackName) {
-    lines.push(`  Delivery: the delivery pipeline, stack ${options.deliveryStackName} in the tooling account`);
+  const delivery = options.deliveryStackNames ?? [];
+  if (delivery.length === 1) {
+    lines.push(`  Delivery: the delivery pipeline, stack ${delivery[0]} in the tooling account`);
+  } else if (delivery.length > 1) {
+    lines.push(
+      `  Delivery: ${delivery.length} delivery pipelines, each handing over to the next, stacks ${delivery.join(', ')} in the tooling account (deploy them once with npx cdk deploy 'Delivery*')`,
+    );
   }
   const [first] = environments;
   if (first) {

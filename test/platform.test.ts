@@ -25,6 +25,7 @@ import './stacks/stage2.cases';
 import './stacks/stage3.cases';
 import './stacks/stage4.cases';
 import './stacks/delivery.cases';
+import './stacks/delivery-handoff.cases';
 
 const ENVIRONMENTS = ['Dev', 'Test', 'Prod'] as const;
 const STAGE_ONE_STACKS = ['Foundation', 'Network', 'Workbench'];

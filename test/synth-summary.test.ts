@@ -33,7 +33,7 @@ describe('the summary cdk synth prints on stderr', () => {
     const lines = synthSummary(
       stageOne,
       stageOne.environments.map((environment) => ({ environment, stackIds: ['Foundation'] })),
-      { outdir: 'cdk.out', deliveryStackName: 'acme-delivery' },
+      { outdir: 'cdk.out', deliveryStackNames: ['acme-delivery'] },
     );
 
     // THEN
@@ -42,5 +42,22 @@ describe('the summary cdk synth prints on stderr', () => {
       '    next: stage 2 (First deployment) would add modelRegistry, realtimeServing, batchScoring',
     );
     expect(lines).toContain('  Delivery: the delivery pipeline, stack acme-delivery in the tooling account');
+  });
+
+  test('GIVEN chained delivery pipelines THEN it names each stack and how to deploy them all once', () => {
+    // GIVEN
+    const config = resolveConfig(devProdConfig(), { maturity: 4 }, 'fixture', REPO_ROOT);
+
+    // WHEN
+    const lines = synthSummary(
+      config,
+      config.environments.map((environment) => ({ environment, stackIds: ['Foundation'] })),
+      { outdir: 'cdk.out', deliveryStackNames: ['acme-delivery', 'acme-delivery-prod'] },
+    );
+
+    // THEN
+    expect(lines).toContain(
+      "  Delivery: 2 delivery pipelines, each handing over to the next, stacks acme-delivery, acme-delivery-prod in the tooling account (deploy them once with npx cdk deploy 'Delivery*')",
+    );
   });
 });

@@ -7,6 +7,16 @@ import { throwIfInvalid } from './validation';
 
 export interface SecureBucketProps {
   /**
+   * A fixed name, for a bucket that something outside its stack finds by name.
+   * @default - a name CloudFormation generates
+   */
+  readonly bucketName?: string;
+  /**
+   * Send the bucket's object events to EventBridge.
+   * @default false
+   */
+  readonly eventBridgeEnabled?: boolean;
+  /**
    * Customer-managed key for SSE-KMS. Only the server-access-log bucket may go without one, because S3 log
    * delivery cannot write to an SSE-KMS bucket.
    */
@@ -45,6 +55,7 @@ export class SecureBucket extends s3.Bucket {
     );
     const noncurrentDays = props.noncurrentVersionExpirationDays ?? 90;
     super(scope, id, {
+      bucketName: props.bucketName,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
@@ -65,6 +76,12 @@ export class SecureBucket extends s3.Bucket {
         },
       ],
     });
+    if (props.eventBridgeEnabled) {
+      // the CloudFormation property, not the L2 flag: that one deploys a custom resource and its function
+      (this.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+        eventBridgeConfiguration: { eventBridgeEnabled: true },
+      };
+    }
     acknowledge(
       this,
       'NIST.800.53.R5-S3BucketReplicationEnabled',

@@ -1,7 +1,11 @@
 import { Duration, Stack, type StackProps, Stage, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as cpactions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   CodeBuildStep,
   CodePipeline,
@@ -14,16 +18,31 @@ import {
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import type { Construct, IConstruct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
-import type { EnvironmentKind } from '../config/defaults';
 import { ConfigError, type ResolvedEnvironment } from '../config/loader';
 import { PlatformRole, wildcardFindings } from '../constructs/platform-role';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import { throwIfInvalid } from '../constructs/validation';
 import type { PlatformEnvironment } from '../environment';
-import { deliveryStackName } from '../naming';
+import {
+  DELIVERY_HANDOFF_KEY,
+  deliveryArtifactsKeyAlias,
+  deliveryHandoffBucketName,
+  deliveryStackName,
+  pipelineRunnerRoleName,
+  sampleTrainingRoleName,
+} from '../naming';
 import { CODEPIPELINE_QUOTAS } from '../service-quotas';
 import { applyPlatformTags } from '../tagging';
-import { pipelineRunnerRoleName, sampleTrainingRoleName } from './pipeline-runner-role';
+import { HandoffStep } from './delivery-handoff';
+import {
+  type DeliveryPlan,
+  deliveryPlanProblems,
+  type EnvironmentToDeliver,
+  type FixedPipelinePart,
+  fixedPipelinePart,
+  type PipelineQuotas,
+  planDelivery,
+} from './delivery-plan';
 
 /** Python tools the synth step installs: cfn-lint for the templates, numpy, scipy and pytest for `ml/`. */
 export const SYNTH_PYTHON_PACKAGES = 'cfn-lint==1.51.0 numpy==2.4.6 scipy==1.17.1 pytest==9.0.3';
@@ -41,270 +60,14 @@ export const SYNTH_COMMANDS: readonly string[] = [
   "cfn-lint -c I -i I1022 W3005 -- 'cdk.out/**/*.template.json'",
 ];
 
+/**
+ * What the synth step of a later pipeline runs: the revision already passed every gate of the first pipeline, so it
+ * only builds the cloud assembly again, which is deterministic for one revision and one lock file.
+ */
+export const HANDOFF_SYNTH_COMMANDS: readonly string[] = ['npm ci', 'npx cdk synth'];
+
 /** Value of the training pipelines' `TriggerReason` parameter for executions started by the delivery pipeline. */
 export const DELIVERY_TRIGGER_REASON = 'delivery-test';
-
-/** CDK Pipelines deploys each stack with two actions: create the change set, then execute it (`useChangeSets`). */
-export const ACTIONS_PER_STACK = 2;
-
-/** Environment kinds in the order the pipeline promotes through them. */
-const KIND_ORDER: readonly EnvironmentKind[] = ['dev', 'test', 'prod'];
-
-/** One stack of an environment, as the delivery planner sees it. */
-export interface StackToDeliver {
-  /** The stack's name, unique within its environment. */
-  readonly name: string;
-  /** Names of the stacks of the same environment it depends on. */
-  readonly dependencies: readonly string[];
-  /**
-   * The model whose stacks it belongs to; the stacks of one model are kept together where the quota allows.
-   * @default - a shared stack of the environment
-   */
-  readonly model?: string;
-}
-
-/** One environment, as the delivery planner sees it. */
-export interface EnvironmentToDeliver {
-  readonly name: string;
-  readonly kind: EnvironmentKind;
-  readonly stacks: readonly StackToDeliver[];
-  /**
-   * Actions that run before its first stack, such as the manual approval.
-   * @default 0
-   */
-  readonly preActions?: number;
-  /**
-   * Actions that run after its last stack, such as the training check.
-   * @default 0
-   */
-  readonly postActions?: number;
-}
-
-/** The part of one environment that one pipeline stage deploys. */
-export interface PlannedDeployment {
-  readonly environment: string;
-  /** Stack names, each after the stacks it depends on. */
-  readonly stacks: readonly string[];
-  /** Whether it is the environment's first part: the pre actions (approval) run here. */
-  readonly first: boolean;
-  /** Whether it is the environment's last part: the post actions (training check) run here. */
-  readonly last: boolean;
-  /** Actions: two per stack, plus the pre and post actions it carries. */
-  readonly actions: number;
-}
-
-/** One stage of the delivery pipeline (a CDK Pipelines wave): parts of environments of one kind, in parallel. */
-export interface PlannedPipelineStage {
-  /** `Dev`, `Dev-2`, ...: the first keeps the name of the kind. */
-  readonly name: string;
-  readonly kind: EnvironmentKind;
-  readonly deployments: readonly PlannedDeployment[];
-  readonly actions: number;
-}
-
-/** How the delivery pipeline lays the environments out over its stages. */
-export interface DeliveryPlan {
-  readonly stages: readonly PlannedPipelineStage[];
-  /** Actions of all deploy stages. */
-  readonly actions: number;
-}
-
-interface PlanItem {
-  readonly environment: string;
-  readonly stack: string;
-  readonly actions: number;
-}
-
-/**
- * Lays the environments out over as few pipeline stages as CodePipeline's actions-per-stage quota allows. Kinds are
- * promoted in order (dev, test, prod), each over one or more stages. Within a kind, each environment's shared stacks
- * come first, then each model's stacks as one group; a group moves whole to the next stage when it does not fit,
- * and is split only when it alone is larger than a stage. Every stack lands in the same stage as the stacks it depends
- * on (where CDK Pipelines orders them) or in a later one. Pure: no CDK, no synthesis.
- */
-export function planDelivery(
-  environments: readonly EnvironmentToDeliver[],
-  options: { readonly actionsPerStack?: number; readonly maxActionsPerStage?: number } = {},
-): DeliveryPlan {
-  const perStack = options.actionsPerStack ?? ACTIONS_PER_STACK;
-  const capacity = options.maxActionsPerStage ?? CODEPIPELINE_QUOTAS.actionsPerStage;
-  const stages: PlannedPipelineStage[] = [];
-  for (const kind of KIND_ORDER) {
-    const ofKind = environments.filter((e) => e.kind === kind && e.stacks.length > 0);
-    const groupsPerEnvironment = ofKind.map((e) => groupsOf(e, perStack));
-    // round robin: the shared stacks of every environment of the kind, then their first models, ...
-    const groups: PlanItem[][] = [];
-    const rounds = Math.max(0, ...groupsPerEnvironment.map((g) => g.length));
-    for (let i = 0; i < rounds; i++) {
-      for (const environmentGroups of groupsPerEnvironment) {
-        const group = environmentGroups[i];
-        if (group) groups.push(group);
-      }
-    }
-    const bins: PlanItem[][] = [];
-    let bin: PlanItem[] = [];
-    let used = 0;
-    const place = (item: PlanItem) => {
-      if (item.actions > capacity) {
-        throw new Error(
-          `delivery plan: stack ${item.stack} of ${item.environment} needs ${item.actions} actions, above the ${capacity} of a pipeline stage`,
-        );
-      }
-      if (used + item.actions > capacity) {
-        bins.push(bin);
-        bin = [];
-        used = 0;
-      }
-      bin.push(item);
-      used += item.actions;
-    };
-    for (const group of groups) {
-      const size = group.reduce((sum, item) => sum + item.actions, 0);
-      if (used > 0 && used + size > capacity && size <= capacity) {
-        bins.push(bin);
-        bin = [];
-        used = 0;
-      }
-      for (const item of group) place(item);
-    }
-    if (bin.length > 0) bins.push(bin);
-
-    const firstBin = new Map<string, number>();
-    const lastBin = new Map<string, number>();
-    bins.forEach((items, index) => {
-      for (const { environment } of items) {
-        if (!firstBin.has(environment)) firstBin.set(environment, index);
-        lastBin.set(environment, index);
-      }
-    });
-    bins.forEach((items, index) => {
-      const deployments = ofKind
-        .filter((e) => items.some((item) => item.environment === e.name))
-        .map((e): PlannedDeployment => {
-          const mine = items.filter((item) => item.environment === e.name);
-          return {
-            environment: e.name,
-            stacks: mine.map((item) => item.stack),
-            first: firstBin.get(e.name) === index,
-            last: lastBin.get(e.name) === index,
-            actions: mine.reduce((sum, item) => sum + item.actions, 0),
-          };
-        });
-      stages.push({
-        name: index === 0 ? capitalize(kind) : `${capitalize(kind)}-${index + 1}`,
-        kind,
-        deployments,
-        actions: deployments.reduce((sum, d) => sum + d.actions, 0),
-      });
-    });
-  }
-  return { stages, actions: stages.reduce((sum, s) => sum + s.actions, 0) };
-}
-
-/**
- * The stacks of one environment as groups in deployment order: its shared stacks, then one group per model, each
- * stack after its dependencies and each group after the groups it depends on. The first stack carries the pre
- * actions and the last one the post actions.
- */
-function groupsOf(environment: EnvironmentToDeliver, perStack: number): PlanItem[][] {
-  const byName = new Map(environment.stacks.map((s) => [s.name, s]));
-  const keyOf = (stack: StackToDeliver) => (stack.model === undefined ? '' : `model:${stack.model}`);
-  const keys = [...new Set(['', ...environment.stacks.map(keyOf)])].filter((k) =>
-    environment.stacks.some((s) => keyOf(s) === k),
-  );
-  const members = new Map(keys.map((k) => [k, environment.stacks.filter((s) => keyOf(s) === k)]));
-  const groupDependencies = (key: string) =>
-    (members.get(key) ?? []).flatMap((s) =>
-      s.dependencies.flatMap((d) => {
-        const dependency = byName.get(d);
-        return dependency && keyOf(dependency) !== key ? [keyOf(dependency)] : [];
-      }),
-    );
-  const orderedKeys = topologicalOrder(keys, groupDependencies, `groups of ${environment.name}`);
-  const ordered = orderedKeys.map((key) =>
-    topologicalOrder(
-      (members.get(key) ?? []).map((s) => s.name),
-      (name) =>
-        (byName.get(name)?.dependencies ?? []).filter(
-          (d) => byName.get(d) && keyOf(byName.get(d) as StackToDeliver) === key,
-        ),
-      `stacks of ${environment.name}`,
-    ),
-  );
-  const all = ordered.flat();
-  return ordered.map((names) =>
-    names.map((stack) => ({
-      environment: environment.name,
-      stack,
-      actions:
-        perStack +
-        (stack === all[0] ? (environment.preActions ?? 0) : 0) +
-        (stack === all[all.length - 1] ? (environment.postActions ?? 0) : 0),
-    })),
-  );
-}
-
-/** A stable topological order: each item after those it depends on, otherwise in the given order. */
-function topologicalOrder(
-  items: readonly string[],
-  dependenciesOf: (item: string) => readonly string[],
-  what: string,
-): string[] {
-  const known = new Set(items);
-  const done = new Set<string>();
-  const visiting = new Set<string>();
-  const order: string[] = [];
-  const visit = (item: string) => {
-    if (done.has(item)) return;
-    if (visiting.has(item))
-      throw new Error(`delivery plan: the ${what} depend on each other in a cycle through ${item}`);
-    visiting.add(item);
-    for (const dependency of dependenciesOf(item)) if (known.has(dependency)) visit(dependency);
-    visiting.delete(item);
-    done.add(item);
-    order.push(item);
-  };
-  for (const item of items) visit(item);
-  return order;
-}
-
-/** The stages and actions the pipeline has besides its deploy stages. */
-export interface FixedPipelinePart {
-  /** `Source`, `Build`, `UpdatePipeline`, `Assets`. */
-  readonly stages: number;
-  /** The source, synth and self-mutation actions, and one asset-publishing action per asset type. */
-  readonly actions: number;
-}
-
-/**
- * Every CodePipeline quota the plan would exceed, each naming the count, the quota and the fix.
- * An empty list means CodePipeline accepts the pipeline.
- */
-export function deliveryPlanProblems(plan: DeliveryPlan, fixed: FixedPipelinePart): string[] {
-  const problems: string[] = [];
-  const fix =
-    'split the models across several platform configs (projects, one pipeline each), or remove tooling.connection and deploy with cdk deploy';
-  for (const stage of plan.stages) {
-    if (stage.actions > CODEPIPELINE_QUOTAS.actionsPerStage) {
-      problems.push(
-        `tooling.connection: the ${stage.name} stage of the delivery pipeline would hold ${stage.actions} actions, above CodePipeline's ${CODEPIPELINE_QUOTAS.actionsPerStage} per stage; ${fix}`,
-      );
-    }
-  }
-  const stages = fixed.stages + plan.stages.length;
-  if (stages > CODEPIPELINE_QUOTAS.stagesPerPipeline) {
-    problems.push(
-      `tooling.connection: the delivery pipeline would have ${stages} stages (${plan.stages.length} to deploy the environments, ${ACTIONS_PER_STACK} actions per stack and at most ${CODEPIPELINE_QUOTAS.actionsPerStage} per stage), above CodePipeline's ${CODEPIPELINE_QUOTAS.stagesPerPipeline} stages per pipeline; ${fix}`,
-    );
-  }
-  const actions = fixed.actions + plan.actions;
-  if (actions > CODEPIPELINE_QUOTAS.actionsPerPipeline) {
-    problems.push(
-      `tooling.connection: the delivery pipeline would have ${actions} actions (${plan.actions} to deploy the environments, ${ACTIONS_PER_STACK} per stack), above CodePipeline's ${CODEPIPELINE_QUOTAS.actionsPerPipeline} actions per pipeline; ${fix}`,
-    );
-  }
-  return problems;
-}
 
 /** Where the pipeline's source lives: a CodeConnections (CodeStar Connections) connection to GitHub, GitLab or Bitbucket. */
 export interface DeliveryConnection {
@@ -362,10 +125,42 @@ export interface DeliveryStackProps extends Omit<StackProps, 'env' | 'stackName'
    */
   readonly sampleTraining?: SampleTrainingCheck;
   /**
+   * The pipeline's name, which is also its stack's name (`deliveryPipelineName`).
+   * @default deliveryStackName(project)
+   */
+  readonly pipelineName?: string;
+  /**
+   * What starts a run. `push`: every push to the branch, and the synth step runs every check of the repository.
+   * `handoff`: the previous pipeline, by putting the revision it has deployed into this pipeline's artifact bucket
+   * (named after the pipeline); the synth step then only builds the cloud assembly of that revision again.
+   * @default 'push'
+   */
+  readonly trigger?: DeliveryTrigger;
+  /**
+   * The pipeline that deploys the next environment kinds: once every environment of this one is deployed, it
+   * receives the revision (one S3 deploy action), which starts it.
+   * @default - this pipeline promotes to no other
+   */
+  readonly next?: NextPipeline;
+  /**
+   * CodePipeline's structural quotas the pipeline must stay within; synth refuses a layout past them.
+   * @default CODEPIPELINE_QUOTAS
+   */
+  readonly quotas?: PipelineQuotas;
+  /**
    * Extra cost-allocation tags of the pipeline's own resources (never of the environments it deploys).
    * @default - only `project` and `environment: tooling`
    */
   readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** What starts a delivery pipeline: a push to the branch, or the previous pipeline handing a revision over. */
+export type DeliveryTrigger = 'push' | 'handoff';
+
+/** The delivery pipeline a pipeline hands its revision over to, in the same tooling account and region. */
+export interface NextPipeline {
+  /** Its name (`deliveryPipelineName`): its artifact bucket and artifact key alias are named after it. */
+  readonly pipelineName: string;
 }
 
 /**
@@ -388,6 +183,14 @@ export class DeliveryStack extends Stack {
   readonly sampleTrainingStep?: CodeBuildStep;
   /** Role of the post-deploy check's CodeBuild project: it may only assume the environment's runner role. */
   readonly sampleTrainingRole?: PlatformRole;
+  /** Where the previous pipeline hands the revision over, when this pipeline is started by one. */
+  readonly handoffBucket?: SecureBucket;
+  /** Role of the action that hands the revision over to the next pipeline, when there is one. */
+  readonly handoffRole?: PlatformRole;
+  /** The next pipeline's hand-off bucket, found by name, when there is a next pipeline. */
+  readonly nextHandoffBucket?: s3.IBucket;
+  /** The name of the pipeline and of its stack. */
+  readonly pipelineName: string;
   private readonly project: string;
 
   constructor(scope: Construct, id: string, props: DeliveryStackProps) {
@@ -399,6 +202,10 @@ export class DeliveryStack extends Stack {
       environments,
       environmentStage,
       sampleTraining,
+      pipelineName = deliveryStackName(project),
+      trigger = 'push',
+      next,
+      quotas = CODEPIPELINE_QUOTAS,
       tags,
       description,
       terminationProtection,
@@ -406,16 +213,19 @@ export class DeliveryStack extends Stack {
     } = props;
     super(scope, id, {
       ...stackProps,
-      stackName: deliveryStackName(project),
+      stackName: pipelineName,
       env: { account: tooling.account, region: tooling.region },
-      description: description ?? `${project} tooling: self-mutating delivery pipeline of the platform (stage 4)`,
+      description:
+        description ??
+        `${project} tooling: self-mutating delivery pipeline of the platform (stage 4), deploys ${environments.map((e) => e.name).join(', ')}`,
       terminationProtection: terminationProtection ?? true,
     });
     this.project = project;
+    this.pipelineName = pipelineName;
 
     this.artifactsKey = new kms.Key(this, 'ArtifactsKey', {
-      alias: `alias/${project}-delivery-artifacts`,
-      description: `Artifacts of the ${project} delivery pipeline`,
+      alias: deliveryArtifactsKeyAlias(pipelineName),
+      description: `Artifacts of the ${pipelineName} pipeline`,
       enableKeyRotation: true,
       pendingWindow: Duration.days(30),
     });
@@ -426,15 +236,31 @@ export class DeliveryStack extends Stack {
       // artifacts of old executions are never read again; 30 days leaves room to investigate a failed run
       noncurrentVersionExpirationDays: 30,
     });
+    if (trigger === 'handoff') {
+      // the previous pipeline finds it by name and may write only here; each object it writes starts this pipeline
+      this.handoffBucket = new SecureBucket(this, 'HandoffBucket', {
+        bucketName: deliveryHandoffBucketName(pipelineName, tooling.account, tooling.region),
+        encryptionKey: this.artifactsKey,
+        serverAccessLogsBucket: this.accessLogsBucket,
+        eventBridgeEnabled: true,
+        noncurrentVersionExpirationDays: 30,
+      });
+    }
 
-    const source = CodePipelineSource.connection(connection.repository, connection.branch, {
-      connectionArn: connection.connectionArn,
-      triggerOnPush: true,
-    });
+    const source =
+      trigger === 'push'
+        ? CodePipelineSource.connection(connection.repository, connection.branch, {
+            connectionArn: connection.connectionArn,
+            triggerOnPush: true,
+          })
+        : CodePipelineSource.s3(this.handoffBucket as SecureBucket, DELIVERY_HANDOFF_KEY, {
+            actionName: 'Handoff',
+            trigger: cpactions.S3Trigger.NONE,
+          });
 
     const buildImage = codebuild.LinuxBuildImage.STANDARD_7_0;
     this.pipeline = new CodePipeline(this, 'Pipeline', {
-      pipelineName: `${project}-delivery`,
+      pipelineName,
       selfMutation: true,
       crossAccountKeys: true,
       enableKeyRotation: true,
@@ -459,7 +285,7 @@ export class DeliveryStack extends Stack {
       },
       synth: new ShellStep('Synth', {
         input: source,
-        commands: [...SYNTH_COMMANDS],
+        commands: [...(trigger === 'push' ? SYNTH_COMMANDS : HANDOFF_SYNTH_COMMANDS)],
         primaryOutputDirectory: 'cdk.out',
       }),
     });
@@ -483,13 +309,16 @@ export class DeliveryStack extends Stack {
         this.sampleTrainingStep = this.sampleTrainingCheck(environment, sampleTraining, this.sampleTrainingRole);
         post.push(this.sampleTrainingStep);
       }
-      targets.set(environment.name, { environment, stage, pre, post, deployment: StageDeployment.fromStage(stage) });
+      targets.set(environment.name, { environment, stage, pre, post });
     }
     this.environmentStages = new Map([...targets].map(([name, target]) => [name, target.stage]));
 
-    this.plan = planDelivery([...targets.values()].map(toDeliver));
-    const fixed = fixedPipelinePart([...targets.values()].map((t) => t.deployment));
-    const problems = deliveryPlanProblems(this.plan, fixed);
+    const toPlan = environments.map((e) =>
+      environmentToDeliver(e, (targets.get(e.name) as DeliveryTarget).stage, sampleTraining),
+    );
+    this.plan = planDelivery(toPlan, { maxActionsPerStage: quotas.actionsPerStage, finalActions: next ? 1 : 0 });
+    const fixed = fixedPipelinePart(toPlan);
+    const problems = deliveryPlanProblems(this.plan, fixed, { quotas });
     if (problems.length > 0) throw new ConfigError('delivery pipeline', problems);
 
     // one wave per planned pipeline stage; each environment's part of it is a StageDeployment of the same Stage
@@ -507,21 +336,43 @@ export class DeliveryStack extends Stack {
         keepOnly(deployment, part.stacks);
         wave.stages.push(deployment);
       }
+      if (next && planned.finalActions > 0) {
+        this.handoffRole = this.handoffRunner(next);
+        this.nextHandoffBucket = s3.Bucket.fromBucketName(
+          this,
+          'NextHandoffBucket',
+          deliveryHandoffBucketName(next.pipelineName, tooling.account, tooling.region),
+        );
+        wave.addPost(new HandoffStep('HandOff', { source, bucket: this.nextHandoffBucket, role: this.handoffRole }));
+      }
     }
 
     // the pipeline's roles, projects and policies exist only once it is built; acknowledge findings on them after
     this.pipeline.buildPipeline();
     this.checkLayout(fixed);
+    if (this.handoffBucket) {
+      // the previous pipeline's hand-off starts this one; a restart after self-mutation reads the same revision
+      const rule = new events.Rule(this, 'StartOnHandoff', {
+        description: `Starts ${pipelineName} when the previous delivery pipeline hands a revision over`,
+        eventPattern: {
+          source: ['aws.s3'],
+          detailType: ['Object Created'],
+          detail: { bucket: { name: [this.handoffBucket.bucketName] }, object: { key: [DELIVERY_HANDOFF_KEY] } },
+        },
+        targets: [new eventTargets.CodePipeline(this.pipeline.pipeline)],
+      });
+      acknowledge(
+        rule,
+        'Serverless-EventBusDLQ',
+        'the event only starts the pipeline, whose source is the hand-off object itself: EventBridge retries a failed start for 24 hours, and a lost event loses no revision, because the next hand-off or a manual Release change starts from the latest object',
+      );
+    }
     this.useConnectionOfItsServicePrefix(connection.connectionArn);
     this.acknowledgeGeneratedPolicies();
     this.acknowledgeReplicationBuckets();
     applyPlatformTags(this, { project, environment: 'tooling', extraTags: tags });
   }
 
-  /**
-   * The role of the post-deploy check's CodeBuild project in the tooling account. Its fixed name is what the
-   * runner role in the environment account trusts; it may assume that one role and nothing else.
-   */
   /**
    * The pipeline CDK Pipelines built must be the one planned: CDK Pipelines splits a wave of more than 50 actions
    * into stages of its own (`Dev.1`, `Dev.2`) that the quota check above did not count.
@@ -540,6 +391,35 @@ export class DeliveryStack extends Stack {
     }
   }
 
+  /**
+   * The role of the action that hands the revision over: it reads this pipeline's artifacts and writes the next
+   * pipeline's hand-off bucket, encrypting with that pipeline's artifact key, which it can name only by its alias.
+   */
+  private handoffRunner(next: NextPipeline): PlatformRole {
+    const role = new PlatformRole(this, 'HandoffRole', {
+      // as for the roles CodePipeline creates for its other actions: the pipeline's role assumes it
+      assumedBy: new iam.AccountPrincipal(this.account),
+      description: `Hands the revisions ${this.pipelineName} has deployed over to ${next.pipelineName}`,
+    });
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'EncryptHandoffWithTheKeyOfTheNextPipeline',
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [this.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+        conditions: {
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': deliveryArtifactsKeyAlias(next.pipelineName) },
+          StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` },
+        },
+      }),
+      `the key of ${next.pipelineName} lives in its own stack, which this one must not reference (each pipeline updates only its own stack); the statement matches that one key by its alias, and only for S3 requests`,
+    );
+    return role;
+  }
+
+  /**
+   * The role of the post-deploy check's CodeBuild project in the tooling account. Its fixed name is what the
+   * runner role in the environment account trusts; it may assume that one role and nothing else.
+   */
   private sampleTrainingRunner(environment: ResolvedEnvironment): PlatformRole {
     const role = new PlatformRole(this, 'SampleTrainingRole', {
       roleName: sampleTrainingRoleName(this.project),
@@ -617,7 +497,9 @@ export class DeliveryStack extends Stack {
   private acknowledgeGeneratedPolicies(): void {
     this.node.addValidation({
       validate: () => {
-        const scopes: IConstruct[] = [this.pipeline, ...(this.sampleTrainingRole ? [this.sampleTrainingRole] : [])];
+        const scopes = [this.pipeline, this.sampleTrainingRole, this.handoffRole].filter(
+          (scope): scope is NonNullable<typeof scope> => scope !== undefined,
+        );
         for (const construct of scopes.flatMap((s) => s.node.findAll())) {
           if (construct instanceof iam.CfnPolicy) {
             this.acknowledgeWildcards(construct, construct.policyDocument);
@@ -644,11 +526,14 @@ export class DeliveryStack extends Stack {
     const context: WildcardContext = {
       account: this.account,
       region: this.region,
-      buckets: [this.artifactsBucket, ...replicas.map((r) => r.replicationBucket)].map((bucket) =>
-        flattenCfnReference(this.resolve(bucket.bucketArn)),
-      ),
+      buckets: [
+        this.artifactsBucket,
+        ...replicas.map((r) => r.replicationBucket),
+        ...(this.handoffBucket ? [this.handoffBucket] : []),
+      ].map((bucket) => flattenCfnReference(this.resolve(bucket.bucketArn))),
       key: flattenCfnReference(this.resolve(this.artifactsKey.keyArn)),
       crossRegion: replicas.length > 0,
+      handoffBucket: this.nextHandoffBucket && flattenCfnReference(this.resolve(this.nextHandoffBucket.bucketArn)),
     };
     const reasons = new Map<string, string[]>();
     const unexplained = new Set<string>();
@@ -725,6 +610,8 @@ interface WildcardContext {
   readonly key: string;
   /** Whether some environment is in another region than the pipeline. */
   readonly crossRegion: boolean;
+  /** ARN of the next pipeline's hand-off bucket as cdk-nag spells it, when there is a next pipeline. */
+  readonly handoffBucket?: string;
 }
 
 interface GeneratedWildcard {
@@ -761,9 +648,20 @@ const GENERATED_WILDCARDS: readonly GeneratedWildcard[] = [
   {
     matches: (s, c) =>
       only(s.actions, (a) => /^s3:(Abort\*|DeleteObject\*|GetBucket\*|GetObject\*|List\*|PutObject\w*)$/.test(a)) &&
-      only(s.resources, oneOf(...c.buckets.flatMap((bucket) => [bucket, `${bucket}/*`]))),
+      only(
+        s.resources,
+        oneOf(...c.buckets.flatMap((bucket) => [bucket, `${bucket}/*`, `${bucket}/${DELIVERY_HANDOFF_KEY}`])),
+      ),
     reason:
-      'CDK Pipelines grants its actions read or read-write on the pipeline artifact bucket with the action groups of the S3 grants; object keys are generated per execution, and the bucket holds nothing but this pipeline’s artifacts',
+      'CDK Pipelines grants its actions read or read-write on the pipeline artifact bucket (or its source action read on the hand-off bucket) with the action groups of the S3 grants; object keys are generated per execution, and each bucket holds nothing but this pipeline’s artifacts or the revisions handed over to it',
+  },
+  {
+    matches: (s, c) =>
+      c.handoffBucket !== undefined &&
+      only(s.actions, (a) => /^s3:(Abort\*|DeleteObject\*|PutObject\w*)$/.test(a)) &&
+      only(s.resources, oneOf(c.handoffBucket, `${c.handoffBucket}/*`)),
+    reason:
+      'the S3 deploy action that hands the revision over writes the next pipeline’s hand-off bucket with the write action groups of a bucket grant; that bucket holds nothing but the revisions handed over, and the next pipeline reads one fixed key',
   },
   {
     matches: (s, c) =>
@@ -887,45 +785,45 @@ export function sampleTrainingScript(): string {
   ].join('\n');
 }
 
-/** One environment the pipeline deploys, with its Stage, its extra steps and all its stacks as CDK Pipelines sees them. */
+/** One environment the pipeline deploys, with its Stage and its extra steps. */
 interface DeliveryTarget {
   readonly environment: ResolvedEnvironment;
   readonly stage: PlatformEnvironment;
   readonly pre: Step[];
   readonly post: Step[];
-  readonly deployment: StageDeployment;
 }
 
-/** The planner's view of an environment: stack names, dependencies and the model each stack belongs to. */
-function toDeliver(target: DeliveryTarget): EnvironmentToDeliver {
-  const { stage } = target;
+/**
+ * One environment as the delivery planner sees it, read from its Stage's own assembly: its stacks with their
+ * dependencies and models (models in config order, each stack after its dependencies as CDK Pipelines lists them),
+ * its approval, the post-deploy check when it is the sample-training environment, and its asset types.
+ */
+export function environmentToDeliver(
+  environment: ResolvedEnvironment,
+  stage: PlatformEnvironment,
+  sampleTraining?: Pick<SampleTrainingCheck, 'environment'>,
+): EnvironmentToDeliver {
+  const deployment = StageDeployment.fromStage(stage);
   const modelOf = new Map<string, string>();
   for (const [model, stack] of stage.models) modelOf.set(stack.stackName, model);
-  const models = target.environment.models.map((m) => m.name);
+  const models = environment.models.map((m) => m.name);
   const modelIndex = (model?: string) => (model === undefined ? -1 : models.indexOf(model));
   return {
-    name: target.environment.name,
-    kind: target.environment.kind,
-    // models in config order, each stack after its dependencies as CDK Pipelines lists them
-    stacks: target.deployment.stacks
+    name: environment.name,
+    kind: environment.kind,
+    stacks: deployment.stacks
       .map((stack) => ({
         name: stack.stackName,
         dependencies: stack.stackDependencies.map((d) => d.stackName),
         model: modelOf.get(stack.stackName),
       }))
       .sort((a, b) => modelIndex(a.model) - modelIndex(b.model)),
-    preActions: target.pre.length,
-    postActions: target.post.length,
+    preActions: environment.settings.requireApproval ? 1 : 0,
+    postActions: sampleTraining?.environment === environment.name ? 1 : 0,
+    assetTypes: [
+      ...new Set(deployment.stacks.flatMap((stack) => stack.assets.map((asset) => String(asset.assetType)))),
+    ],
   };
-}
-
-/**
- * The stages before the deploy stages: `Source`, `Build` and `UpdatePipeline` with one action each, and `Assets`
- * with one publishing action per asset type (the pipeline publishes assets with one project per type).
- */
-function fixedPipelinePart(deployments: readonly StageDeployment[]): FixedPipelinePart {
-  const assetTypes = new Set(deployments.flatMap((d) => d.stacks.flatMap((s) => s.assets.map((a) => a.assetType))));
-  return { stages: 3 + (assetTypes.size > 0 ? 1 : 0), actions: 3 + assetTypes.size };
 }
 
 /**
@@ -945,10 +843,6 @@ function keepOnly(deployment: StageDeployment, stackNames: readonly string[]): v
     const within = stack.stackDependencies.filter((d) => keep.has(d.stackName));
     stack.stackDependencies.splice(0, stack.stackDependencies.length, ...within);
   }
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** Every problem of the props at once, each naming the bad value. */

@@ -4,9 +4,6 @@ import { Construct } from 'constructs';
 import { PlatformRole } from '../constructs/platform-role';
 import { pipelineRunnerRoleName, sampleTrainingRoleName, trainingPipelineName } from '../naming';
 
-// re-exported for delivery-stack.ts until it imports lib/naming.ts
-export { pipelineRunnerRoleName, sampleTrainingRoleName } from '../naming';
-
 /** A SageMaker pipeline the post-deploy check may run, such as a `TrainingPipeline` (lib/constructs/training-pipeline.ts). */
 export interface IRunnablePipeline {
   readonly pipelineName: string;

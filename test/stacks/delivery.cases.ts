@@ -21,11 +21,13 @@ import type { PlatformEnvironment } from '../../lib/environment';
 import { trainingPipelineName } from '../../lib/naming';
 import {
   type DeliveryPlan,
-  DeliveryStack,
-  type DeliveryStackProps,
   deliveryPlanProblems,
   type EnvironmentToDeliver,
   planDelivery,
+} from '../../lib/stacks/delivery-plan';
+import {
+  DeliveryStack,
+  type DeliveryStackProps,
   SYNTH_COMMANDS,
   sampleTrainingScript,
 } from '../../lib/stacks/delivery-stack';

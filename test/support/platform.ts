@@ -97,7 +97,7 @@ export function synthPlatform(options: SynthOptions = {}): SynthesizedPlatform {
       ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
     },
   });
-  const environments = buildPlatform(app, config);
+  const { environments } = buildPlatform(app, config);
   const assembly = app.synth();
   const templates = new Map<string, CloudFormationTemplate>();
   // the delivery stack and its cross-region support stacks sit at the top of the app, outside the Stages

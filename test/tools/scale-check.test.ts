@@ -16,6 +16,7 @@ import {
   ScaleCheckError,
   type SynthesizedStack,
   scaleConfig,
+  scalingProblems,
   table,
 } from '../../tools/scale-check/measure';
 import { threeEnvironmentConfig } from '../support/fixtures';
@@ -275,7 +276,7 @@ describe('formatReport', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}stacks\s+2\s+2$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {4}prod\s+1\s+0$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}largest template, resources\s+10\s+20\s+400$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^ {2}peak RSS \(sampled\)\s+600 MB\s+600 MB$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}peak RSS\s+600 MB\s+600 MB$/));
     expect(lines).toContain(
       'time: synthesizing 11 models took 6.0x the time of 1 model (12.0 s / 2.0 s), 1.00 s per added model; CPU time 6.0x',
     );
@@ -291,15 +292,32 @@ describe('formatReport', () => {
       cpuSeconds: 6,
       peakRssBytes: 0,
       message: 'invalid',
+      templatesLeft: 0,
     };
     const lines = formatReport(report(refused, baseline));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}stacks\s+2\s+refused$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}most actions in one pipeline stage\s+22\s+-\s+50$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^ {2}synth seconds\s+2\.0\s+5\.0 \(refused\)$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}synth seconds\s+2\.0\s+5\.0 \(refused\)\s+6x baseline$/));
     expect(lines).toContain('time: refusing 20 models took 2.5x the time of 1 model (5.0 s / 2.0 s); CPU time 1.5x');
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}synth CPU seconds\s+4\.0\s+6\.0$/));
     expect(lines).toContain('delivery pipeline mlops-delivery (1 model): 2 stages, 23 actions');
     expect(runProblems(refused)).toEqual(['synth refused 20 models (5.0 s to the refusal)']);
+  });
+
+  test('GIVEN a refusal that left templates behind THEN that is a problem of its own', () => {
+    const refused: Run = {
+      outcome: 'refused',
+      models: 20,
+      seconds: 5,
+      cpuSeconds: 6,
+      peakRssBytes: 0,
+      message: 'invalid',
+      templatesLeft: 3,
+    };
+    expect(runProblems(refused)).toEqual([
+      'synth refused 20 models (5.0 s to the refusal)',
+      'the refusal left 3 templates behind; it must write none',
+    ]);
   });
 
   test('table pads the first column to the left and the others to the right', () => {
@@ -309,5 +327,36 @@ describe('formatReport', () => {
         ['longer', '100', ''],
       ]),
     ).toEqual(['  a          1   limit', '  longer   100']);
+  });
+});
+
+describe('scalingProblems', () => {
+  const run = (models: number, seconds: number, perGroup: Record<string, number>): Run => ({
+    outcome: 'synthesized',
+    models,
+    seconds,
+    cpuSeconds: seconds,
+    peakRssBytes: 0,
+    measurement: measure(
+      Object.entries(perGroup).flatMap(([group, n]) =>
+        Array.from({ length: n }, (_, i) => stackOf(`${group}/S${i}`, group, 1)),
+      ),
+      [],
+    ),
+  });
+
+  test('GIVEN shared stacks plus one per model, within six times the baseline THEN nothing is wrong', () => {
+    const baseline = run(1, 10, { dev: 7, prod: 7, tooling: 1 });
+    const scaled = run(100, 60, { dev: 106, prod: 106, tooling: 2 });
+    expect(scalingProblems(baseline, scaled)).toEqual([]);
+  });
+
+  test('GIVEN a model that adds two stacks and a slow synthesis THEN each is named with its figures', () => {
+    const baseline = run(1, 10, { dev: 7 });
+    const scaled = run(100, 61, { dev: 205 });
+    expect(scalingProblems(baseline, scaled)).toEqual([
+      'dev: 205 stacks for 100 models, expected 106 (6 shared stacks and one per model)',
+      'synthesizing 100 models took 6.1x the time of 1 model (61.0 s / 10.0 s), above 6x',
+    ]);
   });
 });

@@ -3,8 +3,15 @@ import * as path from 'node:path';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { DEFAULT_CONFIG_PATH, jsonSyntaxProblem } from '../../lib/config/loader';
 import { highestImplementedStage } from '../../lib/maturity';
-import { formatReport, modelsLabel, pipelineNote, runProblems, ScaleCheckError, scaleConfig } from './measure';
-import type { RssSampler } from './synth';
+import {
+  formatReport,
+  modelsLabel,
+  pipelineNote,
+  runProblems,
+  ScaleCheckError,
+  scaleConfig,
+  scalingProblems,
+} from './measure';
 
 // `npm run check:scale -- [MODELS] [--config FILE] [--with-pipeline]`
 // Synthesizes the config at the top stage with MODELS copies of its first model (50 by default), next to the same
@@ -17,9 +24,10 @@ const HELP = `${USAGE}
 
 Synthesizes every environment of the config (default ${DEFAULT_CONFIG_PATH}) at the highest implemented stage with
 MODELS copies of its first model (a whole number from 1 to 9999, default ${DEFAULT_MODELS}), and the same config with
-one model as the baseline, in one process. Prints stacks per environment, the delivery pipeline's actions per
-stage, the largest template and managed policy, cdk-nag findings, synth seconds and peak memory, and fails past
-the limits or when synth refuses the config.
+one model as the baseline, each in a new process of the app as cdk synth runs it. Prints stacks per environment,
+the delivery pipelines' actions per stage, the largest template and managed policy, cdk-nag findings, synth seconds
+and peak memory, and fails past the limits, when an environment holds more than its shared stacks and one stack
+per model, when the synthesis takes more than 6x the baseline's, or when synth refuses the config.
   --with-pipeline   add a placeholder tooling.connection when the config has none, to synthesize the delivery pipeline`;
 
 const print = (line = '') => process.stdout.write(`${line}\n`);
@@ -75,7 +83,6 @@ function readConfig(file: string, root: string): unknown {
 
 async function main(argv: readonly string[]): Promise<number> {
   const root = process.cwd();
-  let sampler: RssSampler | undefined;
   try {
     const args = parseArgs(argv);
     if (args.help) {
@@ -94,19 +101,10 @@ async function main(argv: readonly string[]): Promise<number> {
     const scaled = scale(args.models);
     const context = JSON.parse(readFileSync(path.join(root, 'cdk.json'), 'utf8')).context ?? {};
     // loaded only to synthesize: the CDK modules take seconds to load, and the tests of parseArgs need none
-    const { RssSampler, synthesize } = await import('./synth');
-    const rss = new RssSampler();
-    sampler = rss;
+    const { synthesize } = await import('./synth');
     const run = (models: number) =>
-      synthesize({
-        input: scale(models).input,
-        models,
-        source: args.config,
-        baseDir: root,
-        context,
-        sampler: rss,
-      });
-    // a first synthesis loads the modules and warms the JIT up: it would make the baseline look slow
+      synthesize({ input: scale(models).input, models, source: args.config, baseDir: root, context, maturity });
+    // a first run brings the modules into the file cache: it would make the baseline look slow
     process.stderr.write(
       `synthesizing ${modelsLabel(1)} (warm-up), ${modelsLabel(1)} (baseline)${args.models === 1 ? '' : `, then ${modelsLabel(args.models)}`} ...\n`,
     );
@@ -139,9 +137,16 @@ async function main(argv: readonly string[]): Promise<number> {
         failed = true;
       }
     }
-    const problems = runs.flatMap((r) =>
-      r.outcome === 'synthesized' ? runProblems(r).map((p) => `(${modelsLabel(r.models)}) ${p}`) : [],
-    );
+    const problems = [
+      ...runs.flatMap((r) =>
+        r.outcome === 'synthesized' || r.templatesLeft > 0
+          ? runProblems(r)
+              .filter((p) => !p.startsWith('synth refused'))
+              .map((p) => `(${modelsLabel(r.models)}) ${p}`)
+          : [],
+      ),
+      ...scalingProblems(baseline.run, result.run),
+    ];
     if (problems.length > 0) {
       printError(`\n${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
       failed = true;
@@ -156,8 +161,6 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     printError(error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error));
     return 1;
-  } finally {
-    await sampler?.stop();
   }
 }
 

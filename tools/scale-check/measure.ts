@@ -12,6 +12,8 @@ export const LIMITS = {
   actionsPerPipelineStage: CODEPIPELINE_QUOTAS.actionsPerStage,
   stagesPerPipeline: CODEPIPELINE_QUOTAS.stagesPerPipeline,
   actionsPerPipeline: CODEPIPELINE_QUOTAS.actionsPerPipeline,
+  /** The issue's figure: synthesizing N models takes at most this many times the synthesis of one. */
+  synthTimeRatio: 6,
 } as const;
 
 /** The connection added by `--with-pipeline` when the config has none: never deployed, only synthesized. */
@@ -325,14 +327,47 @@ export interface RefusedRun extends RunBase {
   readonly outcome: 'refused';
   /** The ConfigError's message, as cdk synth prints it. */
   readonly message: string;
+  /** Templates the refused run left in its output directory: a refusal must write none. */
+  readonly templatesLeft: number;
 }
 export type Run = SynthesizedRun | RefusedRun;
 
-/** Every problem of a run: a refusal, or each limit it passes. */
+/** Every problem of a run: a refusal (and any template it left), or each limit it passes. */
 export function runProblems(run: Run): string[] {
-  if (run.outcome === 'refused')
-    return [`synth refused ${modelsLabel(run.models)} (${run.seconds.toFixed(1)} s to the refusal)`];
+  if (run.outcome === 'refused') {
+    return [
+      `synth refused ${modelsLabel(run.models)} (${run.seconds.toFixed(1)} s to the refusal)`,
+      ...(run.templatesLeft > 0 ? [`the refusal left ${run.templatesLeft} templates behind; it must write none`] : []),
+    ];
+  }
   return limitProblems(run.measurement);
+}
+
+/**
+ * What scaling from the baseline to the scaled run must keep: each environment holds its shared stacks plus one
+ * stack per model (the baseline has one model, so its count less one is the shared stacks), and the synthesis takes
+ * at most {@link LIMITS.synthTimeRatio} times the baseline's.
+ */
+export function scalingProblems(baseline: Run, scaled: Run): string[] {
+  if (baseline.outcome !== 'synthesized' || scaled.outcome !== 'synthesized' || scaled === baseline) return [];
+  const problems: string[] = [];
+  for (const { group, stacks } of baseline.measurement.stacksPerGroup) {
+    if (group === 'tooling') continue;
+    const expected = stacks - baseline.models + scaled.models;
+    const actual = scaled.measurement.stacksPerGroup.find((g) => g.group === group)?.stacks ?? 0;
+    if (actual !== expected) {
+      problems.push(
+        `${group}: ${actual} stacks for ${modelsLabel(scaled.models)}, expected ${expected} (${stacks - baseline.models} shared stacks and one per model)`,
+      );
+    }
+  }
+  const ratio = scaled.seconds / baseline.seconds;
+  if (ratio > LIMITS.synthTimeRatio) {
+    problems.push(
+      `synthesizing ${modelsLabel(scaled.models)} took ${ratio.toFixed(1)}x the time of ${modelsLabel(baseline.models)} (${scaled.seconds.toFixed(1)} s / ${baseline.seconds.toFixed(1)} s), above ${LIMITS.synthTimeRatio}x`,
+    );
+  }
+  return problems;
 }
 
 export const modelsLabel = (n: number) => `${n} ${n === 1 ? 'model' : 'models'}`;
@@ -364,7 +399,7 @@ export interface ReportInput {
   readonly environments: readonly string[];
   readonly sample: string;
   readonly pipelineNote: string;
-  /** Seconds of a first, uncounted synthesis of the baseline that loads the modules and warms the JIT up. */
+  /** Seconds of a first, uncounted synthesis of the baseline that brings the modules into the file cache. */
   readonly warmupSeconds?: number;
   readonly baseline: Run;
   readonly scaled: Run;
@@ -432,9 +467,13 @@ export function formatReport(report: ReportInput): string[] {
       String(LIMITS.policyCharacters),
     ],
     ['cdk-nag findings', ...runs.map((r) => cells(r, (m) => String(m.findings.length))), '0'],
-    ['synth seconds', ...runs.map((r) => `${r.seconds.toFixed(1)}${r.outcome === 'refused' ? ' (refused)' : ''}`), ''],
+    [
+      'synth seconds',
+      ...runs.map((r) => `${r.seconds.toFixed(1)}${r.outcome === 'refused' ? ' (refused)' : ''}`),
+      `${LIMITS.synthTimeRatio}x baseline`,
+    ],
     ['synth CPU seconds', ...runs.map((r) => r.cpuSeconds.toFixed(1)), ''],
-    ['peak RSS (sampled)', ...runs.map((r) => mb(r.peakRssBytes)), ''],
+    ['peak RSS', ...runs.map((r) => mb(r.peakRssBytes)), ''],
   );
   lines.push(...table(rows));
   lines.push('');
@@ -450,7 +489,7 @@ export function formatReport(report: ReportInput): string[] {
   );
   if (report.warmupSeconds !== undefined) {
     lines.push(
-      `  (both after an uncounted warm-up synthesis of ${modelsLabel(baseline.models)}, which loads the modules: ${report.warmupSeconds.toFixed(1)} s)`,
+      `  (each a new process of the app, as cdk synth runs it, after an uncounted warm-up run of ${modelsLabel(baseline.models)} that brings the modules into the file cache: ${report.warmupSeconds.toFixed(1)} s)`,
     );
   }
   // the details of the largest run that synthesized

@@ -1,148 +1,121 @@
-// The impure half of `npm run check:scale`: one synthesis of a scaled config, timed, with its memory sampled.
-import { mkdtempSync, rmSync } from 'node:fs';
+// The impure half of `npm run check:scale`: one synthesis of a scaled config, run as `cdk synth` runs the app (a new
+// process of bin/platform.ts, with the context and output directory the CDK CLI passes it), timed from the start
+// of the process to its exit, so the figures are those a user waits for.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { App } from 'aws-cdk-lib';
-import { buildPlatform } from '../../lib/app';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { failedValidations } from '../../lib/compliance/report';
-import { ConfigError, type ResolvedPlatformConfig, resolveConfig } from '../../lib/config/loader';
+import { FEATURE_GROUP_LOCK_FILE } from '../../lib/feature-store/schema-guard';
+import { environmentStageId } from '../../lib/naming';
 import { measure, type Run, type SynthesizedStack, type Template } from './measure';
 
-/**
- * Samples the resident set size of the whole process from a worker thread, so it keeps sampling while the main
- * thread is busy synthesizing (a timer on the main thread would not fire until the synthesis ends).
- */
-export class RssSampler {
-  private readonly peak = new BigInt64Array(new SharedArrayBuffer(8));
-  private readonly worker: Worker;
-
-  constructor(readonly intervalMillis = 20) {
-    this.worker = new Worker(
-      `const { workerData } = require('node:worker_threads');
-       const peak = new BigInt64Array(workerData.buffer);
-       const sample = () => {
-         const rss = BigInt(process.memoryUsage.rss());
-         if (rss > Atomics.load(peak, 0)) Atomics.store(peak, 0, rss);
-       };
-       sample();
-       setInterval(sample, workerData.intervalMillis);`,
-      { eval: true, workerData: { buffer: this.peak.buffer, intervalMillis } },
-    );
-    this.worker.unref();
-  }
-
-  /** Starts a new peak from the current size. */
-  reset(): void {
-    Atomics.store(this.peak, 0, BigInt(process.memoryUsage.rss()));
-  }
-
-  /** The largest size sampled since the last reset, this moment's included. */
-  peakBytes(): number {
-    const now = BigInt(process.memoryUsage.rss());
-    const sampled = Atomics.load(this.peak, 0);
-    return Number(now > sampled ? now : sampled);
-  }
-
-  async stop(): Promise<void> {
-    await this.worker.terminate();
-  }
-}
+const USAGE_HOOK = path.join(__dirname, 'usage-hook.cjs');
 
 export interface SynthOptions {
   /** The scaled config input (scaleConfig). */
   readonly input: Record<string, unknown>;
   readonly models: number;
-  /** The name of the config file in messages. */
+  /** The config file as given: the feature-group lock beside it goes with the scaled copy. */
   readonly source: string;
-  /** The directory model code paths are resolved from (the repository root). */
+  /** The repository root: the app runs there, and model code paths resolve from it. */
   readonly baseDir: string;
   /** The app's context (cdk.json's). */
   readonly context: Record<string, unknown>;
-  readonly sampler: RssSampler;
+  readonly maturity: number;
 }
 
-/** A run and, when it synthesized, the resolved config (its environments are the report's). */
+/** A run, and the warnings the app printed. */
 export interface SynthResult {
   readonly run: Run;
-  readonly config?: ResolvedPlatformConfig;
   readonly warnings: readonly string[];
 }
 
+interface ResourceUsage {
+  readonly userCPUTime: number;
+  readonly systemCPUTime: number;
+  /** Kilobytes. */
+  readonly maxRSS: number;
+}
+
 /**
- * Resolves the config, builds the platform and synthesizes it into a temporary directory (removed afterwards),
- * then measures every stack. A ConfigError from the config or the build is a refusal: the time to it is measured
- * and the half-built app is dropped, never synthesized.
+ * Writes the scaled config (with the lock of the original) to a temporary directory, runs the app on it into a
+ * temporary cloud assembly (removed afterwards), and measures every stack. A config error is a refusal: the time to
+ * it is measured, with the number of templates the refused run left behind.
  */
 export function synthesize(options: SynthOptions): SynthResult {
-  const outdir = mkdtempSync(path.join(os.tmpdir(), 'scale-check-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'scale-check-'));
   try {
-    options.sampler.reset();
+    const configFile = path.join(dir, 'platform.json');
+    writeFileSync(configFile, JSON.stringify(options.input));
+    const lock = path.join(path.dirname(path.resolve(options.baseDir, options.source)), FEATURE_GROUP_LOCK_FILE);
+    if (existsSync(lock)) copyFileSync(lock, path.join(dir, FEATURE_GROUP_LOCK_FILE));
+    const outdir = path.join(dir, 'cdk.out');
+    const usageFile = path.join(dir, 'usage.json');
+
     const started = process.hrtime.bigint();
-    const cpuStarted = process.cpuUsage();
-    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
-    const cpu = () => {
-      const used = process.cpuUsage(cpuStarted);
-      return (used.user + used.system) / 1e6;
+    const child = spawnSync(process.execPath, ['--require', USAGE_HOOK, '--import', 'tsx', 'bin/platform.ts'], {
+      cwd: options.baseDir,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+      env: {
+        ...process.env,
+        CDK_OUTDIR: outdir,
+        CDK_CONTEXT_JSON: JSON.stringify({ ...options.context, config: configFile, maturity: options.maturity }),
+        SCALE_CHECK_USAGE: usageFile,
+      },
+    });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (child.error) throw child.error;
+    const usage = existsSync(usageFile)
+      ? (JSON.parse(readFileSync(usageFile, 'utf8')) as ResourceUsage)
+      : { userCPUTime: 0, systemCPUTime: 0, maxRSS: 0 };
+    const stderr = child.stderr ?? '';
+    const base = {
+      models: options.models,
+      seconds,
+      cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+      peakRssBytes: usage.maxRSS * 1024,
     };
-    let config: ResolvedPlatformConfig;
-    let app: App;
-    let environments: ReturnType<typeof buildPlatform>;
-    try {
-      config = resolveConfig(options.input, {}, options.source, options.baseDir);
-      app = new App({
-        outdir,
-        autoSynth: false,
-        context: {
-          ...options.context,
-          '@aws-cdk/core:failSynthOnValidationErrors': false,
-          // Lambda bundling is skipped: it is tested on its own
-          'aws:cdk:bundling-stacks': [],
-        },
-      });
-      environments = buildPlatform(app, config);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      const seconds = elapsed();
-      return {
-        run: {
-          outcome: 'refused',
-          models: options.models,
-          seconds,
-          cpuSeconds: cpu(),
-          peakRssBytes: options.sampler.peakBytes(),
-          message: error.message,
-        },
-        warnings: [],
-      };
+    const warnings = stderr.split('\n').flatMap((line) => (line.startsWith('[WARNING] ') ? [line.slice(10)] : []));
+    if (!existsSync(path.join(outdir, 'manifest.json'))) {
+      if (child.status === 0) throw new Error(`the app exited 0 without a cloud assembly:\n${stderr}`);
+      const message = stderr
+        .split('\n')
+        .filter((line) => !line.startsWith('[WARNING] '))
+        .join('\n')
+        .trim();
+      return { run: { ...base, outcome: 'refused', message, templatesLeft: templatesIn(outdir) }, warnings };
     }
-    const assembly = app.synth();
-    const seconds = elapsed();
-    const cpuSeconds = cpu();
+
+    const assembly = new CloudAssembly(outdir);
+    const groupOf = new Map<string, string>();
+    const environments = Array.isArray(options.input.environments) ? options.input.environments : [];
+    for (const environment of environments as Array<{ name?: unknown }>) {
+      groupOf.set(`assembly-${environmentStageId(String(environment.name))}`, String(environment.name));
+    }
     const stacks: SynthesizedStack[] = [];
-    environments.forEach((stage, i) => {
-      const group = config.environments[i]?.name ?? stage.stageName;
-      for (const stack of assembly.getNestedAssembly(stage.artifactId).stacks) {
+    for (const nested of assembly.nestedAssemblies) {
+      const group = groupOf.get(nested.id) ?? nested.id;
+      for (const stack of nested.nestedAssembly.stacks) {
         stacks.push({ id: stack.hierarchicalId, group, template: stack.template as Template });
       }
-    });
+    }
     for (const stack of assembly.stacks) {
       stacks.push({ id: stack.hierarchicalId, group: 'tooling', template: stack.template as Template });
     }
-    const measurement = measure(stacks, failedValidations(assembly.directory));
     return {
-      run: {
-        outcome: 'synthesized',
-        models: options.models,
-        seconds,
-        cpuSeconds,
-        peakRssBytes: options.sampler.peakBytes(),
-        measurement,
-      },
-      config,
-      warnings: config.warnings,
+      run: { ...base, outcome: 'synthesized', measurement: measure(stacks, failedValidations(assembly.directory)) },
+      warnings,
     };
   } finally {
-    rmSync(outdir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** How many CloudFormation templates a directory holds, nested assemblies included. */
+function templatesIn(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.template.json')).length;
 }
