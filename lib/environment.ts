@@ -1,15 +1,12 @@
 import { Annotations, Stage, type StageProps } from 'aws-cdk-lib';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ResolvedEnvironment } from './config/loader';
-import { ModelPackageBaselinesFunction } from './constructs/model-package-baselines';
 import { modelStackId, SHARED_STACK_IDS } from './naming';
 import { ContainerRegistryStack } from './stacks/container-registry-stack';
 import { FeatureStoreStack } from './stacks/feature-store-stack';
 import { FoundationStack } from './stacks/foundation-stack';
 import { ModelStack, type ModelStackParts } from './stacks/model-stack';
 import { NetworkStack } from './stacks/network-stack';
-import { PipelineRunnerRole } from './stacks/pipeline-runner-role';
 import { RegistryStack } from './stacks/registry-stack';
 import { WorkbenchStack } from './stacks/workbench-stack';
 import { applyPlatformTags } from './tagging';
@@ -92,6 +89,8 @@ export class PlatformEnvironment extends Stage {
       logsKey: foundation.logsKey,
     };
     if (has('modelRegistry')) {
+      // at this stage every model of the environment gets a training pipeline in its stack
+      const trainsModels = has('trainingPipeline') && environment.models.length > 0;
       this.registry = new RegistryStack(this, SHARED_STACK_IDS.registry, {
         ...base,
         description: `${project} ${environment.name}: model registry, approved versions, publisher role (stage 2)`,
@@ -99,6 +98,11 @@ export class PlatformEnvironment extends Stage {
         logsKey: foundation.logsKey,
         alertsTopic: foundation.alertsTopic,
         publisherAccounts: props.publisherAccounts ?? [],
+        modelMonitoring: has('modelMonitoring'),
+        pipelineRunner:
+          has('deliveryPipeline') && environment.kind === 'test' && props.toolingAccount && trainsModels
+            ? { toolingAccount: props.toolingAccount }
+            : undefined,
       });
     }
     if (has('featureStore')) {
@@ -120,17 +124,6 @@ export class PlatformEnvironment extends Stage {
       });
     }
 
-    if (has('modelMonitoring') && this.registry) {
-      // resolves the baselines of each approved version for the model stacks' monitoring, by function name
-      new ModelPackageBaselinesFunction(this.registry, 'ModelPackageBaselines', {
-        project,
-        environment: environment.name,
-        logsKey: foundation.logsKey,
-        alarmTopic: foundation.alertsTopic,
-        logRetention: environment.settings.logRetentionDays as logs.RetentionDays,
-        removalPolicy: this.registry.statefulRemovalPolicy,
-      });
-    }
     const registry = this.registry;
     if (registry) {
       for (const model of environment.models) {
@@ -169,22 +162,6 @@ export class PlatformEnvironment extends Stage {
         if (parts.training?.featureStore && this.featureStore) stack.addStackDependency(this.featureStore);
         this.models.set(model.name, stack);
       }
-    }
-
-    if (
-      has('deliveryPipeline') &&
-      environment.kind === 'test' &&
-      props.toolingAccount &&
-      this.registry &&
-      [...this.models.values()].some((m) => m.training !== undefined)
-    ) {
-      // the delivery pipeline's TrainOnSampleData check starts and watches the training pipelines through this role
-      const runner = new PipelineRunnerRole(this.registry, 'PipelineRunner', {
-        project,
-        environment: environment.name,
-        toolingAccount: props.toolingAccount,
-      });
-      runner.allowRunningTrainingPipelines(project, environment.name);
     }
 
     for (const warning of environment.maturity.warnings) {

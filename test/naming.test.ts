@@ -1,10 +1,7 @@
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import { PersonaRoles } from '../lib/constructs/persona-roles';
 import {
   baselinesFunctionName,
   batchRunNamePrefix,
+  batchScoringStateMachineName,
   environmentNamePrefix,
   environmentResourceName,
   environmentStageId,
@@ -21,20 +18,20 @@ import {
   modelStackId,
   modelStackName,
   modelStackPath,
+  monitoringAlarmNames,
   monitoringScheduleName,
   offlineStorePrefix,
   offlineStoreTableName,
   personaRoleName,
-  personaRoleNamePrefix,
   pipelineRunnerRoleName,
   sampleTrainingRoleName,
   scoresDatabaseName,
+  scoresTableName,
   stackName,
   studioDomainName,
   studioExecutionRoleName,
 } from '../lib/naming';
 import { PERSONAS } from '../lib/vocabulary';
-import { constructTestContext } from './support/platform';
 
 /** lib/naming.ts is the one place that decides stage ids, stack ids and stack names; these pin what it decides. */
 describe('naming', () => {
@@ -80,23 +77,12 @@ describe('physical names', () => {
     expect(baselinesFunctionName(project, env)).toBe('mlops-dev-model-package-baselines');
   });
 
-  test('GIVEN the persona role prefix WHEN PersonaRoles names its roles THEN they are the names other accounts trust', () => {
-    // GIVEN the prefix the workbench gives the construct
-    const stack = new Stack(new App({ context: constructTestContext() }), 'Workbench');
-
-    // WHEN
-    new PersonaRoles(stack, 'Personas', {
-      namePrefix: personaRoleNamePrefix('mlops', 'dev'),
-      trustedPrincipal: new iam.AccountRootPrincipal(),
-      executionRoles: [],
-    });
-
-    // THEN each role is named as the registry and the approve command compute it
-    const roleNames = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Role')).map(
-      (r) => r.Properties.RoleName,
-    );
-    expect(roleNames.sort()).toEqual([...PERSONAS].map((persona) => personaRoleName('mlops', 'dev', persona)).sort());
-    expect(personaRoleName('mlops', 'dev', 'model-approver')).toBe('mlops-dev-model-approver');
+  test('GIVEN an environment THEN the role of each persona, which other accounts trust, is pinned', () => {
+    expect(PERSONAS.map((persona) => personaRoleName('mlops', 'dev', persona))).toEqual([
+      'mlops-dev-data-scientist',
+      'mlops-dev-ml-engineer',
+      'mlops-dev-model-approver',
+    ]);
   });
 
   test('GIVEN the delivery pipeline THEN its runner role and the caller role are pinned', () => {
@@ -106,7 +92,17 @@ describe('physical names', () => {
 
   test('GIVEN a model THEN its batch names and its scores database are pinned', () => {
     expect(batchRunNamePrefix('mlops', 'dev', 'churn')).toBe('mlops-dev-churn');
+    expect(batchScoringStateMachineName('mlops', 'dev', 'churn')).toBe('mlops-dev-churn-batch-scoring');
     expect(scoresDatabaseName('mlops', 'dev', 'next-best-offer')).toBe('mlops_dev_next_best_offer');
+    expect(scoresTableName('next-best-offer')).toBe('next_best_offer_scores');
+  });
+
+  test('GIVEN a monitored endpoint THEN the names of its Model Monitor alarms are the endpoint name and a suffix', () => {
+    expect(monitoringAlarmNames('mlops', 'prod', 'churn')).toEqual({
+      featureDrift: 'mlops-prod-churn-feature-drift',
+      modelQuality: 'mlops-prod-churn-model-quality',
+      monitoringFailures: 'mlops-prod-churn-monitoring-failures',
+    });
   });
 
   test('GIVEN a monitored endpoint WHEN its schedules are named THEN each is the endpoint name and a suffix', () => {

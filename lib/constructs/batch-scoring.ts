@@ -36,10 +36,22 @@ export interface BatchScoringProps {
   /** Name of the model in the config, for example `churn`: lower-case letters, digits and hyphens. */
   readonly modelName: string;
   /**
-   * Prefix of names that must be unique in the account, for example `mlops-dev`. The state machine, its log
-   * group, and every model and transform job a run creates are named after it.
+   * Prefix of the model and transform job each run creates, `<prefix>-<run>`, unique in the account and region
+   * (for example `mlops-dev-churn`): lower-case letters, digits and single hyphens. The roles may act only on
+   * names with this prefix, and SageMaker's 63 characters must leave at least 12 for the run.
    */
-  readonly namePrefix: string;
+  readonly runNamePrefix: string;
+  /**
+   * Name of the state machine, unique in the account and region; its execution log group is
+   * `/aws/vendedlogs/states/<stateMachineName>`.
+   * @default - `<runNamePrefix>-batch-scoring`
+   */
+  readonly stateMachineName?: string;
+  /**
+   * Name of the scores table in `glueDatabaseName`: lower-case letters, digits and underscores.
+   * @default - `<modelName>_scores`, with underscores for the hyphens of the model name
+   */
+  readonly tableName?: string;
   /** Parameter holding the ARN of the approved model package, or `none` while no version is approved. */
   readonly approvedModelParameter: ssm.IStringParameter;
   /** EventBridge Scheduler expression that starts a run, for example `cron(0 3 * * ? *)` (UTC). */
@@ -132,6 +144,9 @@ const MAX_SAGEMAKER_NAME = 63;
 /** Characters of the execution name kept at least in a run's names, so they stay unique per run. */
 const MIN_RUN_SUFFIX = 12;
 const NAME = /^[a-z0-9](-?[a-z0-9])*$/;
+/** Step Functions takes 80 characters; CloudWatch logging, only these. */
+const STATE_MACHINE_NAME = /^[a-zA-Z0-9_-]{1,80}$/;
+const TABLE_NAME = /^[a-z0-9_]{1,255}$/;
 const COLUMN = /^[a-z_][a-z0-9_]*$/;
 const INSTANCE_TYPE = /^ml\.[a-z0-9-]+\.[a-z0-9]+$/;
 /**
@@ -159,7 +174,7 @@ export class BatchScoring extends Construct {
   readonly schedule: scheduler.Schedule;
   /** The scores table, partitioned by `run_date` with partition projection. */
   readonly table: glue.CfnTable;
-  /** Name of the scores table, `<modelName>_scores`. */
+  /** Name of the scores table. */
   readonly tableName: string;
   /** Role SageMaker runs the model and the transform job with. */
   readonly modelRole: PlatformRole;
@@ -176,8 +191,9 @@ export class BatchScoring extends Construct {
     super(scope, id);
     validate(this, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    this.runNamePrefix = `${props.namePrefix}-${props.modelName}`;
-    this.tableName = `${props.modelName.replace(/-/g, '_')}_scores`;
+    this.runNamePrefix = props.runNamePrefix;
+    this.tableName = props.tableName ?? `${props.modelName.replace(/-/g, '_')}_scores`;
+    const stateMachineName = props.stateMachineName ?? `${props.runNamePrefix}-batch-scoring`;
 
     this.modelRole = new PlatformRole(this, 'ModelRole', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
@@ -195,13 +211,13 @@ export class BatchScoring extends Construct {
 
     const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
       // Step Functions delivers to /aws/vendedlogs/ without growing the account's log resource policy.
-      logGroupName: `/aws/vendedlogs/states/${this.runNamePrefix}-batch-scoring`,
+      logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
       encryptionKey: props.logsKey,
       retention: props.logRetention,
       removalPolicy,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: `${this.runNamePrefix}-batch-scoring`,
+      stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       queryLanguage: sfn.QueryLanguage.JSONATA,
       definitionBody: sfn.DefinitionBody.fromChainable(this.definition(props)),
@@ -631,19 +647,24 @@ function validate(scope: Construct, props: BatchScoringProps): void {
   const problems: string[] = [];
   for (const [field, value] of [
     ['modelName', props.modelName],
-    ['namePrefix', props.namePrefix],
+    ['runNamePrefix', props.runNamePrefix],
   ] as const) {
     if (known(value) && !NAME.test(value)) {
       problems.push(`${field} must be lower-case letters, digits and single hyphens, got '${value}'`);
     }
   }
-  if (known(props.namePrefix) && known(props.modelName)) {
-    const prefix = `${props.namePrefix}-${props.modelName}-`;
-    if (prefix.length > MAX_SAGEMAKER_NAME - MIN_RUN_SUFFIX) {
-      problems.push(
-        `namePrefix and modelName leave less than ${MIN_RUN_SUFFIX} of the ${MAX_SAGEMAKER_NAME} characters of a run name, got '${prefix}'`,
-      );
-    }
+  if (known(props.runNamePrefix) && `${props.runNamePrefix}-`.length > MAX_SAGEMAKER_NAME - MIN_RUN_SUFFIX) {
+    problems.push(
+      `runNamePrefix must leave at least ${MIN_RUN_SUFFIX} of the ${MAX_SAGEMAKER_NAME} characters of a run name, got '${props.runNamePrefix}'`,
+    );
+  }
+  if (known(props.stateMachineName) && !STATE_MACHINE_NAME.test(props.stateMachineName)) {
+    problems.push(
+      `stateMachineName must be 1 to 80 letters, digits, hyphens or underscores, got '${props.stateMachineName}'`,
+    );
+  }
+  if (known(props.tableName) && !TABLE_NAME.test(props.tableName)) {
+    problems.push(`tableName must be lower-case letters, digits and underscores, got '${props.tableName}'`);
   }
   for (const [field, value] of [
     ['inputPrefix', props.inputPrefix],

@@ -4,13 +4,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import {
-  GLUE_CATALOG,
-  MAX_FEATURE_GROUP_NAME_LENGTH,
-  offlineStorePrefix,
-  offlineStoreTableName,
-} from '../feature-store/naming';
 import type { IPlatformFeatureGroup } from '../feature-store/types';
+import { GLUE_CATALOG, MAX_FEATURE_GROUP_NAME_LENGTH, offlineStorePrefix, offlineStoreTableName } from '../naming';
 import type { FeatureGroupDefinition, FeatureType } from '../vocabulary';
 import { PlatformRole } from './platform-role';
 import { known, throwIfInvalid } from './validation';
@@ -28,7 +23,7 @@ const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
 export interface PlatformFeatureGroupProps {
   /** The group's definition, usually from config (lib/config/feature-groups.ts validates it there). */
   readonly definition: FeatureGroupDefinition;
-  /** Physical name, `<project>-<env>-<group>` (lib/feature-store/naming.ts); unique in the account and region. */
+  /** Physical name, `<project>-<env>-<group>` (`featureGroupName` in lib/naming.ts); unique in the account and region. */
   readonly featureGroupName: string;
   /** Customer-managed key of both stores: the online store, and the offline store's objects. */
   readonly encryptionKey: kms.IKey;

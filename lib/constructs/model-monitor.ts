@@ -81,6 +81,19 @@ export interface ClarifyMonitoring {
   readonly schedule: string;
 }
 
+/** Names of a {@link ModelMonitor}'s alarms, by which dashboards and runbooks find them. */
+export interface ModelMonitorAlarmNames {
+  /**
+   * The feature-drift alarm. When the features need more than one alarm (ten features each), they are numbered
+   * `<featureDrift>-1`, `<featureDrift>-2`, ...
+   */
+  readonly featureDrift: string;
+  /** The alarm on the live model-quality metric; used only with `modelQuality`. */
+  readonly modelQuality: string;
+  /** The alarm on failed monitoring jobs. */
+  readonly monitoringFailures: string;
+}
+
 export interface ModelMonitorProps {
   /**
    * The monitored endpoint; it must capture its requests and responses. Where it exists only under a condition,
@@ -95,10 +108,15 @@ export interface ModelMonitorProps {
   /** The Model Monitor analyzer image of the region. */
   readonly imageUri: string;
   /**
-   * Prefix of the schedule and alarm names: `<prefix>-data-quality` and `<prefix>-model-quality` (at most 49
-   * characters), `<prefix>-feature-drift`, `<prefix>-model-quality` and `<prefix>-monitoring-failures`.
+   * Prefix of the schedule names, `<prefix>-data-quality` and `<prefix>-model-quality` (at most 49 characters),
+   * and of the default alarm names.
    */
   readonly namePrefix: string;
+  /**
+   * Names of the alarms.
+   * @default - `<namePrefix>-feature-drift`, `<namePrefix>-model-quality` and `<namePrefix>-monitoring-failures`
+   */
+  readonly alarmNames?: ModelMonitorAlarmNames;
   /** Data-quality monitoring of the captured requests. */
   readonly dataQuality: {
     /** The baseline of the training data, registered with the approved version. */
@@ -374,10 +392,15 @@ export class ModelMonitor extends Construct {
       props.endpoint.grantInvoke(this.role);
     }
 
-    this.driftAlarms = this.createDriftAlarms(props);
+    const alarmNames = props.alarmNames ?? {
+      featureDrift: `${props.namePrefix}-feature-drift`,
+      modelQuality: `${props.namePrefix}-model-quality`,
+      monitoringFailures: `${props.namePrefix}-monitoring-failures`,
+    };
+    this.driftAlarms = this.createDriftAlarms(props, alarmNames.featureDrift);
     if (quality && this.modelQualityScheduleName) {
       this.modelQualityAlarm = this.metricModelQuality(quality.metric).createAlarm(this, 'ModelQualityAlarm', {
-        alarmName: `${props.namePrefix}-model-quality`,
+        alarmName: alarmNames.modelQuality,
         alarmDescription: `Live ${quality.metric} of endpoint ${endpointName} fell below ${quality.minimum}: the model no longer predicts as well as when it was approved`,
         threshold: quality.minimum,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -412,7 +435,7 @@ export class ModelMonitor extends Construct {
     });
     const failures = props.failureThreshold ?? DEFAULT_MONITORING_FAILURES;
     this.failedJobsAlarm = metricRuleMatches(this.failedJobsRule).createAlarm(this, 'FailedJobsAlarm', {
-      alarmName: `${props.namePrefix}-monitoring-failures`,
+      alarmName: alarmNames.monitoringFailures,
       alarmDescription: `${failures} or more Model Monitor jobs of endpoint ${endpointName} failed within an hour: drift goes unwatched until they run again`,
       threshold: failures,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -487,7 +510,7 @@ export class ModelMonitor extends Construct {
     });
   }
 
-  private createDriftAlarms(props: ModelMonitorProps): cloudwatch.Alarm[] {
+  private createDriftAlarms(props: ModelMonitorProps, alarmName: string): cloudwatch.Alarm[] {
     const threshold = props.dataQuality.driftThreshold ?? DEFAULT_FEATURE_DRIFT;
     const features = [...props.dataQuality.features];
     const groups: string[][] = [];
@@ -502,7 +525,7 @@ export class ModelMonitor extends Construct {
         label: 'Largest feature drift',
         period: Duration.hours(1),
       }).createAlarm(this, groups.length === 1 ? 'FeatureDriftAlarm' : `FeatureDriftAlarm${index + 1}`, {
-        alarmName: `${props.namePrefix}-feature-drift${groups.length === 1 ? '' : `-${index + 1}`}`,
+        alarmName: groups.length === 1 ? alarmName : `${alarmName}-${index + 1}`,
         alarmDescription: `A feature of endpoint ${props.endpoint.endpointName} (${group.join(', ')}) drifted further than ${threshold} from the training data: check the data-quality report, then retrain or fix the data source`,
         threshold,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

@@ -27,14 +27,6 @@ import { PlatformFunction } from './platform-function';
 import { known, throwIfInvalid } from './validation';
 
 /**
- * Name of the function that answers the `Custom::ModelPackageBaselines` resources of one environment. Fixed, so
- * stacks address it by name in the same account and region, without a cross-stack reference.
- */
-export function baselinesFunctionName(project: string, environment: string): string {
-  return `${project}-${environment}-model-package-baselines`;
-}
-
-/**
  * How long CloudFormation waits for an answer before it fails the resource, instead of its default hour. It
  * covers the function's own attempts (1 minute each) and Lambda's two retries of a failed invocation.
  */
@@ -45,6 +37,11 @@ const ENTRY = path.join(__dirname, '..', '..', 'lambda', 'model-package-baseline
 const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 export interface ModelPackageBaselinesFunctionProps {
+  /**
+   * Fixed name of the function, at most 64 letters, digits, hyphens or underscores. The
+   * {@link ModelPackageBaselines} resources address it by this name, without a cross-stack reference.
+   */
+  readonly functionName: string;
   /** Project name, the prefix of the environment's model package groups. */
   readonly project: string;
   /** Environment name; the function may describe only the model packages of this environment's groups. */
@@ -64,7 +61,7 @@ export interface ModelPackageBaselinesFunctionProps {
 
 /**
  * The handler of the `Custom::ModelPackageBaselines` resources of one environment (put it in the registry stack):
- * a {@link PlatformFunction} with a fixed name ({@link baselinesFunctionName}) that may only describe this
+ * a {@link PlatformFunction} with the fixed name it is given that may only describe this
  * environment's model packages. It speaks the CloudFormation custom resource protocol itself, so there is no
  * Provider framework function to acknowledge.
  */
@@ -77,8 +74,8 @@ export class ModelPackageBaselinesFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelPackageBaselinesFunctionProps) {
     super(scope, id);
-    this.functionName = baselinesFunctionName(props.project, props.environment);
-    validateNames(this, props.project, props.environment, this.functionName);
+    this.functionName = props.functionName;
+    validateNames(this, this.functionName);
 
     this.handler = new PlatformFunction(this, 'Handler', {
       entry: ENTRY,
@@ -134,10 +131,8 @@ export interface ModelPackageBaselinesProps {
    * @default - always created
    */
   readonly condition?: CfnCondition;
-  /** Project name, for the name of the environment's {@link ModelPackageBaselinesFunction}. */
-  readonly project: string;
-  /** Environment name, for the name of the environment's {@link ModelPackageBaselinesFunction}. */
-  readonly environment: string;
+  /** Name of the environment's {@link ModelPackageBaselinesFunction}, which answers the resource. */
+  readonly functionName: string;
   /**
    * Optional baselines the version must carry, because monitoring uses them: the deployment fails, naming what is
    * missing, instead of creating a job definition without a baseline.
@@ -179,8 +174,8 @@ export class ModelPackageBaselines extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelPackageBaselinesProps) {
     super(scope, id);
-    const functionName = baselinesFunctionName(props.project, props.environment);
-    validateNames(this, props.project, props.environment, functionName, props.modelPackageArn);
+    const { functionName } = props;
+    validateNames(this, functionName, props.modelPackageArn);
 
     this.serviceToken = Stack.of(this).formatArn({
       service: 'lambda',
@@ -249,19 +244,11 @@ export class ModelPackageBaselines extends Construct {
   }
 }
 
-/** Checks the names (and the ARN, unless it is a token), collecting every problem, and throws once. */
-function validateNames(
-  scope: Construct,
-  project: string,
-  environment: string,
-  functionName: string,
-  modelPackageArn?: string,
-): void {
+/** Checks the function name and the ARN, unless they are tokens, collecting every problem, and throws once. */
+function validateNames(scope: Construct, functionName: string, modelPackageArn?: string): void {
   const problems: string[] = [];
-  if (known(project) && known(environment) && !FUNCTION_NAME.test(functionName)) {
-    problems.push(
-      `the function name '${functionName}' from project '${project}' and environment '${environment}' must be at most 64 letters, digits, hyphens or underscores`,
-    );
+  if (known(functionName) && !FUNCTION_NAME.test(functionName)) {
+    problems.push(`functionName must be at most 64 letters, digits, hyphens or underscores, got '${functionName}'`);
   }
   if (known(modelPackageArn)) {
     const parsed = parseModelPackageArn(modelPackageArn);

@@ -5,8 +5,12 @@ import type { Persona } from '../vocabulary';
 import { PlatformRole } from './platform-role';
 
 export interface PersonaRolesProps {
-  /** Prefix of the role names, unique per project and environment (for example `mlops-dev`). */
-  readonly namePrefix: string;
+  /**
+   * Name of each persona's role, unique in the account (for example `mlops-dev-data-scientist`). Give names when
+   * other accounts or people must find the roles by name.
+   * @default - names that CloudFormation generates
+   */
+  readonly roleNames?: Readonly<Record<Persona, string>>;
   /** Principal allowed to assume the persona roles, usually the environment's own account. */
   readonly trustedPrincipal: iam.IPrincipal;
   /** Execution roles that data scientists and ML engineers may pass to SageMaker. */
@@ -29,9 +33,9 @@ export class PersonaRoles extends Construct {
   constructor(scope: Construct, id: string, props: PersonaRolesProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const make = (roleId: string, suffix: string, description: string) =>
+    const make = (roleId: string, persona: Persona, description: string) =>
       new PlatformRole(this, roleId, {
-        roleName: `${props.namePrefix}-${suffix}`,
+        roleName: props.roleNames?.[persona],
         assumedBy: props.trustedPrincipal,
         description,
       });

@@ -3,20 +3,24 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
+import { ModelPackageBaselinesFunction } from '../constructs/model-package-baselines';
 import { PlatformRole } from '../constructs/platform-role';
 import {
   approvedModelParameterName,
+  baselinesFunctionName,
   modelPackageGroupName,
   modelPublisherRoleName,
   NO_APPROVED_MODEL,
   personaRoleName,
 } from '../naming';
+import { PipelineRunnerRole } from './pipeline-runner-role';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 export interface RegistryStackProps extends PlatformStackProps {
@@ -28,6 +32,18 @@ export interface RegistryStackProps extends PlatformStackProps {
    * DataScientist and MLEngineer persona roles may assume the publisher role.
    */
   readonly publisherAccounts: readonly { readonly account: string; readonly environment: string }[];
+  /**
+   * Whether the environment monitors its models (stage 4): the stack then holds the function that resolves the
+   * baselines of each approved version for the model stacks' monitoring.
+   * @default false
+   */
+  readonly modelMonitoring?: boolean;
+  /**
+   * The delivery pipeline whose post-deploy check runs this environment's training pipelines (stage 4, the test
+   * environment): the stack then holds the role the check assumes from the tooling account.
+   * @default - no pipeline runner role
+   */
+  readonly pipelineRunner?: { readonly toolingAccount: string };
 }
 
 /** Prefix of the artifact bucket under which published model artifacts land. */
@@ -36,7 +52,9 @@ export const PUBLISHED_ARTIFACTS_PREFIX = 'published';
 /**
  * Stage 2 model registry of one environment: a model package group per model, the approved-version SSM
  * parameter per model (`none` until a version is approved), notifications of every approval change, and the
- * publisher role through which a model trained in dev reaches this environment's registry.
+ * publisher role through which a model trained in dev reaches this environment's registry. From stage 4 it also
+ * holds the function that resolves approved versions' baselines, and in the test environment the role through
+ * which the delivery pipeline runs the training pipelines.
  */
 export class RegistryStack extends PlatformStack {
   /** The model package group of each model, by model name. */
@@ -45,6 +63,10 @@ export class RegistryStack extends PlatformStack {
   readonly approvedModelParameters = new Map<string, ssm.StringParameter>();
   /** Present when the environment has models to publish. */
   readonly publisherRole?: PlatformRole;
+  /** Answers the model stacks' `Custom::ModelPackageBaselines` resources; present with `modelMonitoring`. */
+  readonly baselinesFunction?: ModelPackageBaselinesFunction;
+  /** The role the delivery pipeline runs the training pipelines with; present with `pipelineRunner`. */
+  readonly pipelineRunner?: PipelineRunnerRole;
 
   constructor(scope: Construct, id: string, props: RegistryStackProps) {
     super(scope, id, props);
@@ -74,6 +96,28 @@ export class RegistryStack extends PlatformStack {
       this.notifyApprovalChanges(props);
       // without a dev environment nobody publishes by hand; training pipelines register versions from stage 3
       if (props.publisherAccounts.length > 0) this.publisherRole = this.createPublisherRole(props);
+    }
+
+    if (props.modelMonitoring) {
+      // the model stacks address it by name, so they need no reference to this stack
+      this.baselinesFunction = new ModelPackageBaselinesFunction(this, 'ModelPackageBaselines', {
+        functionName: baselinesFunctionName(project, envConfig.name),
+        project,
+        environment: envConfig.name,
+        logsKey: props.logsKey,
+        alarmTopic: props.alertsTopic,
+        logRetention: envConfig.settings.logRetentionDays as logs.RetentionDays,
+        removalPolicy: this.statefulRemovalPolicy,
+      });
+    }
+    if (props.pipelineRunner) {
+      // the delivery pipeline's TrainOnSampleData check starts and watches the training pipelines through this role
+      this.pipelineRunner = new PipelineRunnerRole(this, 'PipelineRunner', {
+        project,
+        environment: envConfig.name,
+        toolingAccount: props.pipelineRunner.toolingAccount,
+      });
+      this.pipelineRunner.allowRunningTrainingPipelines(project, envConfig.name);
     }
   }
 

@@ -16,7 +16,7 @@ import {
   mlflowRoleName,
   mlflowTrackingServerName,
   modelPublisherRoleName,
-  personaRoleNamePrefix,
+  personaRoleName,
   studioDomainName,
   studioExecutionRoleName,
 } from '../naming';
@@ -95,7 +95,12 @@ export class WorkbenchStack extends PlatformStack {
     this.grantExecutionRole(props);
 
     this.personas = new PersonaRoles(this, 'Personas', {
-      namePrefix: personaRoleNamePrefix(project, envConfig.name),
+      // other accounts' registries trust these roles by name
+      roleNames: {
+        'data-scientist': personaRoleName(project, envConfig.name, 'data-scientist'),
+        'ml-engineer': personaRoleName(project, envConfig.name, 'ml-engineer'),
+        'model-approver': personaRoleName(project, envConfig.name, 'model-approver'),
+      },
       trustedPrincipal: new iam.AccountRootPrincipal(),
       executionRoles: [this.executionRole],
     });

@@ -45,7 +45,7 @@ function givenAStack() {
   const stack = new Stack(app, 'Scoring');
   const props = (overrides: Partial<BatchScoringProps> = {}): BatchScoringProps => ({
     modelName: 'churn',
-    namePrefix: 'mlops-dev',
+    runNamePrefix: 'mlops-dev-churn',
     approvedModelParameter: parameter,
     schedule: 'cron(0 3 * * ? *)',
     inputBucket: rawBucket,
@@ -561,7 +561,50 @@ describe('BatchScoring', () => {
     });
   });
 
+  describe('GIVEN the names of the state machine and the table', () => {
+    test('THEN the state machine, its log group and the table take them, and runs keep their prefix', () => {
+      // WHEN
+      const { stack, scoring } = givenABatchScoring({
+        stateMachineName: 'churn-nightly-scoring',
+        tableName: 'churn_nightly',
+      });
+
+      // THEN
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineName: 'churn-nightly-scoring',
+      });
+      template.hasResourceProperties('AWS::Logs::LogGroup', {
+        LogGroupName: '/aws/vendedlogs/states/churn-nightly-scoring',
+      });
+      template.hasResourceProperties('AWS::Glue::Table', { TableInput: Match.objectLike({ Name: 'churn_nightly' }) });
+      expect(scoring.tableName).toBe('churn_nightly');
+      const assign = definitionOf(template).States.ReadApprovedModel.Assign ?? {};
+      expect(assign.runName).toContain("$prefix := 'mlops-dev-churn'");
+    });
+  });
+
   describe('GIVEN invalid props', () => {
+    test('WHEN the names are invalid THEN it throws once, quoting each', () => {
+      const { stack, props } = givenAStack();
+      const runNamePrefix = `mlops-dev-${'a'.repeat(42)}`;
+      expect(
+        () =>
+          new BatchScoring(
+            stack,
+            'Bad',
+            props({ runNamePrefix, stateMachineName: 'churn scoring', tableName: 'Churn-Scores' }),
+          ),
+      ).toThrow(
+        [
+          "invalid batch scoring 'Scoring/Bad':",
+          `- runNamePrefix must leave at least 12 of the 63 characters of a run name, got '${runNamePrefix}'`,
+          "- stateMachineName must be 1 to 80 letters, digits, hyphens or underscores, got 'churn scoring'",
+          "- tableName must be lower-case letters, digits and underscores, got 'Churn-Scores'",
+        ].join('\n'),
+      );
+    });
+
     test('THEN it throws once, listing every problem with the bad value', () => {
       const { stack, props } = givenAStack();
       expect(

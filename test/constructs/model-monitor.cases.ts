@@ -264,6 +264,41 @@ describe('ModelMonitor', () => {
     });
   });
 
+  describe('GIVEN the names of the alarms', () => {
+    test('THEN the alarms take them, and drift alarms over more than ten features are numbered', () => {
+      // GIVEN
+      const alarmNames = {
+        featureDrift: 'churn-drift',
+        modelQuality: 'churn-quality',
+        monitoringFailures: 'churn-monitoring-failed',
+      };
+      const features = Array.from({ length: 12 }, (_, i) => `feature_${i}`);
+
+      // WHEN
+      const { monitor } = givenAMonitoringStack((base) => ({
+        alarmNames,
+        dataQuality: { ...base.dataQuality, features },
+      }));
+
+      // THEN
+      expect(monitor.alarmNames).toEqual([
+        'churn-drift-1',
+        'churn-drift-2',
+        'churn-quality',
+        'churn-monitoring-failed',
+      ]);
+    });
+
+    test('WHEN none are given THEN they are the name prefix and the kind of alarm', () => {
+      const { monitor } = givenAMonitoringStack(() => ({}));
+      expect(monitor.alarmNames).toEqual([
+        'mlops-prod-churn-feature-drift',
+        'mlops-prod-churn-model-quality',
+        'mlops-prod-churn-monitoring-failures',
+      ]);
+    });
+  });
+
   describe('GIVEN no monitored feature', () => {
     test('THEN it refuses to build, naming the prop', () => {
       expect(() => givenAMonitoringStack((base) => ({ dataQuality: { ...base.dataQuality, features: [] } }))).toThrow(

@@ -8,13 +8,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import {
   BASELINES_SERVICE_TIMEOUT,
-  baselinesFunctionName,
   ModelPackageBaselines,
   ModelPackageBaselinesFunction,
 } from '../../lib/constructs/model-package-baselines';
 import { constructTestContext } from '../support/platform';
 
 const PARTITION = 'aws';
+/** The fixed name the platform gives the function of `mlops-test` (lib/naming.ts). */
+const FUNCTION_NAME = 'mlops-test-model-package-baselines';
 
 /**
  * A registry-like stack with the function of `mlops-test`, and a monitoring-like stack with the approved-model
@@ -29,6 +30,7 @@ function givenTheStacks(options: { bundle?: boolean } = {}) {
   const logsKey = new kms.Key(shared, 'LogsKey', { enableKeyRotation: true });
   const alarmTopic = new sns.Topic(shared, 'Alerts', { masterKey: logsKey, enforceSSL: true });
   const functionProps = {
+    functionName: FUNCTION_NAME,
     project: 'mlops',
     environment: 'test',
     logsKey,
@@ -82,20 +84,13 @@ const pseudoArn = (service: string, resource: string) => ({
   ],
 });
 
-describe('baselinesFunctionName', () => {
-  test('GIVEN a project and an environment THEN the name is fixed from both', () => {
-    expect(baselinesFunctionName('mlops', 'test')).toBe('mlops-test-model-package-baselines');
-  });
-});
-
 describe('GIVEN one stack holding the function and a custom resource under the VersionApproved condition', () => {
   const { app, functionProps } = givenTheStacks();
   const stack = new Stack(app, 'Monitoring');
   const fn = new ModelPackageBaselinesFunction(stack, 'BaselinesFunction', functionProps);
   const approved = approvedVersion(stack);
   const baselines = new ModelPackageBaselines(stack, 'Baselines', {
-    project: 'mlops',
-    environment: 'test',
+    functionName: FUNCTION_NAME,
     modelPackageArn: approved.arn,
     condition: approved.condition,
   });
@@ -192,8 +187,7 @@ describe('GIVEN the function in a registry stack and the custom resource in a se
   new ModelPackageBaselinesFunction(registry, 'BaselinesFunction', functionProps);
   const serving = new Stack(app, 'Serving');
   new ModelPackageBaselines(serving, 'Baselines', {
-    project: 'mlops',
-    environment: 'test',
+    functionName: FUNCTION_NAME,
     modelPackageArn: new CfnParameter(serving, 'ApprovedModelPackageArn', { type: 'String' }).valueAsString,
   });
 
@@ -218,8 +212,7 @@ describe('GIVEN invalid props', () => {
     expect(
       () =>
         new ModelPackageBaselines(stack, 'Baselines', {
-          project: 'mlops',
-          environment: 'test',
+          functionName: FUNCTION_NAME,
           modelPackageArn: groupArn,
         }),
     ).toThrow(
@@ -227,19 +220,20 @@ describe('GIVEN invalid props', () => {
     );
   });
 
-  test('WHEN project and environment make a function name above 64 characters THEN both constructs refuse them', () => {
+  test('WHEN the function name is above 64 characters THEN both constructs refuse it, quoting it', () => {
+    // GIVEN
     const { app, functionProps } = givenTheStacks();
     const stack = new Stack(app, 'Registry');
-    const project = 'p'.repeat(40);
+    const functionName = `${'p'.repeat(40)}-test-model-package-baselines`;
 
-    expect(() => new ModelPackageBaselinesFunction(stack, 'Fn', { ...functionProps, project })).toThrow(
-      /the function name 'p+-test-model-package-baselines' .* must be at most 64 letters, digits, hyphens or underscores/,
+    // WHEN / THEN
+    expect(() => new ModelPackageBaselinesFunction(stack, 'Fn', { ...functionProps, functionName })).toThrow(
+      `invalid model package baselines 'Registry/Fn':\n- functionName must be at most 64 letters, digits, hyphens or underscores, got '${functionName}'`,
     );
     expect(
       () =>
         new ModelPackageBaselines(stack, 'Baselines', {
-          project,
-          environment: 'test',
+          functionName,
           modelPackageArn: `arn:${PARTITION}:sagemaker:eu-west-1:111122223333:model-package/mlops-test-churn/1`,
         }),
     ).toThrow(/must be at most 64 letters/);

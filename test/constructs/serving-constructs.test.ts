@@ -4,5 +4,6 @@ import './model-endpoint.cases';
 import './model-api.cases';
 import './model-monitor.cases';
 import './model-package-baselines.cases';
+import './persona-roles.cases';
 import './platform-role.cases';
 import './secure-bucket.cases';

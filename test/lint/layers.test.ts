@@ -72,7 +72,7 @@ describe('the layers of lib/ (DESIGN.md section 5)', () => {
       'lib/constructs/allowed.ts': imports(
         '../vocabulary',
         '../naming',
-        '../feature-store/naming',
+        '../feature-store/types',
         '../compliance/acknowledge',
         '../pipeline-definition',
         '../../lambda/retraining-trigger/config',
@@ -83,7 +83,7 @@ describe('the layers of lib/ (DESIGN.md section 5)', () => {
       'lib/config/upward.ts': imports(
         '../stacks/serving-stack',
         '../constructs/persona-roles',
-        '../feature-store/naming',
+        '../feature-store/schema-guard',
       ),
       'lib/feature-store/upward.ts': imports('../config/schema', '../vocabulary'),
       'lib/vocabulary.ts': imports('./naming'),

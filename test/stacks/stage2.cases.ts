@@ -1,4 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { personaRoleName } from '../../lib/naming';
+import { PERSONAS } from '../../lib/vocabulary';
 import { threeEnvironmentConfig } from '../support/fixtures';
 import {
   type CloudFormationResource,
@@ -77,6 +79,15 @@ describe('registry', () => {
     expect(policy).toContain('"sagemaker:ModelApprovalStatus":"PendingManualApproval"');
     expect(policy).not.toContain('sagemaker:UpdateModelPackage');
     expect(policy).not.toContain('s3:Delete');
+  });
+
+  test("the workbench's persona roles carry the names that the publisher role and the approve command compute", () => {
+    // GIVEN the persona roles of dev
+    const roles = Object.values(resourcesOfType(platform().templateJson('Dev/Workbench'), 'AWS::IAM::Role'));
+
+    // THEN each persona's role has its name from lib/naming.ts
+    const names = roles.map((r) => r.Properties?.RoleName);
+    for (const persona of PERSONAS) expect(names).toContain(personaRoleName('mlops', 'dev', persona));
   });
 
   test('without a dev environment there is no publisher role, and nothing else changes', () => {

@@ -12,6 +12,7 @@ import {
 } from '../support/platform';
 
 const platform = () => synthAtStage(4);
+const PARTITION = 'aws';
 const MONITOR_TYPES = [
   'AWS::SageMaker::DataQualityJobDefinition',
   'AWS::SageMaker::ModelQualityJobDefinition',
@@ -219,6 +220,50 @@ describe('stage 4 model monitoring', () => {
     const added = Object.entries(modelPart(after, 'Training').Resources).filter(([id]) => !training.includes(id));
     expect(added.map(([, r]) => r.Type).sort()).toEqual(['AWS::CloudWatch::Alarm', 'AWS::IAM::ManagedPolicy']);
     expect(Object.keys(modelPart(after, 'Training').Resources)).toEqual(expect.arrayContaining(training));
+  });
+});
+
+describe("the registry stack's own stage 4 contents", () => {
+  test('GIVEN a delivery pipeline THEN the test registry holds the baselines function and the runner role, with their logical ids', () => {
+    // GIVEN the reference fixture with a source connection, so the delivery pipeline trains on sample data in test
+    const input = threeEnvironmentConfig();
+    const config: PlatformConfigInput = {
+      ...input,
+      maturity: 4,
+      tooling: {
+        account: '444444444444',
+        region: 'eu-west-1',
+        connection: {
+          connectionArn: `arn:${PARTITION}:codeconnections:eu-west-1:444444444444:connection/00000000-0000-0000-0000-000000000000`,
+          repository: 'acme/mlops-platform',
+          branch: 'main',
+        },
+      },
+    };
+
+    // WHEN
+    const synthesized = synthPlatform({ config, environments: 'test' });
+
+    // THEN the registry stack creates both, at the paths (and so the logical ids) they have always had
+    const registry = synthesized.environments[0]?.registry;
+    expect(registry?.baselinesFunction?.node.path).toBe('Test/Registry/ModelPackageBaselines');
+    expect(registry?.pipelineRunner?.node.path).toBe('Test/Registry/PipelineRunner');
+    const template = synthesized.templateJson('Test/Registry');
+    const idOf = (type: string, property: string, value: string) =>
+      Object.entries(resourcesOfType(template, type)).find(([, r]) => r.Properties?.[property] === value)?.[0];
+    expect(idOf('AWS::Lambda::Function', 'FunctionName', 'mlops-test-model-package-baselines')).toBe(
+      'ModelPackageBaselinesHandlerCD1C5C48',
+    );
+    expect(idOf('AWS::IAM::Role', 'RoleName', 'mlops-test-pipeline-runner')).toBe('PipelineRunnerRole257F667A');
+  });
+
+  test('GIVEN no delivery pipeline THEN every registry holds the baselines function and no runner role', () => {
+    for (const environment of platform().environments) {
+      expect(environment.registry?.baselinesFunction?.functionName).toBe(
+        `mlops-${environment.stageName.toLowerCase()}-model-package-baselines`,
+      );
+      expect(environment.registry?.pipelineRunner).toBeUndefined();
+    }
   });
 });
 

@@ -2,9 +2,9 @@ import type { ResolvedEnvironment, ResolvedPlatformConfig } from '../../lib/conf
 import {
   approvedModelParameterName,
   endpointName,
-  environmentResourceName,
   modelPackageGroupName,
   modelStackName,
+  personaRoleName,
 } from '../../lib/naming';
 import { ApproveError } from './errors';
 
@@ -70,7 +70,7 @@ export function resolveTarget(config: ResolvedPlatformConfig, model: string, env
     stackName: modelStackName(project, environment.name, model),
     endpointName: endpointName(project, environment.name, model),
     realtime: config.config.models.find((m) => m.name === model)?.serving !== 'batch',
-    modelApproverRoleName: environmentResourceName(project, environment.name, 'model-approver'),
+    modelApproverRoleName: personaRoleName(project, environment.name, 'model-approver'),
   };
 }
 

@@ -7,7 +7,13 @@ import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { ResolvedModel } from '../../config/models';
 import { BatchScoring } from '../../constructs/batch-scoring';
-import { environmentNamePrefix, modelPackageGroupName, scoresDatabaseName } from '../../naming';
+import {
+  batchRunNamePrefix,
+  batchScoringStateMachineName,
+  modelPackageGroupName,
+  scoresDatabaseName,
+  scoresTableName,
+} from '../../naming';
 import type { ModelWorkloadProps } from './part';
 
 export interface ModelBatchProps extends ModelWorkloadProps {
@@ -40,7 +46,9 @@ export class ModelBatch extends Construct {
 
     this.scoring = new BatchScoring(this, 'Scoring', {
       modelName: model.name,
-      namePrefix: environmentNamePrefix(project, envConfig.name),
+      runNamePrefix: batchRunNamePrefix(project, envConfig.name, model.name),
+      stateMachineName: batchScoringStateMachineName(project, envConfig.name, model.name),
+      tableName: scoresTableName(model.name),
       approvedModelParameter: props.approvedModelParameter,
       modelPackageGroupName: modelPackageGroupName(project, envConfig.name, model.name),
       schedule: model.batch.schedule,

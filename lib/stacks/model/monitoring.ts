@@ -7,7 +7,14 @@ import { endpointAlarmNames, type IModelEndpoint, ModelEndpoint } from '../../co
 import { ModelMonitor } from '../../constructs/model-monitor';
 import { ModelPackageBaselines } from '../../constructs/model-package-baselines';
 import { retrainingDecisionsSource } from '../../constructs/retraining-triggers';
-import { endpointName, modelDashboardName, pipelineFailureAlarmName, trainingPipelineName } from '../../naming';
+import {
+  baselinesFunctionName,
+  endpointName,
+  modelDashboardName,
+  monitoringAlarmNames,
+  pipelineFailureAlarmName,
+  trainingPipelineName,
+} from '../../naming';
 import { clarifyImageUri, modelMonitorImageUri } from '../../pipeline/images';
 import { declareApprovedVersion } from '../approved-version';
 import type { ModelWorkloadProps } from './part';
@@ -65,8 +72,7 @@ export class ModelMonitoring extends Construct {
     if (monitorable && endpoint) {
       const approved = declareApprovedVersion(this, project, envConfig.name, model.name);
       const baselines = new ModelPackageBaselines(this, 'Baselines', {
-        project,
-        environment: envConfig.name,
+        functionName: baselinesFunctionName(project, envConfig.name),
         modelPackageArn: approved.modelPackageArn,
         condition: approved.condition,
         require: [...(bias ? (['Bias'] as const) : []), ...(explainability ? (['Explainability'] as const) : [])],
@@ -76,6 +82,7 @@ export class ModelMonitoring extends Construct {
         condition: approved.condition,
         imageUri: modelMonitorImageUri(region),
         namePrefix: name,
+        alarmNames: monitoringAlarmNames(project, envConfig.name, model.name),
         dataQuality: {
           baseline: baselines.dataQuality,
           schedule: model.monitoring.dataQualitySchedule,

@@ -6,6 +6,7 @@ import {
   modelPackageGroupName,
   modelStackName,
   modelStackPath,
+  personaRoleName,
 } from '../../../lib/naming';
 import { PlatformStack } from '../../../lib/stacks/platform-stack';
 import { approveModelVersion } from '../../../tools/approve/approve';
@@ -32,6 +33,8 @@ describe('the naming contract', () => {
     expect(modelStackName('mlops', 'test', 'churn')).toBe(STACK);
     expect(endpointName('mlops', 'test', 'churn')).toBe('mlops-test-churn');
     expect(modelStackPath('test', 'churn')).toBe('Test/Model-churn');
+    // the approver's role, which the command names when a version still needs approval
+    expect(personaRoleName('mlops', 'test', 'model-approver')).toBe('mlops-test-model-approver');
   });
 
   test("names the model's one stack as PlatformStack names it from its construct id", () => {
