@@ -95,6 +95,13 @@ export function resolveModel(model: ModelConfig, environmentName: string, kind: 
   };
 }
 
+/**
+ * The most models one config holds. Every environment's Registry stack has a model package group and an
+ * approved-version parameter per model, next to about 18 resources of its own, and the platform keeps each stack
+ * under 400 of CloudFormation's 500 resources (the margin `npm run check:scale` checks): (400 - 18) / 2 = 191.
+ */
+export const MAX_MODELS = 190;
+
 /** Problems of the models config that need the environments to judge, each by field path. */
 export function modelProblems(
   project: string,
@@ -102,6 +109,11 @@ export function modelProblems(
   environments: ReadonlyArray<{ readonly name: string; readonly kind: EnvironmentKind }>,
 ): string[] {
   const problems: string[] = [];
+  if (models.length > MAX_MODELS) {
+    problems.push(
+      `models: ${models.length} models, above the ${MAX_MODELS} one config holds (each adds a model package group and an approved-version parameter to the Registry stack of every environment, which must stay under CloudFormation's 500 resources); split the models across several platform configs, each with its own project`,
+    );
+  }
   const names = environments.map((e) => e.name);
   models.forEach((model, i) => {
     if (model.serving !== 'realtime' && !model.batch) {

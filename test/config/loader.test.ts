@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type ConfigOverrides, loadConfig, resolveConfig } from '../../lib/config/loader';
+import { MAX_MODELS } from '../../lib/config/models';
 import type { PlatformConfigInput } from '../../lib/config/schema';
 import { problemsOf } from '../support/config';
 import { devProdConfig, threeEnvironmentConfig } from '../support/fixtures';
@@ -230,6 +231,19 @@ describe('models', () => {
     // WHEN resolved at stage 3 THEN it is refused: the pipeline registers two-container versions
     expect(problemsOf(() => resolveConfig(input, { maturity: 3 }, 'config', REPO_ROOT))).toEqual([
       'models[0].environments.dev.serverless: from stage 3 the training pipeline registers each version as an inference pipeline of two containers, which serverless endpoints cannot host; set "serverless": false for dev (one ml.m5.large instance unless instanceType says otherwise)',
+    ]);
+  });
+
+  test('GIVEN more models than the Registry stack holds WHEN resolved THEN it is refused, with the count, the limit and the fix', () => {
+    // GIVEN 191 models, one more than MAX_MODELS
+    const models = Array.from({ length: MAX_MODELS + 1 }, (_, i) => churn({ name: `m${i + 1}` }));
+
+    // WHEN
+    const problems = problemsOf(() => resolveConfig({ project: 'acme', environments: threeEnvironments, models }));
+
+    // THEN
+    expect(problems).toEqual([
+      "models: 191 models, above the 190 one config holds (each adds a model package group and an approved-version parameter to the Registry stack of every environment, which must stay under CloudFormation's 500 resources); split the models across several platform configs, each with its own project",
     ]);
   });
 
