@@ -58,6 +58,11 @@ export class PlatformEnvironment extends Stage {
       ...base,
       description: `${project} ${environment.name}: private VPC and SageMaker endpoints (stage 1)`,
       logsKey: this.foundation.logsKey,
+      // dev's Studio publishes into the registries of its publish targets, in their accounts
+      resourceAccounts: [
+        environment.account,
+        ...(environment.kind === 'dev' ? (props.publishTargets ?? []).map((t) => t.account) : []),
+      ],
     });
     if (has('workbench')) {
       this.workbench = new WorkbenchStack(this, SHARED_STACK_IDS.workbench, {

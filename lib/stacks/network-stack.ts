@@ -10,7 +10,21 @@ import { PlatformStack, type PlatformStackProps } from './platform-stack';
 export interface NetworkStackProps extends PlatformStackProps {
   /** Key that encrypts the VPC flow logs. */
   readonly logsKey: kms.IKey;
+  /**
+   * The accounts whose buckets the S3 gateway endpoint lets workloads reach: the environment's own and, for dev,
+   * the accounts it publishes models into.
+   * @default - the environment's account only
+   */
+  readonly resourceAccounts?: readonly string[];
 }
+
+/**
+ * Interface endpoints whose requests are not all signed by a principal: Studio's browser sessions reach the
+ * Jupyter servers through them, authorized by the presigned URL, so a policy on the calling principal would cut
+ * the users off. They keep the default policy; who may open a session is decided by CreatePresignedDomainUrl,
+ * which goes through the SageMaker API endpoint and its policy.
+ */
+export const BROWSER_SESSION_ENDPOINTS: ReadonlySet<string> = new Set(['SageMakerStudio', 'SageMakerNotebook']);
 
 /** Interface endpoints SageMaker Studio and jobs need in VpcOnly mode, with no route to the internet. */
 const INTERFACE_ENDPOINTS: ReadonlyArray<[string, ec2.InterfaceVpcEndpointAwsService]> = [
@@ -88,10 +102,13 @@ export class NetworkStack extends PlatformStack {
       this.vpc = vpc;
       this.workloadSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
 
-      vpc.addGatewayEndpoint('S3Endpoint', {
+      const s3Endpoint = vpc.addGatewayEndpoint('S3Endpoint', {
         service: ec2.GatewayVpcEndpointAwsService.S3,
         subnets: [this.workloadSubnets],
       });
+      for (const statement of s3EndpointStatements(this, props.resourceAccounts ?? [this.account])) {
+        s3Endpoint.addToPolicy(statement);
+      }
       const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
         vpc,
         description: 'HTTPS from inside the VPC to the AWS service endpoints',
@@ -101,7 +118,7 @@ export class NetworkStack extends PlatformStack {
       // each endpoint costs per hour and AZ, so the feature store's come only with the feature store
       const featureStore = this.envConfig.maturity.capabilities.has('featureStore');
       for (const [endpointId, service] of [...INTERFACE_ENDPOINTS, ...(featureStore ? FEATURE_STORE_ENDPOINTS : [])]) {
-        vpc.addInterfaceEndpoint(endpointId, {
+        const endpoint = vpc.addInterfaceEndpoint(endpointId, {
           service,
           subnets: this.workloadSubnets,
           securityGroups: [endpointSecurityGroup],
@@ -109,6 +126,7 @@ export class NetworkStack extends PlatformStack {
           // The shared security group already allows HTTPS from the VPC CIDR given in config.
           open: false,
         });
+        if (!BROWSER_SESSION_ENDPOINTS.has(endpointId)) endpoint.addToPolicy(ownPrincipalsStatement(this));
       }
     }
 
@@ -136,4 +154,38 @@ export class NetworkStack extends PlatformStack {
       'HTTPS to the VPC endpoints and the S3 gateway endpoint',
     );
   }
+}
+
+/**
+ * The data perimeter of the S3 gateway endpoint: workloads reach the buckets of the given accounts (the platform's
+ * own), and of the AWS-owned buckets only the one ECR serves image layers from, read-only. Anything else, such as
+ * a bucket in an attacker's account, is out of reach from the isolated subnets.
+ */
+function s3EndpointStatements(stack: NetworkStack, accounts: readonly string[]): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'PlatformBuckets',
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:*'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:ResourceAccount': [...new Set(accounts)] } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'EcrImageLayers',
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:GetObject'],
+      resources: [`arn:${stack.partition}:s3:::prod-${stack.region}-starport-layer-bucket/*`],
+    }),
+  ];
+}
+
+/** Interface endpoints other than Studio's: only principals of this account may call through them. */
+function ownPrincipalsStatement(stack: NetworkStack): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'OwnPrincipalsOnly',
+    principals: [new iam.AnyPrincipal()],
+    actions: ['*'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'aws:PrincipalAccount': stack.account } },
+  });
 }
