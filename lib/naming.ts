@@ -104,6 +104,31 @@ export function trainingPipelineName(project: string, environment: string, model
   return `${project}-${environment}-${model}-training`;
 }
 
+/**
+ * The execution role of a model's training pipeline and its jobs, named like the pipeline (at most 63 characters):
+ * the artifact bucket's policy lets only these roles write under `pipelines/`, and matches them by name
+ * ({@link trainingPipelineRolePattern}) so that the Foundation stack needs no reference to the model stacks.
+ */
+export function trainingPipelineRoleName(project: string, environment: string, model: string): string {
+  return trainingPipelineName(project, environment, model);
+}
+
+/** The IAM name pattern (`ArnLike`) that matches the training pipeline role of every model of an environment. */
+export function trainingPipelineRolePattern(project: string, environment: string): string {
+  return trainingPipelineRoleName(project, environment, '*');
+}
+
+/** Prefix of the artifact bucket under which the training pipelines write; write-once for everyone else (ADR 0020). */
+export const PIPELINE_ARTIFACTS_ROOT = 'pipelines/';
+
+/** Where a model's training pipeline writes in the artifact bucket: `pipelines/<model>/<execution id>/...`. */
+export function pipelineArtifactsPrefix(model: string): string {
+  return `${PIPELINE_ARTIFACTS_ROOT}${model}/`;
+}
+
+/** Studio's scratch prefix of the artifact bucket: the only place Studio and its experiment jobs write (ADR 0020). */
+export const STUDIO_SCRATCH_PREFIX = 'studio/';
+
 /** The CloudWatch dashboard of a model in one environment. */
 export function modelDashboardName(project: string, environment: string, model: string): string {
   return `${project}-${environment}-${model}`;

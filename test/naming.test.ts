@@ -23,6 +23,7 @@ import {
   offlineStorePrefix,
   offlineStoreTableName,
   personaRoleName,
+  pipelineArtifactsPrefix,
   pipelineRunnerRoleName,
   sampleTrainingRoleName,
   scoresDatabaseName,
@@ -30,6 +31,8 @@ import {
   stackName,
   studioDomainName,
   studioExecutionRoleName,
+  trainingPipelineRoleName,
+  trainingPipelineRolePattern,
 } from '../lib/naming';
 import { PERSONAS } from '../lib/vocabulary';
 
@@ -88,6 +91,14 @@ describe('physical names', () => {
   test('GIVEN the delivery pipeline THEN its runner role and the caller role are pinned', () => {
     expect(pipelineRunnerRoleName('mlops', 'test')).toBe('mlops-test-pipeline-runner');
     expect(sampleTrainingRoleName('mlops')).toBe('mlops-delivery-sample-training');
+  });
+
+  test("GIVEN a model THEN its training pipeline's role and artifact prefix are pinned, the role within IAM's 64 characters", () => {
+    expect(trainingPipelineRoleName('mlops', 'prod', 'churn')).toBe('mlops-prod-churn-training');
+    expect(trainingPipelineRolePattern('mlops', 'prod')).toBe('mlops-prod-*-training');
+    expect(pipelineArtifactsPrefix('churn')).toBe('pipelines/churn/');
+    // the longest names config accepts: project 16, environment 12, model 24 characters
+    expect(trainingPipelineRoleName('p'.repeat(16), 'e'.repeat(12), 'm'.repeat(24)).length).toBeLessThanOrEqual(64);
   });
 
   test('GIVEN a model THEN its batch names and its scores database are pinned', () => {

@@ -17,6 +17,17 @@ export interface PersonaRolesProps {
   readonly executionRoles: readonly iam.IRole[];
 }
 
+/** How the personas open Studio. */
+export interface StudioAccessOptions {
+  /**
+   * The user profiles of each persona's people. When set, a persona opens (presigns) only the profile named like
+   * the session's source identity (`aws sts assume-role --source-identity <user>`), and only if that profile is one
+   * of its own; the persona roles then trust the principal to set a source identity.
+   * @default - every persona opens any user profile of the domain
+   */
+  readonly ownProfiles?: Readonly<Record<Persona, readonly string[]>>;
+}
+
 /** IAM actions that change a model package's approval status. Only the model approver holds them. */
 export const APPROVAL_ACTIONS = ['sagemaker:UpdateModelPackage'] as const;
 
@@ -29,9 +40,11 @@ export class PersonaRoles extends Construct {
   readonly dataScientist: PlatformRole;
   readonly mlEngineer: PlatformRole;
   readonly modelApprover: PlatformRole;
+  private readonly trustedPrincipal: iam.IPrincipal;
 
   constructor(scope: Construct, id: string, props: PersonaRolesProps) {
     super(scope, id);
+    this.trustedPrincipal = props.trustedPrincipal;
     const stack = Stack.of(this);
     const make = (roleId: string, persona: Persona, description: string) =>
       new PlatformRole(this, roleId, {
@@ -102,28 +115,66 @@ export class PersonaRoles extends Construct {
     return found[1];
   }
 
-  /** Lets every persona open Studio as one of the domain's user profiles. */
-  grantStudioAccess(domainId: string): void {
+  /** Lets every persona open Studio as one of the domain's user profiles, or only as its own (`ownProfiles`). */
+  grantStudioAccess(domainId: string, options: StudioAccessOptions = {}): void {
     const stack = Stack.of(this);
-    const userProfiles = stack.formatArn({
-      service: 'sagemaker',
-      resource: 'user-profile',
-      resourceName: `${domainId}/*`,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
+    const userProfile = (name: string) =>
+      stack.formatArn({
+        service: 'sagemaker',
+        resource: 'user-profile',
+        resourceName: `${domainId}/${name}`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      });
     const domain = stack.formatArn({ service: 'sagemaker', resource: 'domain', resourceName: domainId });
-    for (const [, role] of this.all) {
-      role.addWildcardStatement(
-        new iam.PolicyStatement({
-          sid: 'OpenStudio',
-          actions: ['sagemaker:CreatePresignedDomainUrl', 'sagemaker:DescribeUserProfile'],
-          resources: [userProfiles],
-        }),
-        'personas open Studio through any user profile of this one domain; profiles come and go with the team',
-      );
+    for (const [persona, role] of this.all) {
+      const own = options.ownProfiles?.[persona];
+      if (own === undefined) {
+        role.addWildcardStatement(
+          new iam.PolicyStatement({
+            sid: 'OpenStudio',
+            actions: ['sagemaker:CreatePresignedDomainUrl', 'sagemaker:DescribeUserProfile'],
+            resources: [userProfile('*')],
+          }),
+          'personas open Studio through any user profile of this one domain; profiles come and go with the team',
+        );
+      } else {
+        this.grantOwnProfile(role, own, userProfile);
+      }
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ sid: 'DescribeDomain', actions: ['sagemaker:DescribeDomain'], resources: [domain] }),
       );
     }
+  }
+
+  /**
+   * A persona role is shared by its people, so the person is the session's source identity: it names the one
+   * profile the session may presign, and must be one of `profiles`. Without a source identity nothing matches.
+   */
+  private grantOwnProfile(
+    role: PlatformRole,
+    profiles: readonly string[],
+    userProfile: (name: string) => string,
+  ): void {
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'DescribeUserProfiles',
+        actions: ['sagemaker:DescribeUserProfile'],
+        resources: [userProfile('*')],
+      }),
+      'describing a user profile of this one domain reveals its settings only; it opens nothing',
+    );
+    if (profiles.length === 0) return;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'OpenOwnStudioProfile',
+        actions: ['sagemaker:CreatePresignedDomainUrl'],
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, resolved per request
+        resources: [userProfile('${aws:SourceIdentity}')],
+        conditions: { StringEquals: { 'aws:SourceIdentity': [...profiles] } },
+      }),
+    );
+    role.assumeRolePolicy?.addStatements(
+      new iam.PolicyStatement({ actions: ['sts:SetSourceIdentity'], principals: [this.trustedPrincipal] }),
+    );
   }
 }

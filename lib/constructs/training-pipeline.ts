@@ -36,6 +36,16 @@ export interface TrainingPipelineProps {
   readonly inputBuckets: readonly s3.IBucket[];
   /** The bucket the jobs write to (and read their own intermediate outputs from). */
   readonly artifactsBucket: s3.IBucket;
+  /**
+   * The prefix of `artifactsBucket` the jobs write under, such as `pipelines/churn/`; they may write nowhere else.
+   * @default 'pipelines/'
+   */
+  readonly artifactsPrefix?: string;
+  /**
+   * A fixed name of the execution role, for a bucket policy that names the roles allowed to write.
+   * @default - a name CloudFormation generates
+   */
+  readonly roleName?: string;
   /** Keys of the job volumes and outputs. */
   readonly jobKeys: readonly kms.IKey[];
   /** Code archives (CDK assets) the processing jobs download. */
@@ -89,6 +99,7 @@ export class TrainingPipeline extends Construct {
     });
 
     this.role = new PlatformRole(this, 'ExecutionRole', {
+      roleName: props.roleName,
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: `Runs the ${props.pipelineName} pipeline and its jobs`,
     });
@@ -210,9 +221,10 @@ export class TrainingPipeline extends Construct {
     for (const bucket of props.codeBuckets ?? []) {
       role.justifyGrant(bucket.grantRead(role), 'processing jobs download the code asset, named by its content hash');
     }
+    const prefix = props.artifactsPrefix ?? 'pipelines/';
     role.justifyGrant(
-      props.artifactsBucket.grantReadWrite(role, 'pipelines/*'),
-      'each execution writes its artifacts under pipelines/<model>/<execution id>/ with generated names',
+      props.artifactsBucket.grantReadWrite(role, `${prefix}*`),
+      `each execution writes its artifacts under ${prefix}, one folder per execution id, with generated names`,
     );
     for (const key of props.jobKeys) grantSageMakerJobKey(role, key);
     role.justifyActions(

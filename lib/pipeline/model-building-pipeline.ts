@@ -5,6 +5,7 @@ import type {
   TransformInstanceType,
 } from '@aws-sdk/client-sagemaker';
 import { Token } from 'aws-cdk-lib';
+import { pipelineArtifactsPrefix } from '../naming';
 import {
   Condition,
   ConditionStep,
@@ -109,6 +110,26 @@ const CODE_DIR = '/opt/ml/processing/code';
 const SOURCE_DIR = '/opt/ml/processing/source';
 
 /**
+ * The keys of `CustomerMetadataProperties` under which each registered version records the SHA-256 of the two
+ * tarballs it serves (ADR 0020): whoever deploys or audits a version recomputes them from `ModelDataUrl`.
+ */
+export const ARTIFACT_DIGEST_KEYS = {
+  modelData: 'model-data-sha256',
+  inferenceCode: 'inference-code-sha256',
+} as const;
+
+/**
+ * Hashes the one file of each input folder and writes `digests/digests.json`; fails on none or several. Shell and
+ * coreutils only, so the job needs no code asset and runs network-isolated; it fits one 256-character argument.
+ */
+const DIGEST_SCRIPT = [
+  'set -eo pipefail; cd /opt/ml/processing',
+  'h(){ sha256sum "$(find $1 -type f)" | cut -c1-64; }',
+  'm=$(h model); c=$(h inference-code); mkdir -p digests',
+  `printf '{"model_data":{"sha256":"%s"},"inference_code":{"sha256":"%s"}}' $m $c > digests/digests.json`,
+].join('; ');
+
+/**
  * The default model-building pipeline of a model: preprocess -> train -> batch-predict the test set ->
  * evaluate (property file `EvaluationReport`) -> data- and model-quality baselines -> the configured metric at
  * least the threshold ? register the version, PendingManualApproval, with its metrics and drift baselines :
@@ -129,8 +150,9 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
   const runPrefix = (...parts: string[]) =>
     Join.on('/', [
       `s3://${props.artifactsBucketName}`,
-      'pipelines',
-      props.modelName,
+      ...pipelineArtifactsPrefix(props.modelName)
+        .split('/')
+        .filter((part) => part !== ''),
       ExecutionVariables.PIPELINE_EXECUTION_ID,
       ...parts,
     ]);
@@ -274,6 +296,28 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
     }),
   );
 
+  // What the version will serve: the model tarball and the feature transform's inference-code tarball.
+  const modelData = train.properties.modelArtifacts;
+  const inferenceCode = Join.on('/', [preprocess.properties.outputUri('spec'), 'model.tar.gz']);
+  const digests = definition.addStep(
+    new ProcessingStep('RecordArtifactDigests', {
+      description: 'Hashes the model and inference-code tarballs, so that the registered version records them',
+      arguments: {
+        AppSpecification: { ImageUri: props.images.processing, ContainerEntrypoint: ['bash', '-c', DIGEST_SCRIPT] },
+        ProcessingInputs: [
+          s3Input('model', modelData, '/opt/ml/processing/model'),
+          s3Input('inference-code', inferenceCode, '/opt/ml/processing/inference-code'),
+        ],
+        ProcessingOutputConfig: outputs(s3Output('digests', '/opt/ml/processing/digests', 'digests')),
+        ProcessingResources: cluster,
+        NetworkConfig: isolatedNetwork,
+        RoleArn: props.roleArn,
+        StoppingCondition: timeout,
+      },
+    }),
+  );
+  const digestFile = digests.addPropertyFile({ name: 'ArtifactDigests', outputName: 'digests', path: 'digests.json' });
+
   const candidate = definition.addStep(
     new CreateModelStep('CreateCandidateModel', {
       description: 'A temporary model of the trained artifacts, to score the test set',
@@ -407,13 +451,13 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
         Containers: [
           {
             Image: props.images.processing,
-            ModelDataUrl: Join.on('/', [preprocess.properties.outputUri('spec'), 'model.tar.gz']),
+            ModelDataUrl: inferenceCode,
             Environment: {
               SAGEMAKER_PROGRAM: `${props.codePackage}_inference.py`,
               SAGEMAKER_SUBMIT_DIRECTORY: '/opt/ml/model/code',
             },
           },
-          modelContainer(train.properties.modelArtifacts),
+          modelContainer(modelData),
         ],
         SupportedContentTypes: [props.contentType],
         SupportedResponseMIMETypes: ['text/csv'],
@@ -440,6 +484,10 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
           dataQuality.properties.baselineUsedForDriftCheckConstraints,
         ),
       },
+      CustomerMetadataProperties: {
+        [ARTIFACT_DIGEST_KEYS.modelData]: jsonGet(digestFile, 'model_data.sha256'),
+        [ARTIFACT_DIGEST_KEYS.inferenceCode]: jsonGet(digestFile, 'inference_code.sha256'),
+      },
     },
   });
 
@@ -447,7 +495,8 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
   definition.addStep(
     new ConditionStep('CheckMetric', {
       description: `Registers the model only if ${props.gate.metric} is at least the threshold`,
-      dependsOn: [dataQuality, modelQuality],
+      // a version is registered only with the digests of what it serves
+      dependsOn: [dataQuality, modelQuality, digests],
       conditions: [Condition.greaterThanOrEqualTo(metric, threshold)],
       ifSteps: [register],
       elseSteps: [

@@ -6,8 +6,12 @@ import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
-import { keyAliasName } from '../naming';
+import { keyAliasName, modelPublisherRoleName, PIPELINE_ARTIFACTS_ROOT, trainingPipelineRolePattern } from '../naming';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
+import { PUBLISHED_ARTIFACTS_PREFIX } from './registry-stack';
+
+/** What changes or removes an object: denied on registered artifacts to every role but the one that writes them. */
+const OBJECT_WRITE_ACTIONS = ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'];
 
 /**
  * Stage 1, the encrypted data lake: one KMS key per blast radius (data, artifacts, logs) and the raw, curated,
@@ -110,11 +114,46 @@ export class FoundationStack extends PlatformStack {
       ...dataBucketProps,
       encryptionKey: this.artifactsKey,
     });
+    this.protectRegisteredArtifacts();
 
     // the names people need to work with the data lake: uploads, publishing, Athena queries
     new CfnOutput(this, 'RawDataBucketName', { value: this.rawDataBucket.bucketName });
     new CfnOutput(this, 'CuratedDataBucketName', { value: this.curatedDataBucket.bucketName });
     new CfnOutput(this, 'ArtifactsBucketName', { value: this.artifactsBucket.bucketName });
     new CfnOutput(this, 'AlertsTopicArn', { value: this.alertsTopic.topicArn });
+  }
+
+  /**
+   * Registered artifacts are write-once (ADR 0020): SageMaker re-reads a version's tarballs and baselines at every
+   * scale-out, so only the role that writes a prefix may change or delete objects under it. The roles are matched
+   * by their fixed names: a reference to them would make this stack depend on the stacks that depend on it.
+   */
+  private protectRegisteredArtifacts(): void {
+    const roleArn = (roleName: string) =>
+      this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: roleName });
+    const writers: ReadonlyArray<[sid: string, prefix: string, writerRoleName: string]> = [
+      [
+        'OnlyTrainingPipelinesWritePipelineArtifacts',
+        PIPELINE_ARTIFACTS_ROOT,
+        trainingPipelineRolePattern(this.project, this.envConfig.name),
+      ],
+      [
+        'OnlyThePublisherWritesPublishedArtifacts',
+        `${PUBLISHED_ARTIFACTS_PREFIX}/`,
+        modelPublisherRoleName(this.project, this.envConfig.name),
+      ],
+    ];
+    for (const [sid, prefix, writerRoleName] of writers) {
+      this.artifactsBucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid,
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: OBJECT_WRITE_ACTIONS,
+          resources: [this.artifactsBucket.arnForObjects(`${prefix}*`)],
+          conditions: { ArnNotLike: { 'aws:PrincipalArn': roleArn(writerRoleName) } },
+        }),
+      );
+    }
   }
 }

@@ -17,10 +17,16 @@ import {
   mlflowTrackingServerName,
   modelPublisherRoleName,
   personaRoleName,
+  STUDIO_SCRATCH_PREFIX,
   studioDomainName,
   studioExecutionRoleName,
 } from '../naming';
+import { PERSONAS, type Persona } from '../vocabulary';
+import { DATA_CAPTURE_PREFIX } from './model/serving';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
+
+/** Where MLflow keeps experiment artifacts in the artifact bucket; MLflow clients upload there themselves. */
+const MLFLOW_ARTIFACTS_PREFIX = 'mlflow/';
 
 export interface WorkbenchStackProps extends PlatformStackProps {
   readonly vpc: ec2.IVpc;
@@ -56,11 +62,18 @@ export class WorkbenchStack extends PlatformStack {
   readonly executionRole: PlatformRole;
   readonly personas: PersonaRoles;
   readonly trackingServer?: sagemaker.CfnMlflowTrackingServer;
+  /**
+   * Prod holds live data and the models that serve it: there Studio reads curated data without writing it, only the
+   * ML engineer reads captured inference data, each person opens only their own profile, and Studio stops only the
+   * jobs of its domain (ADR 0020).
+   */
+  private readonly restricted: boolean;
 
   constructor(scope: Construct, id: string, props: WorkbenchStackProps) {
     super(scope, id, props);
     const { project, envConfig } = this;
     const settings = envConfig.settings;
+    this.restricted = envConfig.kind === 'prod';
 
     this.executionRole = new PlatformRole(this, 'StudioExecutionRole', {
       roleName: studioExecutionRoleName(project, envConfig.name),
@@ -104,7 +117,9 @@ export class WorkbenchStack extends PlatformStack {
       trustedPrincipal: new iam.AccountRootPrincipal(),
       executionRoles: [this.executionRole],
     });
-    this.personas.grantStudioAccess(this.domain.attrDomainId);
+    this.personas.grantStudioAccess(this.domain.attrDomainId, {
+      ownProfiles: this.restricted ? profilesByPersona(envConfig.users) : undefined,
+    });
     const publisherRoles = (props.publishTargets ?? []).map((target) =>
       this.formatArn({
         service: 'iam',
@@ -135,6 +150,7 @@ export class WorkbenchStack extends PlatformStack {
         props.artifactsBucket.grantRead(role),
         'personas read any model artifact to compare and debug models of this environment',
       );
+      if (persona !== 'ml-engineer') this.denyCapturedData(role, props.rawDataBucket);
     }
 
     // One profile per user, keyed by the user's name: renaming a user replaces the profile (and its home).
@@ -160,14 +176,33 @@ export class WorkbenchStack extends PlatformStack {
     const role = this.executionRole;
     const domainId = this.domain.attrDomainId;
     role.justifyGrant(props.rawDataBucket.grantRead(role), 'Studio reads any raw object of this environment');
+    this.denyCapturedData(role, props.rawDataBucket);
+    if (this.restricted) {
+      role.justifyGrant(
+        props.curatedDataBucket.grantRead(role),
+        'Studio reads curated datasets anywhere in the curated bucket of this environment',
+      );
+    } else {
+      role.justifyGrant(
+        props.curatedDataBucket.grantReadWrite(role),
+        'Studio reads and writes curated datasets anywhere in the curated bucket of this environment',
+      );
+    }
     role.justifyGrant(
-      props.curatedDataBucket.grantReadWrite(role),
-      'Studio reads and writes curated datasets anywhere in the curated bucket of this environment',
+      props.artifactsBucket.grantRead(role),
+      'Studio reads any model artifact to compare and debug models of this environment',
     );
+    // Registered artifacts are write-once (ADR 0020): Studio writes only its scratch prefix, and MLflow's.
     role.justifyGrant(
-      props.artifactsBucket.grantReadWrite(role),
-      'Studio and its experiment jobs write model artifacts anywhere in the artifact bucket of this environment',
+      props.artifactsBucket.grantReadWrite(role, `${STUDIO_SCRATCH_PREFIX}*`),
+      'Studio and its experiment jobs write under the studio/ scratch prefix, with names their users choose',
     );
+    if (props.experimentTracking ?? true) {
+      role.justifyGrant(
+        props.artifactsBucket.grantReadWrite(role, `${MLFLOW_ARTIFACTS_PREFIX}*`),
+        'MLflow clients upload the artifacts of each run under the mlflow/ prefix, named per run',
+      );
+    }
     const arn = (resource: string, resourceName: string) =>
       this.formatArn({ service: 'sagemaker', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
 
@@ -221,19 +256,42 @@ export class WorkbenchStack extends PlatformStack {
       }),
       'experiment jobs get generated names; the condition forces VPC subnets and a KMS volume key on each',
     );
+    const jobs = [arn('training-job', '*'), arn('processing-job', '*')];
     role.addWildcardStatement(
       new iam.PolicyStatement({
         sid: 'FollowExperimentJobs',
-        actions: [
-          'sagemaker:DescribeTrainingJob',
-          'sagemaker:StopTrainingJob',
-          'sagemaker:DescribeProcessingJob',
-          'sagemaker:StopProcessingJob',
-        ],
-        resources: [arn('training-job', '*'), arn('processing-job', '*')],
+        actions: this.restricted
+          ? ['sagemaker:DescribeTrainingJob', 'sagemaker:DescribeProcessingJob']
+          : [
+              'sagemaker:DescribeTrainingJob',
+              'sagemaker:StopTrainingJob',
+              'sagemaker:DescribeProcessingJob',
+              'sagemaker:StopProcessingJob',
+            ],
+        resources: jobs,
       }),
       'experiment jobs get generated names, so they can only be matched by prefix',
     );
+    if (this.restricted) {
+      // SageMaker tags the jobs started from the domain's Studio apps with its ARN; pipeline jobs carry none
+      role.addWildcardStatement(
+        new iam.PolicyStatement({
+          sid: 'StopOnlyThisDomainsJobs',
+          actions: ['sagemaker:StopTrainingJob', 'sagemaker:StopProcessingJob'],
+          resources: jobs,
+          conditions: {
+            StringEquals: {
+              'aws:ResourceTag/sagemaker:domain-arn': this.formatArn({
+                service: 'sagemaker',
+                resource: 'domain',
+                resourceName: domainId,
+              }),
+            },
+          },
+        }),
+        'experiment jobs get generated names; the domain tag SageMaker sets limits stopping to jobs started in Studio',
+      );
+    }
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'PassItselfToExperimentJobs',
@@ -256,6 +314,22 @@ export class WorkbenchStack extends PlatformStack {
     role.justifyActions(
       ['kms:GenerateDataKey*', 'kms:ReEncrypt*'],
       'the bucket grants need every data-key and re-encrypt variant of the two bucket keys, and nothing else',
+    );
+  }
+
+  /**
+   * In prod, captured requests and responses are live customer data: only the ML engineer, who investigates
+   * endpoint behaviour, reads them. An explicit deny, so a broader read grant cannot bring them back.
+   */
+  private denyCapturedData(role: PlatformRole, rawDataBucket: s3.IBucket): void {
+    if (!this.restricted) return;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'NoCapturedInferenceData',
+        effect: iam.Effect.DENY,
+        actions: ['s3:GetObject*'],
+        resources: [rawDataBucket.arnForObjects(`${DATA_CAPTURE_PREFIX}/*`)],
+      }),
     );
   }
 
@@ -364,6 +438,13 @@ export class WorkbenchStack extends PlatformStack {
     }
     return server;
   }
+}
+
+/** The Studio user profiles of each persona's people. */
+function profilesByPersona(users: readonly { readonly name: string; readonly persona: Persona }[]) {
+  return Object.fromEntries(
+    PERSONAS.map((persona) => [persona, users.filter((u) => u.persona === persona).map((u) => u.name)]),
+  ) as Record<Persona, string[]>;
 }
 
 function idleShutdown(minutes: number): sagemaker.CfnDomain.AppLifecycleManagementProperty {

@@ -206,7 +206,7 @@ describe('the model-building pipeline of a model with a feature group', () => {
     const others = definition.Steps.filter(
       (s) => s.Type === 'Processing' && !['IngestFeatures', 'ReadOfflineStore'].includes(s.Name),
     );
-    expect(others.map((s) => s.Name)).toEqual(['Preprocess', 'Evaluate']);
+    expect(others.map((s) => s.Name)).toEqual(['Preprocess', 'RecordArtifactDigests', 'Evaluate']);
     for (const other of others) expect((other.Arguments as Json).NetworkConfig.EnableNetworkIsolation).toBe(true);
   });
 

@@ -175,6 +175,7 @@ describe('the model-building pipeline of an sklearn model', () => {
     const others = (list: StepJson[]) => list.filter((s) => !differing.includes(s.Name));
     expect(others(sklearn).map((s) => s.Name)).toEqual([
       'Preprocess',
+      'RecordArtifactDigests',
       'PredictTestSet',
       'Evaluate',
       'DataQualityBaseline',

@@ -71,11 +71,12 @@ describe('the model-building pipeline', () => {
     }
   });
 
-  test('runs preprocess, train, evaluate, the two baselines, then registers or fails on the metric', () => {
+  test('runs preprocess, train, the artifact digests, evaluate, the two baselines, then registers or fails on the metric', () => {
     const { Steps } = definitionOf('Test');
     expect(Steps.map((s) => `${s.Name}:${s.Type}`)).toEqual([
       'Preprocess:Processing',
       'Train:Training',
+      'RecordArtifactDigests:Processing',
       'CreateCandidateModel:Model',
       'PredictTestSet:Transform',
       'Evaluate:Processing',
@@ -83,7 +84,7 @@ describe('the model-building pipeline', () => {
       'ModelQualityBaseline:QualityCheck',
       'CheckMetric:Condition',
     ]);
-    const check = Steps[7] as Step;
+    const check = Steps[8] as Step;
     expect(JSON.stringify(check.Arguments.Conditions)).toContain('"Std:JsonGet"');
     expect(JSON.stringify(check.Arguments.Conditions)).toContain('metrics.auc.value');
     const [register] = check.Arguments.IfSteps ?? [];
@@ -97,7 +98,7 @@ describe('the model-building pipeline', () => {
     const [fail] = check.Arguments.ElseSteps ?? [];
     expect(fail?.Type).toBe('Fail');
     expect(JSON.stringify(fail?.Arguments.ErrorMessage)).toContain('metrics.auc.value');
-    expect(Steps[4]?.PropertyFiles).toEqual([
+    expect(Steps[5]?.PropertyFiles).toEqual([
       { PropertyFileName: 'EvaluationReport', OutputName: 'evaluation', FilePath: 'evaluation.json' },
     ]);
   });

@@ -14,7 +14,13 @@ import {
   type TrainingFeatureStore,
   TrainingPipeline,
 } from '../../constructs/training-pipeline';
-import { modelPackageGroupName, pipelineFailureAlarmName, trainingPipelineName } from '../../naming';
+import {
+  modelPackageGroupName,
+  pipelineArtifactsPrefix,
+  pipelineFailureAlarmName,
+  trainingPipelineName,
+  trainingPipelineRoleName,
+} from '../../naming';
 import { frameworkImageUri, modelMonitorImageUri, SKLEARN_IMAGE_TAG } from '../../pipeline/images';
 import {
   modelBuildingPipeline,
@@ -101,10 +107,13 @@ export class ModelTraining extends Construct {
 
     this.trainingPipeline = new TrainingPipeline(this, 'Pipeline', {
       pipelineName: trainingPipelineName(project, envConfig.name, model.name),
+      // named: the artifact bucket's policy exempts the training pipeline roles by name from write-once (ADR 0020)
+      roleName: trainingPipelineRoleName(project, envConfig.name, model.name),
       description: `Builds, evaluates and registers ${model.name} in ${envConfig.name}`,
       vpc: props.vpc,
       inputBuckets: [props.rawDataBucket, props.curatedDataBucket],
       artifactsBucket: props.artifactsBucket,
+      artifactsPrefix: pipelineArtifactsPrefix(model.name),
       codeBuckets: [this.code.bucket],
       jobKeys: [props.dataKey, props.artifactsKey],
       modelPackageGroupName: groupName,
