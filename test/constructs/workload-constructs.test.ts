@@ -3,6 +3,7 @@
 import '../feature-store/feature-store-stack.cases';
 import '../pipeline/artifact-digests.cases';
 import '../pipeline/feature-ingestion.cases';
+import './adopted-log-group.cases';
 import './batch-scoring.cases';
 import './dead-letter-queue.cases';
 import './platform-function.cases';
