@@ -13,6 +13,7 @@ import { restoreApprovedArn, waitForModelStackUpdate, writeApprovedArn } from '.
 import { checkApproved, checkModelStack, readApprovedArn } from './checks';
 import { ApproveError, describeError, RUNBOOK } from './errors';
 import { checkModelPackageArn, resolveTarget } from './plan';
+import { publishedFromDev, publishedVersionNotice } from './provenance';
 
 export type { ApproveDeps } from './aws';
 
@@ -71,6 +72,12 @@ export interface ApproveResult {
   readonly endpointName: string;
   /** Last status of the model's stack that the command saw. */
   readonly stackStatus?: string;
+  /**
+   * The identity that published the version from dev (stage 2), as SageMaker recorded it: the version's metrics are
+   * the publisher's claim, not evidence.
+   * @default - not published: registered in this environment, or by an identity SageMaker did not record
+   */
+  readonly publishedBy?: string;
 }
 
 /**
@@ -95,8 +102,11 @@ export async function approveModelVersion(request: ApproveRequest, deps: Approve
   const env = target.environment;
 
   log(`model "${target.model}", environment "${env.name}" (account ${env.account}, region ${env.region})`);
-  await checkApproved(arn, target, deps);
+  const { registeredBy } = await checkApproved(arn, target, deps);
   log(`model package ${target.modelPackageGroupName} version ${parsed.version} is Approved`);
+  // SageMaker recorded who registered the version; a publisher's metrics are a claim, never evidence
+  const publishedBy = registeredBy && publishedFromDev(registeredBy, target) ? registeredBy : undefined;
+  if (publishedBy) for (const line of publishedVersionNotice(publishedBy, target)) log(line);
 
   const previous = await readApprovedArn(target, deps);
   const result = {
@@ -105,6 +115,7 @@ export async function approveModelVersion(request: ApproveRequest, deps: Approve
     parameterName: target.parameterName,
     stackName: target.stackName,
     endpointName: target.endpointName,
+    publishedBy,
   };
   if (previous === arn) {
     log(`already approved: ${target.parameterName} holds ${arn}; nothing to do`);

@@ -21,11 +21,21 @@ export const UPDATABLE_STATUSES: readonly string[] = [
   'IMPORT_ROLLBACK_COMPLETE',
 ];
 
-export async function checkApproved(arn: string, target: ApproveTarget, deps: ApproveDeps): Promise<void> {
+/**
+ * Checks that the version is Approved, and returns the IAM identity that SageMaker recorded as having registered it
+ * (`CreatedBy`), which nobody can set: it tells a version published from dev from one trained here.
+ */
+export async function checkApproved(
+  arn: string,
+  target: ApproveTarget,
+  deps: ApproveDeps,
+): Promise<{ readonly registeredBy?: string }> {
   let status: string | undefined;
+  let registeredBy: string | undefined;
   try {
     const out = await deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
     status = out?.ModelApprovalStatus;
+    registeredBy = out?.CreatedBy?.IamIdentity?.Arn;
   } catch (error) {
     if (isNamed(error, 'ResourceNotFound', 'ValidationException')) {
       throw new ApproveError(
@@ -45,6 +55,7 @@ export async function checkApproved(arn: string, target: ApproveTarget, deps: Ap
       'not-approved',
     );
   }
+  return { registeredBy };
 }
 
 export async function readApprovedArn(target: ApproveTarget, deps: ApproveDeps): Promise<string> {
