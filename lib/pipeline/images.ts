@@ -80,6 +80,27 @@ const CLARIFY_ACCOUNTS: Readonly<Record<string, string>> = {
 /** Version of the scikit-learn image that runs the platform's processing and inference-transform code. */
 export const SKLEARN_IMAGE_TAG = '1.2-1-cpu-py3';
 
+/** Repositories of the framework images, by framework. */
+const FRAMEWORK_REPOSITORIES = { xgboost: 'sagemaker-xgboost', sklearn: 'sagemaker-scikit-learn' } as const;
+
+/** An AWS-owned ECR repository of a prebuilt image in one region. */
+export interface BuiltInImageRepository {
+  readonly account: string;
+  readonly region: string;
+  readonly repositoryName: string;
+}
+
+/**
+ * The repositories of the XGBoost and scikit-learn images in a region: what an endpoint or a batch transform may
+ * pull besides the platform's own repositories. Empty for a region missing from the table, where only stage 2
+ * runs (the config refuses training there), so such a region serves only the platform's own images.
+ */
+export function frameworkImageRepositories(region: string): BuiltInImageRepository[] {
+  const account = FRAMEWORK_ACCOUNTS[region];
+  if (!account) return [];
+  return Object.values(FRAMEWORK_REPOSITORIES).map((repositoryName) => ({ account, region, repositoryName }));
+}
+
 function registry(table: Readonly<Record<string, string>>, family: string, region: string): string {
   const account = table[region];
   if (!account) {
@@ -93,7 +114,7 @@ function registry(table: Readonly<Record<string, string>>, family: string, regio
 
 /** The built-in image of a framework: `xgboost` or `sklearn`, with SageMaker's version tag such as `1.7-1`. */
 export function frameworkImageUri(framework: 'xgboost' | 'sklearn', version: string, region: string): string {
-  const repository = framework === 'xgboost' ? 'sagemaker-xgboost' : 'sagemaker-scikit-learn';
+  const repository = FRAMEWORK_REPOSITORIES[framework];
   const tag = framework === 'sklearn' && !version.includes('-cpu-') ? `${version}-cpu-py3` : version;
   return `${registry(FRAMEWORK_ACCOUNTS, framework, region)}/${repository}:${tag}`;
 }

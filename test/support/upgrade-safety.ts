@@ -21,17 +21,49 @@ function valueAt(properties: Record<string, unknown> | undefined, pointer: strin
   return current;
 }
 
+/** A stateless resource that a higher stage removes on purpose, and the ADR that says why. */
+export interface DocumentedRemoval {
+  readonly type: string;
+  /** Its logical id, as CDK derives it from the construct path (with the hash). */
+  readonly logicalId: RegExp;
+  readonly adr: string;
+}
+
+/**
+ * The removals the upgrade check accepts: each is stateless, named by type and logical id, and its ADR says why
+ * it goes. Nothing else may be removed or replaced between stages.
+ */
+export const DOCUMENTED_REMOVALS: readonly DocumentedRemoval[] = [
+  // from stage 3 each environment trains its own models: dev keeps no write path into them
+  {
+    type: 'AWS::IAM::Role',
+    logicalId: /^ModelPublisherRole[0-9A-F]{8}$/,
+    adr: 'docs/adr/0021-no-model-publisher-from-stage-3.md',
+  },
+  {
+    type: 'AWS::IAM::ManagedPolicy',
+    logicalId: /^ModelPublisherRolePolicy[0-9A-F]{8}$/,
+    adr: 'docs/adr/0021-no-model-publisher-from-stage-3.md',
+  },
+];
+
 /**
  * What replaces or removes a resource when a stack moves from `before` to `after`: a missing logical id, a
  * changed type, or a changed create-only property. An empty list means the upgrade only adds or updates.
+ * `allowed` removals (by default the {@link DOCUMENTED_REMOVALS}) are not reported.
  */
-export function replacementsBetween(before: CloudFormationTemplate, after: CloudFormationTemplate): string[] {
+export function replacementsBetween(
+  before: CloudFormationTemplate,
+  after: CloudFormationTemplate,
+  allowed: readonly DocumentedRemoval[] = DOCUMENTED_REMOVALS,
+): string[] {
   const problems: string[] = [];
   for (const [logicalId, resource] of Object.entries(before.Resources)) {
     if (resource.Type === 'AWS::CDK::Metadata') continue;
     const next = after.Resources[logicalId];
     if (!next) {
-      problems.push(`${logicalId} (${resource.Type}) is removed`);
+      const documented = allowed.some((r) => r.type === resource.Type && r.logicalId.test(logicalId));
+      if (!documented) problems.push(`${logicalId} (${resource.Type}) is removed`);
       continue;
     }
     if (next.Type !== resource.Type) {
