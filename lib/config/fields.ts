@@ -11,3 +11,10 @@ export const resourceName = (what: string, max: number) =>
     error: (iss) =>
       `expected a ${what} of lowercase letters, digits and hyphens (at most ${max} characters, starting with a letter), got ${quoted(iss.input)}`,
   });
+
+/** A string checked by `problem`, which returns the message of a bad value (without the field path). */
+export const checkedString = (problem: (value: string) => string | undefined) =>
+  z.string().check((ctx) => {
+    const message = problem(ctx.value);
+    if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: ctx.value });
+  });

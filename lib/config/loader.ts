@@ -33,6 +33,7 @@ import {
 import { featureGroupProblems } from './feature-groups';
 import { modelCodeProblems } from './model-code';
 import { modelProblems, monitoringProblems, pipelineServingProblems, type ResolvedModel, resolveModel } from './models';
+import { notificationsBySeverity, type ResolvedNotifications, reachesAnyone } from './notifications';
 import { availabilityZoneProblem, closestRegion } from './regions';
 import {
   type EnvironmentConfig,
@@ -82,6 +83,11 @@ export interface ResolvedEnvironment {
   readonly models: readonly ResolvedModel[];
   /** The feature groups of the feature store: one definition for every environment. */
   readonly featureGroups: readonly FeatureGroupConfig[];
+  /**
+   * Who receives the environment's alarms and failure events, by severity.
+   * @default - nobody (synth warns)
+   */
+  readonly notifications?: ResolvedNotifications;
 }
 
 export interface ResolvedPlatformConfig {
@@ -578,6 +584,7 @@ export function resolveConfig(
         ),
       ),
       featureGroups: config.featureGroups,
+      notifications: env.notifications && notificationsBySeverity(env.notifications),
     };
   });
 
@@ -591,6 +598,8 @@ export function resolveConfig(
     );
   });
 
+  for (const warning of notificationWarnings(config, selectedNames, delivers)) warnings.add(warning);
+
   return {
     project: config.project,
     tags: config.tags,
@@ -599,6 +608,33 @@ export function resolveConfig(
     allEnvironments,
     warnings: [...warnings],
   };
+}
+
+/**
+ * Alarms and pipeline events that reach nobody: once per synthesized environment without notifications, and for the
+ * delivery pipeline (when it is built) without targets for failed runs (critical) or pending approvals (warning).
+ */
+function notificationWarnings(config: PlatformConfig, selected: readonly string[], delivers: boolean): string[] {
+  const warnings: string[] = [];
+  const how = 'add emails, httpsEndpoints, slack or teams (docs/configuration.md#notifications)';
+  config.environments.forEach((env, i) => {
+    if (env.notifications || !selected.includes(env.name)) return;
+    warnings.push(
+      `environments[${i}].notifications: not set, so the alarms and failure events of "${env.name}" reach nobody (its alerts topic has no subscription); ${how}`,
+    );
+  });
+  if (!delivers || !config.tooling?.connection) return warnings;
+  const tooling = config.tooling.notifications && notificationsBySeverity(config.tooling.notifications);
+  if (!tooling) {
+    warnings.push(
+      `tooling.notifications: not set, so failed runs and pending approvals of the delivery pipeline reach nobody; ${how}`,
+    );
+  } else if (!reachesAnyone(tooling.warning)) {
+    warnings.push(
+      'tooling.notifications: every target is under critical, so pending approvals of the delivery pipeline (warnings) reach nobody; list a target at the top level of tooling.notifications too',
+    );
+  }
+  return warnings;
 }
 
 /** Where JSON.parse stopped, from its message: `at position N`, the end of the input, or V8's quoted context. */

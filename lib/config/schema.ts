@@ -3,7 +3,8 @@ import { CAPABILITIES } from '../maturity';
 import { type FeatureGroupDefinition, PERSONAS } from '../vocabulary';
 import { DEFAULT_MATURITY, ENVIRONMENT_KINDS } from './defaults';
 import { featureGroup } from './feature-groups';
-import { quoted, resourceName } from './fields';
+import { checkedString, quoted, resourceName } from './fields';
+import { notifications } from './notifications';
 import { regionProblem } from './regions';
 import {
   MODEL_MONITOR_CRON_EXAMPLE,
@@ -21,13 +22,6 @@ const accountId = z
   .string({ error: (iss) => `expected a 12-digit account id as a string, got ${quoted(iss.input)}` })
   .regex(/^\d{12}$/, { error: (iss) => `expected a 12-digit account id, got ${quoted(iss.input)}` })
   .describe('AWS account id: 12 digits, as a string.');
-
-/** A string checked by `problem`, which returns the message of a bad value (without the field path). */
-const checkedString = (problem: (value: string) => string | undefined) =>
-  z.string().check((ctx) => {
-    const message = problem(ctx.value);
-    if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: ctx.value });
-  });
 
 const region = checkedString(regionProblem)
   .meta({ examples: ['eu-west-1', 'us-east-1'] })
@@ -134,6 +128,11 @@ const environment = z.strictObject({
     .describe('dev, test or prod: selects defaults. Defaults from the name when it is dev, test or prod.'),
   settings: settings.optional(),
   network: network.optional(),
+  notifications: notifications
+    .optional()
+    .describe(
+      "Who receives the environment's alarms and failure events (its alerts topic); without it synth warns. Every one of them is critical.",
+    ),
 });
 
 export { PERSONAS, type Persona } from '../vocabulary';
@@ -176,6 +175,11 @@ const tooling = z
       .default(false)
       .describe(
         'Accept that the delivery pipeline releases to prod without a test environment that trains the models first (no training check before prod). Default false: synth warns.',
+      ),
+    notifications: notifications
+      .optional()
+      .describe(
+        'Who hears of the delivery pipeline: failed runs are critical, pending approvals are warnings; without it synth warns.',
       ),
   })
   .describe('The account of the delivery pipeline (stage 4). It may be the dev account.');

@@ -19,6 +19,7 @@ import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import type { Construct, IConstruct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { ConfigError, type ResolvedEnvironment } from '../config/loader';
+import type { NotificationsConfig } from '../config/notifications';
 import { PlatformRole, wildcardFindings } from '../constructs/platform-role';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import { throwIfInvalid } from '../constructs/validation';
@@ -34,6 +35,7 @@ import {
 import { CODEPIPELINE_QUOTAS } from '../service-quotas';
 import { applyPlatformTags } from '../tagging';
 import { HandoffStep } from './delivery-handoff';
+import { DeliveryNotifications } from './delivery-notifications';
 import {
   type DeliveryPlan,
   deliveryPlanProblems,
@@ -152,6 +154,11 @@ export interface DeliveryStackProps extends Omit<StackProps, 'env' | 'stackName'
    * @default - only `project` and `environment: tooling`
    */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Who hears of failed runs (critical) and pending approvals (warning) of the pipeline (config `tooling.notifications`).
+   * @default - nobody: no notification rule (synth warns)
+   */
+  readonly notifications?: NotificationsConfig;
 }
 
 /** What starts a delivery pipeline: a push to the branch, or the previous pipeline handing a revision over. */
@@ -207,6 +214,7 @@ export class DeliveryStack extends Stack {
       next,
       quotas = CODEPIPELINE_QUOTAS,
       tags,
+      notifications,
       description,
       terminationProtection,
       ...stackProps
@@ -350,6 +358,13 @@ export class DeliveryStack extends Stack {
     // the pipeline's roles, projects and policies exist only once it is built; acknowledge findings on them after
     this.pipeline.buildPipeline();
     this.checkLayout(fixed);
+    if (notifications) {
+      new DeliveryNotifications(this, 'Notifications', {
+        pipeline: this.pipeline.pipeline,
+        pipelineName,
+        notifications,
+      });
+    }
     if (this.handoffBucket) {
       // the previous pipeline's hand-off starts this one; a restart after self-mutation reads the same revision
       const rule = new events.Rule(this, 'StartOnHandoff', {
