@@ -1,7 +1,7 @@
 import type { App } from 'aws-cdk-lib';
 import { enforceCompliance } from './compliance/nag-packs';
 import { ConfigError, type ResolvedPlatformConfig } from './config/loader';
-import { PlatformEnvironment } from './environment';
+import { PlatformEnvironment, receivesPublishedModels } from './environment';
 import { deliveryPipelineName, deliveryStackId, trainingPipelineName } from './naming';
 import { layOutDelivery, type PipelineQuotas } from './stacks/delivery-plan';
 import { DeliveryStack, environmentToDeliver, type PlatformEnvironmentFactory } from './stacks/delivery-stack';
@@ -12,14 +12,19 @@ import { DeliveryStack, environmentToDeliver, type PlatformEnvironmentFactory } 
  * depend on how an environment is deployed.
  */
 export function platformEnvironmentFactory(config: ResolvedPlatformConfig): PlatformEnvironmentFactory {
-  // dev environments publish models into every environment's registry until training pipelines take over
+  // dev environments publish models into the registries of environments that do not train their own (stage 2)
   const publisherAccounts = config.allEnvironments
     .filter((e) => e.kind === 'dev')
     .map((e) => ({ account: e.account, environment: e.name }));
-  // the registries they publish into: every environment whose stage has one and that has models
   const publishTargets = config.allEnvironments
-    .filter((e) => e.maturity.capabilities.has('modelRegistry') && e.models.length > 0)
+    .filter(receivesPublishedModels)
     .map((e) => ({ account: e.account, environment: e.name }));
+  // model workloads pull images only from the platform's own container registries (and AWS's built-in images)
+  const platformEnvironments = config.allEnvironments.map((e) => ({
+    environment: e.name,
+    account: e.account,
+    region: e.region,
+  }));
   return (scope, environment) =>
     (scope.node.tryFindChild(environment.stageId) as PlatformEnvironment | undefined) ??
     new PlatformEnvironment(scope, environment.stageId, {
@@ -28,6 +33,7 @@ export function platformEnvironmentFactory(config: ResolvedPlatformConfig): Plat
       tags: config.tags,
       publisherAccounts,
       publishTargets,
+      platformEnvironments,
       // only a configured delivery pipeline needs a runner role in the test environment
       toolingAccount: config.config.tooling?.connection ? config.config.tooling.account : undefined,
     });
@@ -107,6 +113,7 @@ export function buildDelivery(
         sampleTraining && planned.environments.includes(sampleTraining.environment) ? sampleTraining : undefined,
       quotas: options.quotas,
       tags: config.tags,
+      notifications: tooling.notifications,
     });
   });
 }

@@ -1,10 +1,11 @@
 import { Annotations, Stage, type StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ResolvedEnvironment } from './config/loader';
-import { modelStackId, SHARED_STACK_IDS } from './naming';
+import { modelStackId, ownsAccountLogGroups, SHARED_STACK_IDS } from './naming';
 import { ContainerRegistryStack } from './stacks/container-registry-stack';
 import { FeatureStoreStack } from './stacks/feature-store-stack';
 import { FoundationStack } from './stacks/foundation-stack';
+import type { PlatformImageSource } from './stacks/model/part';
 import { ModelStack, type ModelStackParts } from './stacks/model-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { RegistryStack } from './stacks/registry-stack';
@@ -16,16 +17,36 @@ export interface PlatformEnvironmentProps extends StageProps {
   readonly environment: ResolvedEnvironment;
   /** Extra cost-allocation tags. */
   readonly tags?: Readonly<Record<string, string>>;
-  /** Accounts and names of the dev environments, whose data scientists publish models (stage 2). */
+  /**
+   * Accounts and names of the dev environments, whose data scientists publish models (stage 2). Only an
+   * environment that {@link receivesPublishedModels} gets a publisher role for them.
+   */
   readonly publisherAccounts?: readonly { readonly account: string; readonly environment: string }[];
-  /** Registries that a dev environment's data scientists publish into (stage 2). */
+  /** Registries that a dev environment's data scientists publish into (stage 2): see {@link receivesPublishedModels}. */
   readonly publishTargets?: readonly { readonly account: string; readonly environment: string }[];
+  /**
+   * Every environment of the platform: the model workloads pull images only from their container registries
+   * and from the AWS-owned repositories of the built-in images.
+   * @default - this environment only
+   */
+  readonly platformEnvironments?: readonly PlatformImageSource[];
   /**
    * The tooling account of the delivery pipeline (stage 4), whose post-deploy check runs the training pipelines of
    * a test environment.
    * @default - no delivery pipeline
    */
   readonly toolingAccount?: string;
+}
+
+/**
+ * Whether models reach the environment by publishing from dev (stage 2): it has a registry and models, but no
+ * training pipelines. From stage 3 each environment trains its own, so no publisher role exists there and dev
+ * has no write path into it (issue 12, finding 2); capabilities cannot be switched off, so no config brings one
+ * back.
+ */
+export function receivesPublishedModels(environment: ResolvedEnvironment): boolean {
+  const { capabilities } = environment.maturity;
+  return capabilities.has('modelRegistry') && !capabilities.has('trainingPipeline') && environment.models.length > 0;
 }
 
 /**
@@ -53,6 +74,10 @@ export class PlatformEnvironment extends Stage {
     this.foundation = new FoundationStack(this, SHARED_STACK_IDS.foundation, {
       ...base,
       description: `${project} ${environment.name}: KMS keys and encrypted data lake (stage 1)`,
+      // environments sharing an account and region share SageMaker's job and Studio log groups: the first declares them
+      ownsAccountLogGroups: props.platformEnvironments
+        ? ownsAccountLogGroups(props.platformEnvironments, environment.name)
+        : true,
     });
     this.network = new NetworkStack(this, SHARED_STACK_IDS.network, {
       ...base,
@@ -96,13 +121,14 @@ export class PlatformEnvironment extends Stage {
     if (has('modelRegistry')) {
       // at this stage every model of the environment gets a training pipeline in its stack
       const trainsModels = has('trainingPipeline') && environment.models.length > 0;
+      const publishedInto = receivesPublishedModels(environment);
       this.registry = new RegistryStack(this, SHARED_STACK_IDS.registry, {
         ...base,
-        description: `${project} ${environment.name}: model registry, approved versions, publisher role (stage 2)`,
+        description: `${project} ${environment.name}: model registry, approved versions${publishedInto ? ', publisher role' : ''} (stage 2)`,
         artifactsBucket: foundation.artifactsBucket,
         logsKey: foundation.logsKey,
         alertsTopic: foundation.alertsTopic,
-        publisherAccounts: props.publisherAccounts ?? [],
+        publisherAccounts: publishedInto ? (props.publisherAccounts ?? []) : [],
         modelMonitoring: has('modelMonitoring'),
         pipelineRunner:
           has('deliveryPipeline') && environment.kind === 'test' && props.toolingAccount && trainsModels
@@ -160,6 +186,7 @@ export class PlatformEnvironment extends Stage {
           artifactsBucket: foundation.artifactsBucket,
           alertsTopic: foundation.alertsTopic,
           parts,
+          imageSources: props.platformEnvironments,
         });
         // the approved-version parameter, the model package group and the baselines function live in the registry
         stack.addStackDependency(registry);

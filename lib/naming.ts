@@ -4,6 +4,8 @@
  * replaces stacks or breaks deployed environments. Pure: it imports nothing from the project.
  */
 
+import { createHash } from 'node:crypto';
+
 /** The id of an environment's Stage: its name in PascalCase (`dev` -> `Dev`, `eu-prod` -> `EuProd`). */
 export function environmentStageId(environment: string): string {
   return environment
@@ -94,6 +96,37 @@ export function modelStackName(project: string, environment: string, model: stri
 /** The stable name of a model's real-time endpoint. */
 export function endpointName(project: string, environment: string, model: string): string {
   return `${project}-${environment}-${model}`;
+}
+
+/**
+ * The log groups that SageMaker creates at run time, named by SageMaker (its guide, "Log groups and streams that
+ * Amazon SageMaker AI sends to Amazon CloudWatch Logs"). The jobs' and Studio's are one of each per account and
+ * region, shared by every environment there; the platform declares them with a key and a retention (ADR 0022),
+ * each under the construct id it is keyed by.
+ */
+export const SAGEMAKER_ACCOUNT_LOG_GROUPS = {
+  TrainingJobs: '/aws/sagemaker/TrainingJobs',
+  ProcessingJobs: '/aws/sagemaker/ProcessingJobs',
+  TransformJobs: '/aws/sagemaker/TransformJobs',
+  Studio: '/aws/sagemaker/studio',
+} as const;
+
+/** The log group of a model's real-time endpoint, `/aws/sagemaker/Endpoints/<endpoint>`, one per endpoint. */
+export function endpointLogGroupName(project: string, environment: string, model: string): string {
+  return `/aws/sagemaker/Endpoints/${endpointName(project, environment, model)}`;
+}
+
+/**
+ * Whether `environment` declares its account's {@link SAGEMAKER_ACCOUNT_LOG_GROUPS}: only the first environment of
+ * each account and region, in config order, so that environments sharing an account do not declare them twice.
+ */
+export function ownsAccountLogGroups(
+  environments: readonly { readonly environment: string; readonly account: string; readonly region: string }[],
+  environment: string,
+): boolean {
+  const self = environments.find((e) => e.environment === environment);
+  const owner = self && environments.find((e) => e.account === self.account && e.region === self.region);
+  return owner !== undefined && owner.environment === environment;
 }
 
 /** Name of the model stack's parameter that CloudFormation resolves from the approved-model parameter. */
@@ -214,6 +247,14 @@ export function baselinesFunctionName(project: string, environment: string): str
 }
 
 /**
+ * The function that answers the `Custom::AdoptedLogGroup` resources of an environment, which declare the log groups
+ * SageMaker writes to (ADR 0022). Fixed, so model stacks address it by name, like {@link baselinesFunctionName}.
+ */
+export function logGroupsFunctionName(project: string, environment: string): string {
+  return environmentResourceName(project, environment, 'sagemaker-log-groups');
+}
+
+/**
  * Prefix of a model's batch scoring names in an environment: `<project>-<env>-<model>`. The model and transform job
  * of each run are `<prefix>-<run>`, so the roles are scoped to the prefix.
  */
@@ -260,6 +301,24 @@ export function monitoringAlarmNames(project: string, environment: string, model
   } as const;
 }
 
+/**
+ * Who an environment's alerts come from, as the start of the names of the chat channel configurations that receive
+ * them: `<project>-<env>-alerts` (a delivery pipeline uses its own name instead).
+ */
+export function alertsNotifierName(project: string, environment: string): string {
+  return environmentResourceName(project, environment, 'alerts');
+}
+
+/**
+ * The AWS Chatbot configuration of one chat channel that receives a notifier's topics:
+ * `<notifier>-<slack|teams>-<8 hex digits of the channel>`. Chatbot names are unique in an account across regions,
+ * so the notifier ({@link alertsNotifierName}, or a delivery pipeline's name) keeps environments that share an
+ * account apart; the digits follow the channel, so reordering or removing other channels renames nothing.
+ */
+export function chatChannelConfigurationName(notifier: string, platform: 'slack' | 'teams', channel: string): string {
+  return `${notifier}-${platform}-${createHash('sha256').update(channel).digest('hex').slice(0, 8)}`;
+}
+
 /** The role, in an environment account, that the post-deploy check assumes to run the training pipelines there. */
 export function pipelineRunnerRoleName(project: string, environment: string): string {
   return environmentResourceName(project, environment, 'pipeline-runner');
@@ -268,6 +327,15 @@ export function pipelineRunnerRoleName(project: string, environment: string): st
 /** The role, in the tooling account, of the CodeBuild project that runs the post-deploy training check. */
 export function sampleTrainingRoleName(project: string): string {
   return `${project}-delivery-sample-training`;
+}
+
+/**
+ * The managed policies, one account's, that `cdk bootstrap --cloudformation-execution-policies` gives CloudFormation's
+ * execution role there: `<project>-cfn-exec-<n>`, numbered from 1, as many as `npm run bootstrap-policy` needs to
+ * stay within IAM's size limit.
+ */
+export function cloudFormationExecutionPolicyName(project: string, index: number): string {
+  return `${project}-cfn-exec-${index}`;
 }
 
 /*
@@ -333,6 +401,14 @@ export function deliveryStackId(firstKind?: string): string {
 /** A delivery pipeline and its stack: `<project>-delivery`, and `<project>-delivery-<kind>` for a later pipeline. */
 export function deliveryPipelineName(project: string, firstKind?: string): string {
   return firstKind === undefined ? deliveryStackName(project) : `${deliveryStackName(project)}-${firstKind}`;
+}
+
+/**
+ * A notification rule of a delivery pipeline, `<pipeline>-failures` or `<pipeline>-approvals`: it names the rule in
+ * the console and in every message it sends.
+ */
+export function deliveryNotificationRuleName(pipelineName: string, what: 'failures' | 'approvals'): string {
+  return `${pipelineName}-${what}`;
 }
 
 /** The KMS alias of a delivery pipeline's artifact key; a previous pipeline encrypts its hand-off with it. */

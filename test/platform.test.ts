@@ -27,6 +27,8 @@ import './stacks/stage4.cases';
 import './stacks/delivery.cases';
 import './stacks/delivery-handoff.cases';
 import './stacks/hardening-perimeter.cases';
+import './stacks/hardening-publisher.cases';
+import './stacks/hardening-log-groups.cases';
 import './stacks/hardening-artifacts.cases';
 
 const ENVIRONMENTS = ['Dev', 'Test', 'Prod'] as const;

@@ -69,6 +69,11 @@ export interface BatchScoringProps {
   /** Bucket holding the model artifacts the approved model package points to. */
   readonly artifactsBucket: s3.IBucket;
   /**
+   * ECR repositories the images of the approved model package may come from; the model role pulls from these
+   * only, so a package naming an image of any other repository fails to score.
+   */
+  readonly imageRepositoryArns: readonly string[];
+  /**
    * Key of the artifact bucket, which the model role may decrypt with.
    * @default - the key `artifactsBucket` carries, if any
    */
@@ -507,7 +512,7 @@ export class BatchScoring extends Construct {
       }),
       'the approved model package is only known at run time, from the parameter; read-only describe of packages',
     );
-    grantImagePull(role);
+    grantImagePull(role, props.imageRepositoryArns);
     grantSageMakerLogsAndMetrics(role, '/aws/sagemaker/TransformJobs', '/aws/sagemaker/TransformJobs');
     grantSageMakerVpcAccess(role, props.vpc);
   }

@@ -139,6 +139,11 @@ export interface ModelEndpointProps {
    * @default - the execution role gets no S3 read access
    */
   readonly artifactsBucket?: s3.IBucket;
+  /**
+   * ECR repositories the images of the approved model package may come from; the execution role pulls from
+   * these only, so a package naming an image of any other repository fails to deploy.
+   */
+  readonly imageRepositoryArns: readonly string[];
 }
 
 /** The alarms of an endpoint. */
@@ -452,7 +457,7 @@ export class ModelEndpoint extends ModelEndpointBase {
         resources: [props.modelPackageArn],
       }),
     );
-    grantImagePull(role);
+    grantImagePull(role, props.imageRepositoryArns);
     grantSageMakerLogsAndMetrics(role, `/aws/sagemaker/Endpoints/${props.endpointName}`, '/aws/sagemaker/Endpoints');
 
     if (props.artifactsBucket) {

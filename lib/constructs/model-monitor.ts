@@ -20,8 +20,9 @@ import {
   grantSageMakerJobKey,
   grantSageMakerLogsAndMetrics,
   grantSageMakerVpcAccess,
+  imageRepositoryArn,
 } from './sagemaker-grants';
-import { throwIfInvalid } from './validation';
+import { known, quoted, throwIfInvalid } from './validation';
 
 /** Namespace of the per-feature statistics that data-quality monitoring of an endpoint publishes. */
 export const DATA_QUALITY_NAMESPACE = '/aws/sagemaker/Endpoints/data-metrics';
@@ -567,7 +568,12 @@ export class ModelMonitor extends Construct {
       BUCKET_AND_KEY_GRANT_ACTIONS,
       'the bucket and key grants of the monitoring data need every variant of these read, write and data-key actions',
     );
-    grantImagePull(role);
+    // the analyzer and Clarify images' own repositories, nothing else
+    const images = [props.imageUri, props.clarifyImageUri].filter((uri): uri is string => uri !== undefined);
+    grantImagePull(
+      role,
+      images.map((uri) => imageRepositoryArn(this, uri)).filter((arn): arn is string => arn !== undefined),
+    );
     grantSageMakerLogsAndMetrics(role, '/aws/sagemaker/ProcessingJobs', '/aws/sagemaker/Endpoints/*');
     grantSageMakerVpcAccess(role, props.vpc);
   }
@@ -578,6 +584,16 @@ function validate(scope: Construct, props: ModelMonitorProps): void {
   const problems: string[] = [];
   if (props.dataQuality.features.length === 0) {
     problems.push('dataQuality.features must name at least one feature, got none');
+  }
+  for (const [field, uri] of [
+    ['imageUri', props.imageUri],
+    ['clarifyImageUri', props.clarifyImageUri],
+  ] as const) {
+    if (known(uri) && imageRepositoryArn(scope, uri) === undefined) {
+      problems.push(
+        `${field} must be an ECR image URI such as '<account>.dkr.ecr.<region>.amazonaws.com/<name>', got ${quoted(uri)}`,
+      );
+    }
   }
   if ((props.bias || props.explainability) && !props.clarifyImageUri) {
     problems.push('clarifyImageUri must be set for bias and explainability monitoring, got none');

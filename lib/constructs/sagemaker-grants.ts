@@ -1,8 +1,10 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { IConstruct } from 'constructs';
 import type { PlatformRole } from './platform-role';
+import { quoted, throwIfInvalid } from './validation';
 
 /**
  * The permissions every SageMaker workload role needs (jobs, endpoints, Studio apps), written once so each
@@ -44,20 +46,51 @@ export function grantSageMakerVpcAccess(role: PlatformRole, vpc: ec2.IVpc): void
   );
 }
 
-/** Lets SageMaker pull the inference or training image that a model package names. */
-export function grantImagePull(role: PlatformRole): void {
-  const stack = Stack.of(role);
+/** An ECR image URI: `<account>.dkr.ecr.<region>.<domain>/<repository>` with an optional tag or digest. */
+const IMAGE_URI =
+  /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+?)(?::[\w.-]+|@sha256:[0-9a-f]{64})?$/;
+/** An ECR repository ARN with a 12-digit account and no wildcard. */
+const REPOSITORY_ARN = /^arn:[a-z-]+:ecr:[a-z0-9-]+:\d{12}:repository\/[a-z0-9._/-]+$/;
+
+/**
+ * The ARN of the ECR repository an image URI points into, for {@link grantImagePull}; undefined when `imageUri` is
+ * not an ECR image URI known at synth.
+ */
+export function imageRepositoryArn(scope: IConstruct, imageUri: string): string | undefined {
+  if (Token.isUnresolved(imageUri)) return undefined;
+  const match = IMAGE_URI.exec(imageUri);
+  if (!match) return undefined;
+  const [, account, region, repositoryName] = match as unknown as [string, string, string, string];
+  return Stack.of(scope).formatArn({
+    service: 'ecr',
+    account,
+    region,
+    resource: 'repository',
+    resourceName: repositoryName,
+  });
+}
+
+/**
+ * Lets SageMaker pull images from these repositories only: those of the images a workload runs, or (where a model
+ * package names its image) the platform's own repositories and the AWS-owned ones of the built-in frameworks.
+ * Never a wildcard account: an image from any other account would run with the role's data access.
+ */
+export function grantImagePull(role: PlatformRole, repositoryArns: readonly string[]): void {
+  const problems = repositoryArns
+    .filter((arn) => !Token.isUnresolved(arn) && !REPOSITORY_ARN.test(arn))
+    .map((arn) => `repositoryArns must be ECR repository ARNs of one account, without wildcards, got ${quoted(arn)}`);
+  if (repositoryArns.length === 0) problems.push('repositoryArns must name at least one ECR repository, got none');
+  throwIfInvalid(role, 'image pull grant', problems);
   role.addWildcardStatement(
     new iam.PolicyStatement({ sid: 'AuthenticateToEcr', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
     'ecr:GetAuthorizationToken has no resource-level permissions',
   );
-  role.addWildcardStatement(
+  role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       sid: 'PullTheImage',
       actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
-      resources: [stack.formatArn({ service: 'ecr', account: '*', resource: 'repository', resourceName: '*' })],
+      resources: [...new Set(repositoryArns)],
     }),
-    'a model package names its image, which may live in any repository of this region, including SageMaker-owned ones; pull actions only',
   );
 }
 

@@ -50,6 +50,8 @@ export interface TrainingPipelineProps {
   readonly jobKeys: readonly kms.IKey[];
   /** Code archives (CDK assets) the processing jobs download. */
   readonly codeBuckets?: readonly s3.IBucket[];
+  /** ECR repositories of the images the definition runs; the jobs may pull from these only. */
+  readonly imageRepositoryArns: readonly string[];
   /** Model package group the pipeline registers versions into, pending approval. */
   readonly modelPackageGroupName: string;
   /** Failed and stopped executions are reported here. */
@@ -231,7 +233,7 @@ export class TrainingPipeline extends Construct {
       BUCKET_AND_KEY_GRANT_ACTIONS,
       'the bucket and key grants of the job data need every variant of these read, write and data-key actions',
     );
-    grantImagePull(role);
+    grantImagePull(role, props.imageRepositoryArns);
     grantSageMakerLogsAndMetrics(role, '/aws/sagemaker/*', '/aws/sagemaker/*');
     grantSageMakerVpcAccess(role, props.vpc);
     if (props.featureStore) {

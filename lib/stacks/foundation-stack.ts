@@ -1,17 +1,38 @@
 import { ArnFormat, CfnOutput, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { AdoptedLogGroups } from '../constructs/adopted-log-group';
+import { AlarmRouting } from '../constructs/alarm-routing';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
-import { keyAliasName, modelPublisherRoleName, PIPELINE_ARTIFACTS_ROOT, trainingPipelineRolePattern } from '../naming';
+import {
+  alertsNotifierName,
+  endpointLogGroupName,
+  keyAliasName,
+  logGroupsFunctionName,
+  modelPublisherRoleName,
+  PIPELINE_ARTIFACTS_ROOT,
+  SAGEMAKER_ACCOUNT_LOG_GROUPS,
+  trainingPipelineRolePattern,
+} from '../naming';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 import { PUBLISHED_ARTIFACTS_PREFIX } from './registry-stack';
 
 /** What changes or removes an object: denied on registered artifacts to every role but the one that writes them. */
 const OBJECT_WRITE_ACTIONS = ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'];
+
+export interface FoundationStackProps extends PlatformStackProps {
+  /**
+   * Whether the environment declares the SageMaker job and Studio log groups of its account and region: one
+   * environment per account and region may, or they would be declared twice (ADR 0022).
+   * @default true
+   */
+  readonly ownsAccountLogGroups?: boolean;
+}
 
 /**
  * Stage 1, the encrypted data lake: one KMS key per blast radius (data, artifacts, logs) and the raw, curated,
@@ -26,12 +47,14 @@ export class FoundationStack extends PlatformStack {
   readonly logsKey: kms.Key;
   /** Operational alerts of the environment: alarms and failure events. Subscribe your on-call channel to it. */
   readonly alertsTopic: sns.Topic;
+  /** The log groups SageMaker writes to, with this key and retention, and the function that declares them. */
+  readonly sageMakerLogGroups: AdoptedLogGroups;
   readonly accessLogsBucket: s3.Bucket;
   readonly rawDataBucket: s3.Bucket;
   readonly curatedDataBucket: s3.Bucket;
   readonly artifactsBucket: s3.Bucket;
 
-  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+  constructor(scope: Construct, id: string, props: FoundationStackProps) {
     super(scope, id, props);
     const removalPolicy = this.statefulRemovalPolicy;
     const keyProps = { enableKeyRotation: true, removalPolicy, pendingWindow: Duration.days(30) };
@@ -90,6 +113,17 @@ export class FoundationStack extends PlatformStack {
       enforceSSL: true,
     });
 
+    // SageMaker creates these at run time without a key or retention; the model stacks declare their endpoints'
+    this.sageMakerLogGroups = new AdoptedLogGroups(this, 'SageMakerLogGroups', {
+      functionName: logGroupsFunctionName(this.project, this.envConfig.name),
+      logGroups: props.ownsAccountLogGroups === false ? {} : SAGEMAKER_ACCOUNT_LOG_GROUPS,
+      otherLogGroupNames: [endpointLogGroupName(this.project, this.envConfig.name, '*')],
+      logsKey: this.logsKey,
+      logRetention: this.envConfig.settings.logRetentionDays as logs.RetentionDays,
+      alarmTopic: this.alertsTopic,
+      removalPolicy,
+    });
+
     this.accessLogsBucket = new AccessLogsBucket(this, 'AccessLogsBucket', {
       removalPolicy,
       expirationDays: this.envConfig.settings.accessLogRetentionDays,
@@ -121,6 +155,16 @@ export class FoundationStack extends PlatformStack {
     new CfnOutput(this, 'CuratedDataBucketName', { value: this.curatedDataBucket.bucketName });
     new CfnOutput(this, 'ArtifactsBucketName', { value: this.artifactsBucket.bucketName });
     new CfnOutput(this, 'AlertsTopicArn', { value: this.alertsTopic.topicArn });
+
+    // every alarm and failure event of an environment is critical, so the alerts topic reaches the critical targets
+    const notifications = this.envConfig.notifications;
+    if (notifications) {
+      new AlarmRouting(this, 'AlarmRouting', {
+        routes: [{ topic: this.alertsTopic, targets: notifications.critical }],
+        notifierName: alertsNotifierName(this.project, this.envConfig.name),
+        deadLetterKey: this.logsKey,
+      });
+    }
   }
 
   /**

@@ -7,7 +7,7 @@ import type { TrainingFeatureStore } from '../constructs/training-pipeline';
 import { MODEL_PART_IDS } from '../naming';
 import { ModelBatch } from './model/batch';
 import { ModelMonitoring } from './model/monitoring';
-import type { ModelPartProps, ModelWorkloadProps } from './model/part';
+import type { ModelPartProps, ModelWorkloadProps, PlatformImageSource } from './model/part';
 import { ModelRetraining } from './model/retraining';
 import { ModelServing } from './model/serving';
 import { ModelTraining } from './model/training';
@@ -40,6 +40,11 @@ export interface ModelStackProps extends WorkloadStackProps {
   readonly artifactsBucket: s3.IBucket;
   readonly alertsTopic: sns.ITopic;
   readonly parts: ModelStackParts;
+  /**
+   * Every environment of the platform, whose container registries the model's workloads may pull from.
+   * @default - this environment only
+   */
+  readonly imageSources?: readonly PlatformImageSource[];
 }
 
 /**
@@ -74,6 +79,7 @@ export class ModelStack extends PlatformStack {
       dataKey: props.dataKey,
       artifactsKey: props.artifactsKey,
       logsKey: props.logsKey,
+      imageSources: props.imageSources,
     };
 
     if (parts.serving) {

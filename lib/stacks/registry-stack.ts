@@ -29,7 +29,8 @@ export interface RegistryStackProps extends PlatformStackProps {
   readonly alertsTopic: sns.ITopic;
   /**
    * Accounts whose data scientists publish models into this environment (the dev accounts). Their
-   * DataScientist and MLEngineer persona roles may assume the publisher role.
+   * DataScientist and MLEngineer persona roles may assume the publisher role. Only before stage 3: an
+   * environment that trains its own models refuses publishers.
    */
   readonly publisherAccounts: readonly { readonly account: string; readonly environment: string }[];
   /**
@@ -61,7 +62,7 @@ export class RegistryStack extends PlatformStack {
   readonly modelPackageGroups = new Map<string, sagemaker.CfnModelPackageGroup>();
   /** The approved-version parameter of each model, by model name. */
   readonly approvedModelParameters = new Map<string, ssm.StringParameter>();
-  /** Present when the environment has models to publish. */
+  /** Present where models arrive by publishing from dev: an environment with models that does not train (stage 2). */
   readonly publisherRole?: PlatformRole;
   /** Answers the model stacks' `Custom::ModelPackageBaselines` resources; present with `modelMonitoring`. */
   readonly baselinesFunction?: ModelPackageBaselinesFunction;
@@ -71,6 +72,12 @@ export class RegistryStack extends PlatformStack {
   constructor(scope: Construct, id: string, props: RegistryStackProps) {
     super(scope, id, props);
     const { project, envConfig } = this;
+    if (props.publisherAccounts.length > 0 && envConfig.maturity.capabilities.has('trainingPipeline')) {
+      // a publisher role here would be a write path from dev into an environment that trains its own models
+      throw new Error(
+        `registry of environment "${envConfig.name}": publisherAccounts must be empty where the environment trains its own models (stage 3), got ${props.publisherAccounts.map((p) => p.account).join(', ')}`,
+      );
+    }
 
     const groups = new Construct(this, 'ModelPackageGroups');
     const parameters = new Construct(this, 'ApprovedModels');
@@ -162,7 +169,9 @@ export class RegistryStack extends PlatformStack {
 
   /**
    * The publisher path before stage 3: dev's data scientists upload artifacts into this environment's artifact
-   * bucket and register a version, pending approval here. Nothing else: no approval, no deletion, no reads.
+   * bucket and register a version, pending approval here. Nothing else: no approval, no deletion, no reads, no
+   * overwrite. SageMaker records the role as the creator of each version it registers, so the approve command
+   * never takes such a version's metrics as evidence (ADR 0021).
    */
   private createPublisherRole(props: RegistryStackProps): PlatformRole {
     // one principal per account, even when several dev environments share it (single-account mode)
@@ -188,14 +197,18 @@ export class RegistryStack extends PlatformStack {
       maxSessionDuration: Duration.hours(1),
     });
 
-    role.justifyGrant(
-      props.artifactsBucket.grantPut(role, `${PUBLISHED_ARTIFACTS_PREFIX}/*`),
-      'publishers upload artifacts with versioned names, only under the published/ prefix of this bucket',
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'UploadNewArtifactsOnly',
+        actions: ['s3:PutObject'],
+        resources: [props.artifactsBucket.arnForObjects(`${PUBLISHED_ARTIFACTS_PREFIX}/*`)],
+        // only with If-None-Match: *, which S3 refuses (412) when the key exists: nothing published is replaced
+        conditions: { Null: { 's3:if-none-match': 'false' } },
+      }),
+      'publishers create new objects only (If-None-Match required, so an existing key is never replaced), under the published/ prefix',
     );
-    role.justifyActions(
-      ['kms:GenerateDataKey*', 'kms:ReEncrypt*'],
-      'uploads to the KMS-encrypted artifact bucket need data keys of the artifact key only',
-    );
+    // PutObject into the KMS-encrypted bucket needs a data key; nothing else of the key (no decrypt, no re-encrypt)
+    props.artifactsBucket.encryptionKey?.grant(role, 'kms:GenerateDataKey');
 
     // Name prefixes keep the policy small for any number of models (a managed policy holds 6,144 characters).
     const groupPrefix = modelPackageGroupName(this.project, this.envConfig.name, '*');

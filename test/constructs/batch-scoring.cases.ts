@@ -11,6 +11,16 @@ import { BatchScoring, type BatchScoringProps } from '../../lib/constructs/batch
 import { SecureBucket } from '../../lib/constructs/secure-bucket';
 import { constructTestContext } from '../support/platform';
 
+/** SageMaker's XGBoost repository of us-east-1, the one repository the model role may pull from here. */
+const XGBOOST_REPOSITORY = (scope: Stack) =>
+  scope.formatArn({
+    service: 'ecr',
+    account: '683313688378',
+    region: 'us-east-1',
+    resource: 'repository',
+    resourceName: 'sagemaker-xgboost',
+  });
+
 /**
  * A scoring stack holding only the batch scoring, as the platform's per-model stacks do; the network, keys,
  * buckets, topic and approved-version parameter come from a shared stack.
@@ -63,6 +73,7 @@ function givenAStack() {
     securityGroups: [securityGroup],
     glueDatabaseName: 'mlops_dev',
     logRetention: logs.RetentionDays.ONE_YEAR,
+    imageRepositoryArns: [XGBOOST_REPOSITORY(shared)],
     ...overrides,
   });
   return { app, shared, stack, props };

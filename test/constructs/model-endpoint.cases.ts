@@ -24,6 +24,16 @@ const INSTANCES: InstanceServing = {
   targetInvocationsPerInstance: 100,
 };
 
+/** SageMaker's XGBoost repository of us-east-1, the one repository the execution role may pull from here. */
+const XGBOOST_REPOSITORY = (scope: Stack) =>
+  scope.formatArn({
+    service: 'ecr',
+    account: '683313688378',
+    region: 'us-east-1',
+    resource: 'repository',
+    resourceName: 'sagemaker-xgboost',
+  });
+
 /**
  * A serving stack holding only the approved-version parameter, its condition and the endpoint, as the platform's
  * serving stacks do; the network, key, buckets and topic come from a shared stack.
@@ -68,6 +78,7 @@ function givenAServingStack() {
     },
     serving: SERVERLESS,
     alarmTopic: topic,
+    imageRepositoryArns: [XGBOOST_REPOSITORY(shared)],
     artifactsBucket,
     ...overrides,
   });
@@ -304,7 +315,13 @@ describe('ModelEndpoint', () => {
               Resource: { Ref: 'ApprovedModelPackageArn' },
             }),
             Match.objectLike({ Action: 'ecr:GetAuthorizationToken', Resource: '*' }),
-            Match.objectLike({ Action: Match.arrayWith(['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']) }),
+            Match.objectLike({
+              Action: Match.arrayWith(['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']),
+              // only the repositories it is given, never repository/* of any account
+              Resource: {
+                'Fn::Join': ['', Match.arrayWith([':ecr:us-east-1:683313688378:repository/sagemaker-xgboost'])],
+              },
+            }),
             Match.objectLike({ Action: Match.arrayWith(['ec2:CreateNetworkInterface']) }),
             Match.objectLike({
               Action: Match.arrayWith(['s3:PutObject']),
@@ -678,6 +695,16 @@ describe('ModelEndpoint', () => {
         'a canary step above 50 percent',
         () => ({ serving: INSTANCES, deployment: { trafficRouting: 'CANARY', stepPercent: 60 } }),
         /deployment\.stepPercent of CANARY must be a whole number from 1 to 50, got 60/,
+      ],
+      [
+        'no image repositories',
+        () => ({ imageRepositoryArns: [] }),
+        /repositoryArns must name at least one ECR repository, got none/,
+      ],
+      [
+        'an image repository of any account',
+        () => ({ imageRepositoryArns: [['arn', 'aws', 'ecr', 'us-east-1', '*', 'repository/*'].join(':')] }),
+        /repositoryArns must be ECR repository ARNs of one account, without wildcards, got '.*:ecr:us-east-1:\*:repository\/\*'/,
       ],
       [
         'an endpoint name with underscores',

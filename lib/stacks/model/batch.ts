@@ -14,6 +14,7 @@ import {
   scoresDatabaseName,
   scoresTableName,
 } from '../../naming';
+import { servingImageRepositoryArns } from './image-repositories';
 import type { ModelWorkloadProps } from './part';
 
 export interface ModelBatchProps extends ModelWorkloadProps {
@@ -59,6 +60,7 @@ export class ModelBatch extends Construct {
       dataKey: props.dataKey,
       artifactsBucket: props.artifactsBucket,
       artifactsKey: props.artifactsKey,
+      imageRepositoryArns: servingImageRepositoryArns(this, props),
       volumeKey: props.artifactsKey,
       logsKey: props.logsKey,
       alarmTopic: props.alertsTopic,

@@ -15,6 +15,13 @@ export interface ModelPartProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
+/** An environment of the platform, whose container registry (stage 3) holds images the workloads may run. */
+export interface PlatformImageSource {
+  readonly environment: string;
+  readonly account: string;
+  readonly region: string;
+}
+
 /** What a part that runs jobs, endpoints or functions runs in and encrypts with: the environment's network and keys. */
 export interface ModelWorkloadProps extends ModelPartProps {
   readonly vpc: ec2.IVpc;
@@ -27,4 +34,10 @@ export interface ModelWorkloadProps extends ModelPartProps {
   readonly artifactsKey: kms.IKey;
   /** Encrypts logs and dead-letter queues. */
   readonly logsKey: kms.IKey;
+  /**
+   * Every environment of the platform: the images of the model's workloads come only from their container
+   * registries (in this environment's region) and from the AWS-owned repositories of the built-in images.
+   * @default - this environment only
+   */
+  readonly imageSources?: readonly PlatformImageSource[];
 }

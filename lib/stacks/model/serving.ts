@@ -3,10 +3,12 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { AdoptedLogGroup } from '../../constructs/adopted-log-group';
 import { ModelApi } from '../../constructs/model-api';
 import { ModelEndpoint } from '../../constructs/model-endpoint';
-import { endpointName } from '../../naming';
+import { endpointLogGroupName, endpointName, logGroupsFunctionName } from '../../naming';
 import { declareApprovedVersion } from '../approved-version';
+import { servingImageRepositoryArns } from './image-repositories';
 import type { ModelWorkloadProps } from './part';
 
 export interface ModelServingProps extends ModelWorkloadProps {
@@ -27,6 +29,8 @@ export class ModelServing extends Construct {
   readonly versionApproved: CfnCondition;
   readonly endpoint: ModelEndpoint;
   readonly api: ModelApi;
+  /** The endpoint's log group, which SageMaker would otherwise create without a key or retention. */
+  readonly endpointLogs: AdoptedLogGroup;
 
   constructor(scope: Construct, id: string, props: ModelServingProps) {
     super(scope, id);
@@ -45,6 +49,7 @@ export class ModelServing extends Construct {
       securityGroups: [props.workloadSecurityGroup],
       encryptionKey: props.artifactsKey,
       artifactsBucket: props.artifactsBucket,
+      imageRepositoryArns: servingImageRepositoryArns(this, props),
       dataCapture: {
         bucket: props.dataBucket,
         prefix: `${DATA_CAPTURE_PREFIX}/${model.name}`,
@@ -56,6 +61,16 @@ export class ModelServing extends Construct {
       alarmTopic: props.alertsTopic,
       alarms: model.alarms,
     });
+
+    this.endpointLogs = new AdoptedLogGroup(this, 'EndpointLogs', {
+      logGroupName: endpointLogGroupName(project, envConfig.name, model.name),
+      encryptionKey: props.logsKey,
+      retention: envConfig.settings.logRetentionDays as logs.RetentionDays,
+      functionName: logGroupsFunctionName(project, envConfig.name),
+      condition: this.versionApproved,
+    });
+    // the group has its key before the endpoint's first event
+    this.endpoint.endpoint.node.addDependency(this.endpointLogs.resource);
 
     this.api = new ModelApi(this, 'Api', {
       apiName: name,

@@ -27,6 +27,7 @@ import {
   type PipelineFeatureStore,
   SHARED_PACKAGE,
 } from '../../pipeline/model-building-pipeline';
+import { trainingImageRepositoryArns } from './image-repositories';
 import type { ModelWorkloadProps } from './part';
 
 export interface ModelTrainingProps extends ModelWorkloadProps {
@@ -115,6 +116,11 @@ export class ModelTraining extends Construct {
       artifactsBucket: props.artifactsBucket,
       artifactsPrefix: pipelineArtifactsPrefix(model.name),
       codeBuckets: [this.code.bucket],
+      imageRepositoryArns: trainingImageRepositoryArns(this, props, {
+        model: model.name,
+        runs: [images.processing, images.training, images.monitor],
+        custom: 'imageUri' in model.container ? model.container.imageUri : undefined,
+      }),
       jobKeys: [props.dataKey, props.artifactsKey],
       modelPackageGroupName: groupName,
       alarmTopic: props.alertsTopic,
