@@ -34,7 +34,8 @@ function removeAssembliesWrittenSince(outdir: string, startedMs: number): void {
 }
 
 const startedMs = Date.now();
-const app = new App();
+// No tree.json: nothing that deploys reads it, and at 100 models writing it took seconds.
+const app = new App({ treeMetadata: false });
 try {
   // The app reads config only here (and the operations commands): -c config, -c maturity, -c environments.
   const config = loadConfig({

@@ -25,5 +25,14 @@ export function acknowledge(scope: IConstruct, id: string, reason: string): void
   if (Stack.isStack(scope) || Stage.isStage(scope)) {
     throw new Error(`acknowledgement '${id}' on ${scope.node.path} is too broad: put it on the resource it is about`);
   }
-  Validations.of(scope).acknowledge({ id, reason });
+  // The CDK records where each acknowledgement is made (the trace of its metadata), and under tsx's source maps every
+  // frame costs a lookup: thousands of acknowledgements at 100 models took seconds. This frame and its callers say
+  // where; deeper frames add nothing.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 4;
+  try {
+    Validations.of(scope).acknowledge({ id, reason });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }

@@ -94,12 +94,14 @@ export class PlatformRole extends iam.Role {
 
   private acknowledgeJustifiedWildcards(): string[] {
     const stack = Stack.of(this);
+    // resolved once, not once per policy: resolving the statements is most of this validation's time
+    const justified = this.justifications.map(({ findings, reason }) => ({ findings: findings(), reason }));
     for (const policy of this.policies) {
       const present = new Set(wildcardFindings(stack.resolve(policy.document.toJSON())?.Statement ?? []));
       // several statements may share a finding (for example `Resource::*`): its reason names every one of them
       const reasons = new Map<string, string[]>();
-      for (const { findings, reason } of this.justifications) {
-        for (const finding of findings()) {
+      for (const { findings, reason } of justified) {
+        for (const finding of findings) {
           if (!present.has(finding)) continue;
           const list = reasons.get(finding) ?? [];
           if (!list.includes(reason)) list.push(reason);

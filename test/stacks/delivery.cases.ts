@@ -589,7 +589,8 @@ describe('a pipeline with more stacks than one pipeline stage can deploy', () =>
     const config = manyModelsConfig(modelNames(20));
     const app = new App({
       context: {
-        ...cdkJsonContext(),
+        // the layout is under test here, not the templates: the stage tests validate those
+        ...constructTestContext(),
         '@aws-cdk/core:failSynthOnValidationErrors': false,
         'aws:cdk:bundling-stacks': [],
       },

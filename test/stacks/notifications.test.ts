@@ -53,9 +53,11 @@ function statements(resource: CloudFormationResource | undefined, property: 'Key
 }
 
 describe('with notifications set', () => {
-  test.each([1, 4])('GIVEN stage %i THEN every environment’s alerts topic reaches each of its targets', (stage) => {
+  // the alerts topic and its routing come with the Foundation stack at stage 1 and stay as they are: stage 4, which the
+  // delivery cases below synthesize anyway, shows them
+  test('GIVEN stage 4 THEN every environment’s alerts topic reaches each of its targets', () => {
     // WHEN
-    const platform = synthAtStage(stage, notifiedConfig);
+    const platform = synthAtStage(4, notifiedConfig);
 
     // THEN
     for (const env of ENVIRONMENTS) {

@@ -50,6 +50,12 @@ export interface SynthOptions {
   readonly environments?: string;
   /** Bundle Lambda code (slow); only one test per function needs it. */
   readonly bundle?: boolean;
+  /**
+   * Run CDK's template validation, as `cdk synth` does. A third of a synthesis: tests of something else than the
+   * templates (such as a command that reads them) may leave it to the stage tests, which keep it on.
+   * @default true
+   */
+  readonly validateTemplates?: boolean;
 }
 
 export interface SynthesizedPlatform {
@@ -95,6 +101,7 @@ export function synthPlatform(options: SynthOptions = {}): SynthesizedPlatform {
       // findings are asserted by the tests, not turned into a failing exit code
       '@aws-cdk/core:failSynthOnValidationErrors': false,
       ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...(options.validateTemplates === false ? { '@aws-cdk/core:validateAgainstDefaultRules': false } : {}),
     },
   });
   const { environments } = buildPlatform(app, config);
