@@ -175,31 +175,33 @@ export class WorkbenchStack extends PlatformStack {
   private grantExecutionRole(props: WorkbenchStackProps): void {
     const role = this.executionRole;
     const domainId = this.domain.attrDomainId;
-    role.justifyGrant(props.rawDataBucket.grantRead(role), 'Studio reads any raw object of this environment');
+    // the bucket grants fill a policy of their own: with the SageMaker statements, one policy passed IAM's 6,144 characters
+    const data = role.withPolicy('DataPolicy', 'Studio reads and writes the data and artifacts of this environment');
+    role.justifyGrant(props.rawDataBucket.grantRead(data), 'Studio reads any raw object of this environment');
     this.denyCapturedData(role, props.rawDataBucket);
     if (this.restricted) {
       role.justifyGrant(
-        props.curatedDataBucket.grantRead(role),
+        props.curatedDataBucket.grantRead(data),
         'Studio reads curated datasets anywhere in the curated bucket of this environment',
       );
     } else {
       role.justifyGrant(
-        props.curatedDataBucket.grantReadWrite(role),
+        props.curatedDataBucket.grantReadWrite(data),
         'Studio reads and writes curated datasets anywhere in the curated bucket of this environment',
       );
     }
     role.justifyGrant(
-      props.artifactsBucket.grantRead(role),
+      props.artifactsBucket.grantRead(data),
       'Studio reads any model artifact to compare and debug models of this environment',
     );
     // Registered artifacts are write-once (ADR 0020): Studio writes only its scratch prefix, and MLflow's.
     role.justifyGrant(
-      props.artifactsBucket.grantReadWrite(role, `${STUDIO_SCRATCH_PREFIX}*`),
+      props.artifactsBucket.grantReadWrite(data, `${STUDIO_SCRATCH_PREFIX}*`),
       'Studio and its experiment jobs write under the studio/ scratch prefix, with names their users choose',
     );
     if (props.experimentTracking ?? true) {
       role.justifyGrant(
-        props.artifactsBucket.grantReadWrite(role, `${MLFLOW_ARTIFACTS_PREFIX}*`),
+        props.artifactsBucket.grantReadWrite(data, `${MLFLOW_ARTIFACTS_PREFIX}*`),
         'MLflow clients upload the artifacts of each run under the mlflow/ prefix, named per run',
       );
     }

@@ -115,7 +115,7 @@ describe('GIVEN the reference fixture WHEN synthesized THEN registered model art
       // WHEN
       const statements = policyStatements(
         synthAtStage(4).templateJson(`${environment}/Workbench`),
-        'StudioExecutionRolePolicy',
+        'StudioExecutionRole',
       );
       const written = statements
         .filter((s) => WRITE_ACTIONS.some((action) => allows(s, action)))
@@ -154,7 +154,7 @@ describe('GIVEN the reference fixture WHEN synthesized THEN registered model art
 
 describe('GIVEN the reference fixture at stage 4 WHEN synthesized THEN Studio and the personas in prod are narrow (finding 6)', () => {
   const workbench = (environment = 'Prod') => synthAtStage(4).templateJson(`${environment}/Workbench`);
-  const studio = (environment = 'Prod') => policyStatements(workbench(environment), 'StudioExecutionRolePolicy');
+  const studio = (environment = 'Prod') => policyStatements(workbench(environment), 'StudioExecutionRole');
   const persona = (id: string) => policyStatements(workbench(), `Personas${id}Policy`);
   const curatedWrites = (statements: Statement[]) =>
     statements

@@ -27,7 +27,7 @@ MODELS copies of its first model (a whole number from 1 to 9999, default ${DEFAU
 one model as the baseline, each in a new process of the app as cdk synth runs it. Prints stacks per environment,
 the delivery pipelines' actions per stage, the largest template and managed policy, cdk-nag findings, synth seconds
 and peak memory, and fails past the limits, when an environment holds more than its shared stacks and one stack
-per model, when the synthesis takes more than 6x the baseline's, or when synth refuses the config.
+per model, when the synthesis takes more than 15x the baseline's (6x is the target, printed), or when synth refuses the config.
   --with-pipeline   add a placeholder tooling.connection when the config has none, to synthesize the delivery pipeline`;
 
 const print = (line = '') => process.stdout.write(`${line}\n`);
