@@ -132,6 +132,10 @@ def extend_schema(schema: dict) -> dict:
     algorithm = definitions["TrainingStep"]["properties"]["Arguments"]["properties"]["AlgorithmSpecification"]
     for field in ("ContainerEntrypoint", "ContainerArguments"):
         algorithm["properties"][field] = {"type": "array", "items": ref("StringArgumentValue")}
+
+    # 7. A registered version's CustomerMetadataProperties (CreateModelPackage has had them since 2021; the SDK's
+    #    RegisterModel step passes its customer_metadata_properties there): the SHA-256 of the tarballs it serves.
+    register["CustomerMetadataProperties"] = {"type": "object", "additionalProperties": ref("StringArgumentValue")}
     return schema
 
 

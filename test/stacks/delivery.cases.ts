@@ -579,8 +579,8 @@ describe('a pipeline with more stacks than one pipeline stage can deploy', () =>
   }
   let cached: ManyModels | undefined;
   /**
-   * Twenty churn-like models (served in batch) at stage 4: 26 stacks (6 shared, one per model), 52 actions per environment, more
-   * than one pipeline stage holds.
+   * Twenty churn-like models (served in batch) at stage 4: 26 stacks (6 shared, one per model), 52 actions per
+   * environment, more than one pipeline stage holds.
    * The pipeline's stages are read from the construct, and each environment's stacks from its Stage's own assembly
    * (made when the pipeline was built): synthesizing the whole app would run cdk-nag over all 78 stacks again.
    */
