@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DEFAULT_SEND } from '../model-package-baselines/response';
+import { DEFAULT_SEND } from '../shared/custom-resource-response';
 import { cloudWatchLogs, DEFAULT_RETRY } from './clients';
 import { createHandler, RESPONSE_RESERVE_MS } from './provider';
 

@@ -7,7 +7,7 @@ import {
   PutRetentionPolicyCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { Context } from 'aws-lambda';
-// the custom resource protocol is the same for every provider of the platform
+// the custom resource protocol is the same for every provider of the platform: lambda/shared
 import {
   type CustomResourceRequest,
   type CustomResourceResponse,
@@ -18,7 +18,7 @@ import {
   type SendOptions,
   sendResponse,
   success,
-} from '../model-package-baselines/response';
+} from '../shared/custom-resource-response';
 import { type RetryOptions, withRetries } from './clients';
 import {
   type DesiredLogGroup,

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DEFAULT_SEND } from '../shared/custom-resource-response';
 import { DEFAULT_RETRY, sageMaker } from './clients';
 import { createHandler, RESPONSE_RESERVE_MS } from './provider';
-import { DEFAULT_SEND } from './response';
 
 /** The Lambda entry point of the `Custom::ModelPackageBaselines` resources: wiring only. */
 export const handler = createHandler({

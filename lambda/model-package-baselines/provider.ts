@@ -5,15 +5,6 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { Context } from 'aws-lambda';
 import {
-  baselinesOf,
-  MODEL_PACKAGE_ARN_PROPERTY,
-  parseModelPackageArn,
-  parseRequiredBaselines,
-  quote,
-  REQUIRED_BASELINES_PROPERTY,
-} from './baselines';
-import { type RetryOptions, withRetries } from './clients';
-import {
   type CustomResourceRequest,
   type CustomResourceResponse,
   errorText,
@@ -23,7 +14,16 @@ import {
   type SendOptions,
   sendResponse,
   success,
-} from './response';
+} from '../shared/custom-resource-response';
+import {
+  baselinesOf,
+  MODEL_PACKAGE_ARN_PROPERTY,
+  parseModelPackageArn,
+  parseRequiredBaselines,
+  quote,
+  REQUIRED_BASELINES_PROPERTY,
+} from './baselines';
+import { type RetryOptions, withRetries } from './clients';
 
 /** The structured log lines the provider writes; Powertools Logger in Lambda. */
 export interface ProviderLogger {

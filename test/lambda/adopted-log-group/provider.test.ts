@@ -12,7 +12,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { cloudWatchLogs, DEFAULT_RETRY } from '../../../lambda/adopted-log-group/clients';
 import { createHandler } from '../../../lambda/adopted-log-group/provider';
-import { DEFAULT_SEND } from '../../../lambda/model-package-baselines/response';
+import { DEFAULT_SEND } from '../../../lambda/shared/custom-resource-response';
 import {
   FakeFetch,
   KEY_ARN,

@@ -1,7 +1,7 @@
 import type { DescribeModelPackageCommandOutput } from '@aws-sdk/client-sagemaker';
 import type { Context } from 'aws-lambda';
 import type { ProviderLogger } from '../../../lambda/model-package-baselines/provider';
-import type { Fetch } from '../../../lambda/model-package-baselines/response';
+import type { Fetch } from '../../../lambda/shared/custom-resource-response';
 import { lambdaContext as contextOf } from '../../support/lambda';
 
 /** The partition of the sample ARNs. */

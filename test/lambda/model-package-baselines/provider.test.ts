@@ -6,7 +6,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { DEFAULT_RETRY, sageMaker } from '../../../lambda/model-package-baselines/clients';
 import { createHandler } from '../../../lambda/model-package-baselines/provider';
-import { DEFAULT_SEND } from '../../../lambda/model-package-baselines/response';
+import { DEFAULT_SEND } from '../../../lambda/shared/custom-resource-response';
 import {
   COMPLETE_ATTRIBUTES,
   completePackage,

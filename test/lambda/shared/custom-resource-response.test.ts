@@ -12,8 +12,16 @@ import {
   type SendOptions,
   sendResponse,
   success,
-} from '../../../lambda/model-package-baselines/response';
-import { COMPLETE_ATTRIBUTES, FakeFetch, packageArn, RESPONSE_URL, request, SIGNATURE, STACK_ID } from './fixtures';
+} from '../../../lambda/shared/custom-resource-response';
+import {
+  COMPLETE_ATTRIBUTES,
+  FakeFetch,
+  packageArn,
+  RESPONSE_URL,
+  request,
+  SIGNATURE,
+  STACK_ID,
+} from '../model-package-baselines/fixtures';
 
 const REPLY_TO: ReplyTo = {
   responseUrl: RESPONSE_URL,
