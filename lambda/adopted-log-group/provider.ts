@@ -7,7 +7,6 @@ import {
   PutRetentionPolicyCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { Context } from 'aws-lambda';
-// the custom resource protocol is the same for every provider of the platform: lambda/shared
 import {
   type CustomResourceRequest,
   type CustomResourceResponse,
