@@ -18,8 +18,9 @@ export function cdkJsonContext(): Record<string, unknown> {
 }
 
 /**
- * Context for construct unit tests: cdk.json, but without CloudFormation's template validation, whose rule set
- * takes seconds to load in every test file. The app-level tests and `cdk synth` keep it on.
+ * Context for construct unit tests: cdk.json with `validateAgainstDefaultRules` off. In aws-cdk-lib 2.276 that flag
+ * only turns the template validation's errors into warnings; the validation still runs (skipping it takes the App
+ * prop `builtinCloudFormationValidation: false`, not done yet).
  */
 export function constructTestContext(): Record<string, unknown> {
   return { ...cdkJsonContext(), '@aws-cdk/core:validateAgainstDefaultRules': false };
@@ -51,8 +52,9 @@ export interface SynthOptions {
   /** Bundle Lambda code (slow); only one test per function needs it. */
   readonly bundle?: boolean;
   /**
-   * Run CDK's template validation, as `cdk synth` does. A third of a synthesis: tests of something else than the
-   * templates (such as a command that reads them) may leave it to the stage tests, which keep it on.
+   * Whether CDK's template validation findings are errors, as in `cdk synth`. `false` sets the feature flag off,
+   * which in aws-cdk-lib 2.276 makes them warnings but does not skip the validation (that takes the App prop
+   * `builtinCloudFormationValidation: false`).
    * @default true
    */
   readonly validateTemplates?: boolean;
