@@ -105,17 +105,17 @@ export const CAPABILITY_DEFINITIONS: Readonly<Record<Capability, CapabilityDefin
   continuousDeployment: {
     summary: 'approved models roll out automatically through canary or linear guardrails',
     requires: ['realtimeServing', 'modelMonitoring'],
-    implemented: false,
+    implemented: true,
   },
   driftRetraining: {
     summary: 'drift alarms start retraining, with cooldown and budget',
     requires: ['modelMonitoring', 'retrainingTriggers'],
-    implemented: false,
+    implemented: true,
   },
   modelPortfolio: {
     summary: 'inventory and dashboard of every model across environments',
     requires: ['modelRegistry'],
-    implemented: false,
+    implemented: true,
   },
 };
 

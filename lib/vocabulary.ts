@@ -48,3 +48,19 @@ export interface FeatureGroupDefinition {
   /** Tags of the feature group itself. */
   readonly tags: Readonly<Record<string, string>>;
 }
+
+/**
+ * The platform's own EventBridge events (stage 5): the promotion gate, the rollout, the retraining policy and the
+ * portfolio speak this contract. Every event carries `project`, `environment` and `model` in its detail, and
+ * `eventTime` (ISO 8601) of what it reports, so a consumer can order events that arrive late or twice.
+ */
+export const PLATFORM_EVENT_SOURCE = 'mlops.platform';
+export const PLATFORM_EVENT_TYPES = {
+  /** The champion/challenger gate judged a registered version. */
+  promotionVerdict: 'Promotion Verdict',
+  /** A rollout of an approved version ended: succeeded, rolled back, or failed. */
+  rolloutOutcome: 'Rollout Outcome',
+  /** The retraining policy decided to start, or to suppress, a training run. */
+  retrainingDecision: 'Retraining Decision',
+} as const;
+export type PlatformEventType = (typeof PLATFORM_EVENT_TYPES)[keyof typeof PLATFORM_EVENT_TYPES];

@@ -167,13 +167,12 @@ test('a VPC CIDR too small for one /20 subnet per availability zone is rejected 
 });
 
 describe('command-line overrides', () => {
-  test('-c maturity sets the stage of every environment; what is not built yet is left out with a warning', () => {
+  test('-c maturity sets the stage of every environment', () => {
     const config = reference({ maturity: '5' });
     expect(config.environments.every((e) => e.maturity.requested === 5)).toBe(true);
     // the notification warnings have their own tests (test/config/notifications.test.ts)
     expect(config.warnings.filter((w) => !w.includes('.notifications:'))).toEqual([
       'the delivery pipeline (stage 4) is left out: tooling.connection (connection ARN, repository, branch) is not configured; see docs/delivery.md',
-      'maturity stage 5 is not fully implemented yet: continuousDeployment, driftRetraining, modelPortfolio are left out; stage 4 is the highest complete stage',
     ]);
   });
 
