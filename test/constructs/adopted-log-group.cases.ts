@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, CfnCondition, Fn, Stack } from 'aws-cdk-lib';
+import { type App, CfnCondition, Fn, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,7 +12,7 @@ import {
   AdoptedLogGroupFunction,
   AdoptedLogGroups,
 } from '../../lib/constructs/adopted-log-group';
-import { constructTestContext } from '../support/platform';
+import { testApp } from '../support/platform';
 
 /** The fixed name the platform gives the function of `mlops-test` (lib/naming.ts). */
 const FUNCTION_NAME = 'mlops-test-sagemaker-log-groups';
@@ -22,9 +22,7 @@ const JOB_GROUPS = { TrainingJobs: '/aws/sagemaker/TrainingJobs', Studio: '/aws/
 
 /** A foundation-like stack with the logs key and the alerts topic; Lambda bundling is skipped unless asked for. */
 function givenAFoundation(options: { bundle?: boolean } = {}) {
-  const app = new App({
-    context: { ...constructTestContext(), ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
-  });
+  const app = testApp(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] });
   const foundation = new Stack(app, 'Foundation', { env: ENV });
   const logsKey = new kms.Key(foundation, 'LogsKey', { enableKeyRotation: true });
   const alarmTopic = new sns.Topic(foundation, 'Alerts', { masterKey: logsKey, enforceSSL: true });

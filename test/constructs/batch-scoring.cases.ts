@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { type App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,7 +9,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import { BatchScoring, type BatchScoringProps } from '../../lib/constructs/batch-scoring';
 import { SecureBucket } from '../../lib/constructs/secure-bucket';
-import { constructTestContext } from '../support/platform';
+import { testApp } from '../support/platform';
 
 /** SageMaker's XGBoost repository of us-east-1, the one repository the model role may pull from here. */
 const XGBOOST_REPOSITORY = (scope: Stack) =>
@@ -26,7 +26,7 @@ const XGBOOST_REPOSITORY = (scope: Stack) =>
  * buckets, topic and approved-version parameter come from a shared stack.
  */
 function givenAStack() {
-  const app = new App({ context: constructTestContext() });
+  const app = testApp();
   const shared = new Stack(app, 'Shared');
   const vpc = new ec2.Vpc(shared, 'Vpc', {
     availabilityZones: ['us-east-1a', 'us-east-1b'],

@@ -1,4 +1,4 @@
-import { App, CfnCondition, CfnParameter, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnCondition, CfnParameter, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,14 +8,14 @@ import type { IConstruct } from 'constructs';
 import { MIN_REASON_LENGTH } from '../../lib/compliance/acknowledge';
 import { ModelApi, type ModelApiProps } from '../../lib/constructs/model-api';
 import { ModelEndpoint } from '../../lib/constructs/model-endpoint';
-import { constructTestContext } from '../support/platform';
+import { testApp } from '../support/platform';
 
 /**
  * A serving stack whose logs key comes from a shared stack, as the platform's serving stacks get it. The endpoint is
  * imported by name: the API needs only its interface.
  */
 function givenAServingStack(endpointName = 'churn-dev') {
-  const app = new App({ context: constructTestContext() });
+  const app = testApp();
   const shared = new Stack(app, 'Shared');
   const logsKey = new kms.Key(shared, 'LogsKey', { enableKeyRotation: true });
   const stack = new Stack(app, 'Serving');

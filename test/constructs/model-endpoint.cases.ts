@@ -1,4 +1,4 @@
-import { App, CfnCondition, CfnParameter, CfnResource, Fn, Stack, Token } from 'aws-cdk-lib';
+import { CfnCondition, CfnParameter, CfnResource, Fn, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,7 +13,7 @@ import {
   type ServerlessServing,
   VARIANT_NAME,
 } from '../../lib/constructs/model-endpoint';
-import { constructTestContext } from '../support/platform';
+import { testApp } from '../support/platform';
 
 const SERVERLESS: ServerlessServing = { kind: 'serverless', memorySizeInMb: 2048, maxConcurrency: 5 };
 const INSTANCES: InstanceServing = {
@@ -39,7 +39,7 @@ const XGBOOST_REPOSITORY = (scope: Stack) =>
  * serving stacks do; the network, key, buckets and topic come from a shared stack.
  */
 function givenAServingStack() {
-  const app = new App({ context: constructTestContext() });
+  const app = testApp();
   const shared = new Stack(app, 'Shared');
   const vpc = new ec2.Vpc(shared, 'Vpc', {
     availabilityZones: ['us-east-1a', 'us-east-1b'],
@@ -529,7 +529,7 @@ describe('ModelEndpoint', () => {
 
   describe('GIVEN an endpoint defined elsewhere', () => {
     /** A stack that uses an endpoint it does not define, as monitoring uses the serving endpoint. */
-    const givenAUsingStack = () => new Stack(new App({ context: constructTestContext() }), 'Monitoring');
+    const givenAUsingStack = () => new Stack(testApp(), 'Monitoring');
 
     test('WHEN it is imported by name THEN it has its name, lower-case ARN and the AllTraffic variant, and no resources', () => {
       // GIVEN

@@ -1,4 +1,4 @@
-import { App, CfnCondition, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
+import { CfnCondition, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,7 +8,7 @@ import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag
 import { ModelDashboard } from '../../lib/constructs/model-dashboard';
 import { ModelEndpoint } from '../../lib/constructs/model-endpoint';
 import { ModelMonitor, type ModelMonitorProps } from '../../lib/constructs/model-monitor';
-import { constructTestContext } from '../support/platform';
+import { testApp } from '../support/platform';
 
 const BASELINE = {
   statisticsUri: 's3://artifacts/b/statistics.json',
@@ -17,7 +17,7 @@ const BASELINE = {
 
 /** A stack with one endpoint's monitoring under the approved-version condition, like a monitoring stack. */
 function givenAMonitoringStack(overrides: (base: ModelMonitorProps) => Partial<ModelMonitorProps> = () => ({})) {
-  const app = new App({ context: constructTestContext() });
+  const app = testApp();
   const stack = new Stack(app, 'Monitoring', { env: { account: '123456789012', region: 'eu-west-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', {
     availabilityZones: ['eu-west-1a', 'eu-west-1b'],
@@ -324,7 +324,7 @@ describe('ModelMonitor', () => {
 describe('ModelDashboard', () => {
   test('GIVEN an endpoint THEN it graphs traffic, latency and errors from the metrics of that endpoint and variant', () => {
     // GIVEN
-    const app = new App({ context: constructTestContext() });
+    const app = testApp();
     const stack = new Stack(app, 'Dashboards', { env: { account: '123456789012', region: 'eu-west-1' } });
     const endpoint = ModelEndpoint.fromEndpointAttributes(stack, 'Endpoint', {
       endpointName: 'mlops-prod-churn',
@@ -352,7 +352,7 @@ describe('ModelDashboard', () => {
 
   test('GIVEN a batch-only model THEN it shows the pipeline and alarms but no endpoint or drift widgets', () => {
     // GIVEN
-    const app = new App({ context: constructTestContext() });
+    const app = testApp();
     const stack = new Stack(app, 'Dashboards', { env: { account: '123456789012', region: 'eu-west-1' } });
 
     // WHEN

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, CfnCondition, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
+import { type App, CfnCondition, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -11,7 +11,7 @@ import {
   ModelPackageBaselines,
   ModelPackageBaselinesFunction,
 } from '../../lib/constructs/model-package-baselines';
-import { constructTestContext } from '../support/platform';
+import { testApp } from '../support/platform';
 
 const PARTITION = 'aws';
 /** The fixed name the platform gives the function of `mlops-test` (lib/naming.ts). */
@@ -23,9 +23,7 @@ const FUNCTION_NAME = 'mlops-test-model-package-baselines';
  * from a shared stack. Lambda bundling is skipped unless asked for.
  */
 function givenTheStacks(options: { bundle?: boolean } = {}) {
-  const app = new App({
-    context: { ...constructTestContext(), ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
-  });
+  const app = testApp(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] });
   const shared = new Stack(app, 'Shared');
   const logsKey = new kms.Key(shared, 'LogsKey', { enableKeyRotation: true });
   const alarmTopic = new sns.Topic(shared, 'Alerts', { masterKey: logsKey, enforceSSL: true });
@@ -206,7 +204,7 @@ describe('GIVEN the function in a registry stack and the custom resource in a se
 
 describe('GIVEN invalid props', () => {
   test('WHEN the ARN is a literal that is not a version ARN THEN it is refused with the reason', () => {
-    const stack = new Stack(new App({ context: constructTestContext() }), 'Serving');
+    const stack = new Stack(testApp(), 'Serving');
     const groupArn = `arn:${PARTITION}:sagemaker:eu-west-1:111122223333:model-package-group/mlops-test-churn`;
 
     expect(

@@ -1,11 +1,11 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { PersonaRoles, type PersonaRolesProps } from '../../lib/constructs/persona-roles';
-import { constructTestContext } from '../support/platform';
+import { testApp } from '../support/platform';
 
 function givenPersonaRoles(props: Partial<PersonaRolesProps> = {}) {
-  const stack = new Stack(new App({ context: constructTestContext() }), 'Workbench');
+  const stack = new Stack(testApp(), 'Workbench');
   new PersonaRoles(stack, 'Personas', {
     trustedPrincipal: new iam.AccountRootPrincipal(),
     executionRoles: [],
@@ -44,7 +44,7 @@ describe('PersonaRoles', () => {
 
 describe('PersonaRoles.grantStudioAccess', () => {
   function givenStudioAccess(options: Parameters<PersonaRoles['grantStudioAccess']>[1]) {
-    const stack = new Stack(new App({ context: constructTestContext() }), 'Workbench');
+    const stack = new Stack(testApp(), 'Workbench');
     const personas = new PersonaRoles(stack, 'Personas', {
       trustedPrincipal: new iam.AccountRootPrincipal(),
       executionRoles: [],

@@ -1,13 +1,13 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { PlatformRole, wildcardFindings } from '../../lib/constructs/platform-role';
-import { constructTestContext } from '../support/platform';
+import { testApp } from '../support/platform';
 
 function setup() {
-  const app = new App({ context: constructTestContext() });
+  const app = testApp();
   const stack = new Stack(app, 'S');
   const role = new PlatformRole(stack, 'Role', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
   const bucket = new s3.Bucket(stack, 'Bucket');

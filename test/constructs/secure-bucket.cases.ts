@@ -1,12 +1,12 @@
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { SecureBucket } from '../../lib/constructs/secure-bucket';
-import { constructTestContext } from '../support/platform';
+import { testApp } from '../support/platform';
 
 describe('SecureBucket', () => {
   function stackWithBuckets() {
-    const stack = new Stack(new App({ context: constructTestContext() }), 'S');
+    const stack = new Stack(testApp(), 'S');
     const logs = new SecureBucket(stack, 'Logs', { expirationDays: 90 });
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
     new SecureBucket(stack, 'Data', {
@@ -45,7 +45,7 @@ describe('SecureBucket', () => {
   });
 
   test('GIVEN a log target but no key THEN it refuses, because only the log bucket may skip SSE-KMS', () => {
-    const stack = new Stack(new App({ context: constructTestContext() }), 'S');
+    const stack = new Stack(testApp(), 'S');
     const logs = new SecureBucket(stack, 'Logs', {});
     expect(() => new SecureBucket(stack, 'Data', { serverAccessLogsBucket: logs })).toThrow(
       /^invalid secure bucket 'S\/Data':\n- encryptionKey must be set: only the access-log bucket may go without one, got none$/,

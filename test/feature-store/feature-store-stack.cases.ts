@@ -18,8 +18,8 @@ import {
   type CloudFormationResource,
   type CloudFormationTemplate,
   cdkJsonContext,
-  constructTestContext,
   resourcesOfType,
+  testApp,
 } from '../support/platform';
 
 const ENVIRONMENTS = ['Dev', 'Test', 'Prod'] as const;
@@ -426,7 +426,7 @@ describe('template validation of the full cdk.json context', () => {
 
 describe('PlatformFeatureGroup props', () => {
   test('GIVEN a bad name, prefix and table THEN every problem is listed at once', () => {
-    const app = new App({ context: constructTestContext() });
+    const app = testApp();
     const stack = new Stack(app, 'S');
     const definition = resolveConfig(threeEnvironmentConfig()).config.featureGroups[0];
     expect(

@@ -1,4 +1,4 @@
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -19,7 +19,7 @@ import {
 import { ModelTraining } from '../../lib/stacks/model/training';
 import { NetworkStack } from '../../lib/stacks/network-stack';
 import { FIXTURE, MODEL_MONITOR_IMAGE, SKLEARN_IMAGE, XGBOOST_IMAGE } from '../pipeline-definition/sample-pipeline';
-import { constructTestContext, REPO_ROOT } from '../support/platform';
+import { REPO_ROOT, testApp } from '../support/platform';
 
 /** The sample feature group: the churn customers, their label included. */
 const CHURN_FEATURES = [
@@ -376,7 +376,7 @@ function environment(): ResolvedEnvironment {
 
 /** The training part of churn's model stack, with fakes of the feature store; network, keys and buckets from a shared stack. */
 function givenATrainingStack(options: { featureStore?: boolean; group?: FeatureGroupConfig } = {}) {
-  const app = new App({ context: constructTestContext() });
+  const app = testApp();
   const shared = new Stack(app, 'Shared', { env: ENV });
   const vpc = new ec2.Vpc(shared, 'Vpc', {
     availabilityZones: ['eu-west-1a', 'eu-west-1b'],
@@ -499,7 +499,7 @@ describe('a training stack without a feature store', () => {
 
 describe('the network of the feature store', () => {
   function endpointServices(capabilities: (set: Set<string>) => void): string[] {
-    const app = new App({ context: constructTestContext() });
+    const app = testApp();
     const base = environment();
     const set = new Set<string>(base.maturity.capabilities);
     capabilities(set);

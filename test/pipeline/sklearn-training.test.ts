@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, IgnoreMode, IgnoreStrategy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { IgnoreMode, IgnoreStrategy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,7 +13,7 @@ import { type ModelBuildingPipelineProps, modelBuildingPipeline } from '../../li
 import { MAX_CONTAINER_ARGUMENT_LENGTH, trainingRecipe } from '../../lib/pipeline/training-recipes';
 import { codeAssetExcludes, ModelTraining } from '../../lib/stacks/model/training';
 import { FIXTURE, MODEL_MONITOR_IMAGE, SKLEARN_IMAGE, XGBOOST_IMAGE } from '../pipeline-definition/sample-pipeline';
-import { constructTestContext, REPO_ROOT } from '../support/platform';
+import { REPO_ROOT, testApp } from '../support/platform';
 
 const CODE_URI = 's3://mlops-dev-assets/code.zip';
 const SKLEARN_TRAINING_IMAGE = frameworkImageUri('sklearn', '1.2-1', 'us-east-1');
@@ -255,7 +255,7 @@ describe('the training stack of an sklearn model', () => {
 
   /** A training stack of `upsell` (sklearn) over the real ml/ folder; network, keys and buckets from a shared stack. */
   function givenATrainingStack() {
-    const app = new App({ context: constructTestContext() });
+    const app = testApp();
     const shared = new Stack(app, 'Shared', { env: ENV });
     const vpc = new ec2.Vpc(shared, 'Vpc', {
       availabilityZones: ['eu-west-1a', 'eu-west-1b'],

@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import type { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
@@ -10,7 +10,7 @@ import { CODEPIPELINE_QUOTAS } from '../../lib/service-quotas';
 import type { DeliveryStack } from '../../lib/stacks/delivery-stack';
 import { HANDOFF_SYNTH_COMMANDS } from '../../lib/stacks/delivery-stack';
 import { churnModel, threeEnvironmentConfig } from '../support/fixtures';
-import { constructTestContext, REPO_ROOT } from '../support/platform';
+import { REPO_ROOT, testApp } from '../support/platform';
 
 // A portfolio past one pipeline's quotas: the delivery pipelines are chained, each handing the revision it has
 // deployed over to the next. Real portfolios need about 80 models to get there (npm run check:scale -- 100); these
@@ -49,13 +49,7 @@ function twoModelConfig(): ResolvedPlatformConfig {
 
 function appOf(): App {
   // the pipelines' layout and policies are under test here; the stage tests validate the templates
-  return new App({
-    context: {
-      ...constructTestContext(),
-      '@aws-cdk/core:failSynthOnValidationErrors': false,
-      'aws:cdk:bundling-stacks': [],
-    },
-  });
+  return testApp({ '@aws-cdk/core:failSynthOnValidationErrors': false, 'aws:cdk:bundling-stacks': [] });
 }
 
 interface Action {

@@ -37,10 +37,10 @@ import {
   type CloudFormationResource,
   type CloudFormationTemplate,
   cdkJsonContext,
-  constructTestContext,
   REPO_ROOT,
   resourcesOfType,
   synthPlatform,
+  testApp,
 } from '../support/platform';
 
 /** The partition of eu-west-1, the region of every account in the test config. */
@@ -363,7 +363,7 @@ describe('DeliveryStack GIVEN the reference fixture at stage 3 WHEN the app is s
 
   test('GIVEN props that cannot work THEN it fails once, listing every problem with its value', () => {
     const config = resolveConfig(stageThreeConfig());
-    const app = new App({ context: constructTestContext() });
+    const app = testApp();
     const props = deliveryProps(config);
     expect(
       () =>
@@ -395,13 +395,7 @@ describe('a pipeline whose environments span regions', () => {
       users: [],
       environments: [input.environments[0], { ...input.environments[2], region: 'eu-central-1' }],
     } as PlatformConfigInput);
-    const app = new App({
-      context: {
-        ...constructTestContext(),
-        '@aws-cdk/core:failSynthOnValidationErrors': false,
-        'aws:cdk:bundling-stacks': [],
-      },
-    });
+    const app = testApp({ '@aws-cdk/core:failSynthOnValidationErrors': false, 'aws:cdk:bundling-stacks': [] });
     buildPlatform(app, config);
 
     // WHEN
@@ -427,13 +421,7 @@ describe('a pipeline in single-account mode', () => {
   test('GIVEN every environment and the tooling in one account WHEN synthesized THEN it has no finding and no duplicate principal', () => {
     // GIVEN
     const config = resolveConfig({ ...singleAccountConfig(), maturity: 1 });
-    const app = new App({
-      context: {
-        ...constructTestContext(),
-        '@aws-cdk/core:failSynthOnValidationErrors': false,
-        'aws:cdk:bundling-stacks': [],
-      },
-    });
+    const app = testApp({ '@aws-cdk/core:failSynthOnValidationErrors': false, 'aws:cdk:bundling-stacks': [] });
     buildPlatform(app, config);
 
     // WHEN
@@ -587,14 +575,8 @@ describe('a pipeline with more stacks than one pipeline stage can deploy', () =>
   const twentyModels = (): ManyModels => {
     if (cached) return cached;
     const config = manyModelsConfig(modelNames(20));
-    const app = new App({
-      context: {
-        // the layout is under test here, not the templates: the stage tests validate those
-        ...constructTestContext(),
-        '@aws-cdk/core:failSynthOnValidationErrors': false,
-        'aws:cdk:bundling-stacks': [],
-      },
-    });
+    // the layout is under test here, not the templates: the stage tests validate those
+    const app = testApp({ '@aws-cdk/core:failSynthOnValidationErrors': false, 'aws:cdk:bundling-stacks': [] });
     buildPlatform(app, config);
     const stack = app.node.findChild('Delivery') as DeliveryStack;
     const pipeline = stack.pipeline.pipeline.node.defaultChild as codepipeline.CfnPipeline;
@@ -793,7 +775,7 @@ describe('a pipeline with more stacks than one pipeline stage can deploy', () =>
   test('GIVEN environments of 90 stacks each WHEN the pipeline is built THEN synth refuses with every per-pipeline quota it passes, before CodePipeline would', () => {
     // GIVEN three environments of 90 small stacks: 540 change-set actions in 12 deploy stages
     const config = resolveConfig(stageThreeConfig());
-    const app = new App({ context: constructTestContext() });
+    const app = testApp();
     const smallEnvironment = (scope: Construct, environment: ResolvedEnvironment) => {
       const stage = new Stage(scope, environment.stageId, {
         env: { account: environment.account, region: environment.region },
@@ -881,7 +863,7 @@ describe('a pipeline with more stacks than one pipeline stage can deploy', () =>
 
 describe('PipelineRunnerRole', () => {
   function runnerRole() {
-    const app = new App({ context: constructTestContext() });
+    const app = testApp();
     const stack = new Stack(app, 'Registry', { env: { account: '222222222222', region: 'eu-west-1' } });
     const runner = new PipelineRunnerRole(stack, 'PipelineRunner', {
       project: 'mlops',

@@ -8,6 +8,7 @@ import { failedValidations } from '../../lib/compliance/report';
 import { type ConfigOverrides, type ResolvedPlatformConfig, resolveConfig } from '../../lib/config/loader';
 import type { PlatformConfigInput } from '../../lib/config/schema';
 import type { PlatformEnvironment } from '../../lib/environment';
+import { highestImplementedStage } from '../../lib/maturity';
 import { threeEnvironmentConfig } from './fixtures';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -18,12 +19,22 @@ export function cdkJsonContext(): Record<string, unknown> {
 }
 
 /**
- * Context for construct unit tests: cdk.json with `validateAgainstDefaultRules` off. In aws-cdk-lib 2.276 that flag
- * only turns the template validation's errors into warnings; the validation still runs (skipping it takes the App
- * prop `builtinCloudFormationValidation: false`, not done yet).
+ * CDK's built-in template validation (a WebAssembly CloudFormation engine) costs about half of every synthesis. It
+ * runs, as errors, wherever templates are shipped: `cdk synth` (bin/platform.ts) at every stage in `.ci/run`, the
+ * scale check, and one test of the reference fixture at the highest stage (test/platform.test.ts). Other tests
+ * assert what the templates say, so they skip it with the App prop below; the `validateAgainstDefaultRules` flag
+ * alone only turns its errors into warnings in aws-cdk-lib 2.276, and the validation still runs.
  */
+export const SKIP_BUILTIN_VALIDATION = { builtinCloudFormationValidation: false } as const;
+
+/** Context for construct unit tests: cdk.json, with the template validation's findings as warnings. */
 export function constructTestContext(): Record<string, unknown> {
   return { ...cdkJsonContext(), '@aws-cdk/core:validateAgainstDefaultRules': false };
+}
+
+/** An App for construct unit tests: cdk.json's context plus `context`, without the built-in template validation. */
+export function testApp(context: Record<string, unknown> = {}): App {
+  return new App({ ...SKIP_BUILTIN_VALIDATION, context: { ...constructTestContext(), ...context } });
 }
 
 /** A fixture builder of test/support/fixtures.ts, such as `threeEnvironmentConfig`. */
@@ -52,10 +63,8 @@ export interface SynthOptions {
   /** Bundle Lambda code (slow); only one test per function needs it. */
   readonly bundle?: boolean;
   /**
-   * Whether CDK's template validation findings are errors, as in `cdk synth`. `false` sets the feature flag off,
-   * which in aws-cdk-lib 2.276 makes them warnings but does not skip the validation (that takes the App prop
-   * `builtinCloudFormationValidation: false`).
-   * @default true
+   * Run CDK's built-in template validation, as `cdk synth` does; its findings join `violations`.
+   * @default false (see SKIP_BUILTIN_VALIDATION)
    */
   readonly validateTemplates?: boolean;
 }
@@ -98,12 +107,12 @@ export function synthPlatform(options: SynthOptions = {}): SynthesizedPlatform {
       environments: options.environments,
     });
   const app = new App({
+    ...(options.validateTemplates ? {} : SKIP_BUILTIN_VALIDATION),
     context: {
       ...cdkJsonContext(),
       // findings are asserted by the tests, not turned into a failing exit code
       '@aws-cdk/core:failSynthOnValidationErrors': false,
       ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
-      ...(options.validateTemplates === false ? { '@aws-cdk/core:validateAgainstDefaultRules': false } : {}),
     },
   });
   const { environments } = buildPlatform(app, config);
@@ -135,7 +144,8 @@ export function synthPlatform(options: SynthOptions = {}): SynthesizedPlatform {
 const cache = new Map<string, SynthesizedPlatform>();
 
 /**
- * A fixture at a stage, synthesized once per test file and shape. Stages above the highest implemented one
+ * A fixture at a stage, synthesized once per test file and shape; the reference fixture at the highest stage with
+ * CDK's built-in template validation, whose findings join its `violations`. Stages above the highest implemented one
  * resolve to the same capabilities, so they share one synthesis (with their own config and warnings).
  */
 export function synthAtStage(maturity: number, shape: ConfigShape = threeEnvironmentConfig): SynthesizedPlatform {
@@ -144,7 +154,9 @@ export function synthAtStage(maturity: number, shape: ConfigShape = threeEnviron
   const key = JSON.stringify([input, config.environments.map((e) => [e.name, [...e.maturity.capabilities]])]);
   let found = cache.get(key);
   if (!found) {
-    found = synthPlatform({ resolved: config });
+    // the reference fixture at the highest stage holds every kind of resource: CDK's template validation runs on it
+    const validateTemplates = shape === threeEnvironmentConfig && maturity === highestImplementedStage();
+    found = synthPlatform({ resolved: config, validateTemplates });
     cache.set(key, found);
   }
   return { ...found, config };

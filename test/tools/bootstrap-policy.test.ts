@@ -90,8 +90,8 @@ describe('the reference fixture at stages 1 to 4, with the delivery pipeline', (
 
   beforeAll(() => {
     // the command reads resource types and names: the stage tests validate the templates themselves
-    stageFour = synthPlatform({ config: stageFourWithDelivery(), validateTemplates: false }).assembly.directory;
-    const lower = synthPlatform({ config: stagesOneToThree(), validateTemplates: false }).assembly.directory;
+    stageFour = synthPlatform({ config: stageFourWithDelivery() }).assembly.directory;
+    const lower = synthPlatform({ config: stagesOneToThree() }).assembly.directory;
     stacks = [...readAssembly(stageFour), ...readAssembly(lower)];
     policies = policiesOf(stacks);
   });

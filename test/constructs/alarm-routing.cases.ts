@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { type App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -6,11 +6,11 @@ import { nagPacks } from '../../lib/compliance/nag-packs';
 import { AlarmRouting, type AlarmRoutingProps } from '../../lib/constructs/alarm-routing';
 import { chatChannelConfigurationName } from '../../lib/naming';
 import { SLACK_CHANNEL, TEAMS_CHANNEL } from '../support/notifications-fixtures';
-import { constructTestContext } from '../support/platform';
+import { testApp } from '../support/platform';
 
 /** A stack with an encrypted critical and warning topic, as the platform has them, and a key for dead letters. */
 function setup() {
-  const app = new App({ context: constructTestContext() });
+  const app = testApp();
   const stack = new Stack(app, 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
   const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
   const critical = new sns.Topic(stack, 'Critical', { masterKey: key, enforceSSL: true });
