@@ -45,3 +45,16 @@ export function applyPlatformTags(scope: IConstruct, props: PlatformTagsProps): 
     });
   }
 }
+
+/** The cost-allocation tag that names the model a resource belongs to: activate it in Billing to see cost per model. */
+export const MODEL_TAG_KEY = 'model';
+
+/**
+ * Tags every resource of a model's stack with `model=<name>` (stage independent: it is there from the first stage
+ * that has the stack, so no stage adds it). The frozen types are left out: adding a tag would replace them.
+ */
+export function applyModelTag(scope: IConstruct, model: string): void {
+  Tags.of(scope).add(MODEL_TAG_KEY, model, {
+    excludeResourceTypes: [...FROZEN_TAG_RESOURCE_TYPES, ...UNTAGGABLE_RESOURCE_TYPES],
+  });
+}
