@@ -1,5 +1,6 @@
 import { Tags } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { MODEL_TAG_KEY } from './vocabulary';
 
 /**
  * Resource types whose Tags are create-only, in every region or in some (the Domain's are in a few regions):
@@ -46,8 +47,7 @@ export function applyPlatformTags(scope: IConstruct, props: PlatformTagsProps): 
   }
 }
 
-/** The cost-allocation tag that names the model a resource belongs to: activate it in Billing to see cost per model. */
-export const MODEL_TAG_KEY = 'model';
+export { MODEL_TAG_KEY };
 
 /**
  * Tags every resource of a model's stack with `model=<name>` (stage independent: it is there from the first stage

@@ -19,6 +19,7 @@ import {
 } from '../maturity';
 import { environmentStageId } from '../naming';
 import { regionsWithEveryImage } from '../pipeline/images';
+import { MODEL_TAG_KEY } from '../vocabulary';
 import {
   DEFAULT_AZ_COUNT,
   DEFAULT_CONFIG_PATH,
@@ -380,9 +381,15 @@ function crossFieldProblems(config: PlatformConfig): string[] {
   for (const key of tagKeys.filter((k) => PLATFORM_TAG_KEYS.includes(k))) {
     problems.push(`tags.${key}: the platform sets this tag on every resource; use another key`);
   }
-  if (tagKeys.length > MAX_TAGS - PLATFORM_TAG_KEYS.length) {
+  // and model on every resource of a model's stack (cost per model, ADR 0030)
+  if (tagKeys.includes(MODEL_TAG_KEY)) {
     problems.push(
-      `tags: at most ${MAX_TAGS - PLATFORM_TAG_KEYS.length} tags (AWS allows ${MAX_TAGS} a resource, the platform adds ${PLATFORM_TAG_KEYS.join(' and ')}), got ${tagKeys.length}`,
+      `tags.${MODEL_TAG_KEY}: the platform sets this tag on every resource of a model's stack to the model's name (cost per model); use another key`,
+    );
+  }
+  if (tagKeys.length > MAX_TAGS - PLATFORM_TAG_KEYS.length - 1) {
+    problems.push(
+      `tags: at most ${MAX_TAGS - PLATFORM_TAG_KEYS.length - 1} tags (AWS allows ${MAX_TAGS} a resource, the platform adds ${PLATFORM_TAG_KEYS.join(', ')} and ${MODEL_TAG_KEY}), got ${tagKeys.length}`,
     );
   }
 
