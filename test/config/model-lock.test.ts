@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, resolveConfig } from '../../lib/config/loader';
+import { ConfigError, loadConfig, resolveConfig } from '../../lib/config/loader';
 import {
   checkModelLock,
   type ModelLockFile,
@@ -92,6 +92,17 @@ describe('the models lock (retire before removing)', () => {
       resolveConfig(input, {}, 'fixture', undefined, undefined, locked(['churn', 'active'], ['upsell', 'active'])),
     ).toThrow(ConfigError);
     expect(() => resolveFixture(input)).not.toThrow();
+  });
+
+  test('GIVEN a config file and its lock WHEN a model is removed without retiring THEN loading the config fails, as cdk synth does', () => {
+    // GIVEN
+    const dir = mkdtempSync(path.join(tmpdir(), 'models-lock-'));
+    writeFileSync(path.join(dir, 'platform.json'), JSON.stringify({ ...threeEnvironmentConfig(), models: [] }));
+    writeFileSync(path.join(dir, 'models.lock.json'), JSON.stringify(locked(['churn', 'active']).lock));
+    // WHEN / THEN
+    expect(() => loadConfig({ config: 'platform.json' }, dir)).toThrow(
+      /models: "churn" is active in models\.lock\.json but no longer declared/,
+    );
   });
 
   test('GIVEN a broken lock file WHEN read THEN its problems name the file and the fix', () => {
