@@ -184,7 +184,7 @@ export class PlatformEnvironment extends Stage {
         if (!parts.serving && !parts.batch && !parts.training && !parts.monitoring) continue;
         const stack = new ModelStack(this, modelStackId(model.name), {
           ...base,
-          description: `${project} ${environment.name}: model ${model.name}: ${modelStackSummary(parts)}`,
+          description: `${project} ${environment.name}: model ${model.name}${isActive(model) ? '' : ' (retired)'}: ${modelStackSummary(parts)}`,
           model,
           ...workload,
           rawDataBucket: foundation.rawDataBucket,

@@ -60,6 +60,9 @@ describe('GIVEN a retired model at stage 5', () => {
     const parameters = Object.values(resourcesOfType(registry, 'AWS::SSM::Parameter')).map((p) => p.Properties?.Name);
     expect(parameters.some((name) => JSON.stringify(name).includes('churn'))).toBe(true);
     expect(types('Dev/Model-churn').has('AWS::SageMaker::Pipeline')).toBe(true);
+    expect(platform().templateJson('Dev/Model-churn').Description).toBe(
+      'mlops dev: model churn (retired): model-building pipeline',
+    );
   });
 
   test('THEN the active models keep their endpoint, except where endpoint is false', () => {
