@@ -34,6 +34,8 @@ export interface DeployedComparison {
   readonly differences: readonly Difference[];
   /** @default - the stacks were read */
   readonly error?: string;
+  /** @default - nothing to add */
+  readonly note?: string;
 }
 
 /** What the comparison needs to know of an environment. */
@@ -147,7 +149,17 @@ export async function compareDeployed(
     }
     const differences = compareStacks(env.expected, deployed);
     const differing = new Set(differences.map((d) => d.stack));
-    results.push({ ...base, matching: env.expected.filter((s) => !differing.has(s.name)).length, differences });
+    // with no stack at all, the stack ids cannot tell whose account the credentials reach
+    const note =
+      deployed.length === 0
+        ? `no stack named ${env.prefix}* in this account and region: not deployed yet, or the credentials reach another account than ${env.account} (pass --profile ${env.environment}=<a profile of ${env.account}>)`
+        : undefined;
+    results.push({
+      ...base,
+      matching: env.expected.filter((s) => !differing.has(s.name)).length,
+      differences,
+      ...(note ? { note } : {}),
+    });
   }
   return results;
 }

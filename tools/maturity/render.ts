@@ -58,6 +58,7 @@ export function renderDeployedComparison(comparisons: readonly DeployedCompariso
     out.push(
       `${head}: ${c.differences.length} difference${c.differences.length === 1 ? '' : 's'} (${c.matching} stacks match)`,
     );
+    if (c.note) out.push(`  ${c.note}`);
     for (const d of c.differences) out.push(bullet(d.message));
     out.push('');
   }

@@ -124,6 +124,15 @@ describe('npm run maturity --deployed', () => {
     );
   });
 
+  test('GIVEN no stack of the environment at all THEN every stack is missing and the report says the account may be wrong', async () => {
+    cfn.on(ListStacksCommand).resolves({ StackSummaries: [] });
+    const [result] = await compareDeployed([env], () => new CloudFormationClient({ region: 'us-east-1' }));
+    expect(result?.differences.every((d) => d.kind === 'missing')).toBe(true);
+    expect(renderDeployedComparison(result ? [result] : [])).toContain(
+      '  no stack named acme-dev-* in this account and region: not deployed yet, or the credentials reach another account than 555555555555',
+    );
+  });
+
   test('GIVEN access denied THEN the error is reported, not thrown', async () => {
     cfn.on(ListStacksCommand).rejects(new Error('User is not authorized to perform: cloudformation:ListStacks'));
     const [result] = await compareDeployed([env], () => new CloudFormationClient({ region: 'us-east-1' }));
