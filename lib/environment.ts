@@ -1,6 +1,7 @@
 import { Annotations, Stage, type StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ResolvedEnvironment } from './config/loader';
+import { isActive } from './config/models';
 import { modelStackId, ownsAccountLogGroups, SHARED_STACK_IDS } from './naming';
 import { ContainerRegistryStack } from './stacks/container-registry-stack';
 import { FeatureStoreStack } from './stacks/feature-store-stack';
@@ -161,8 +162,12 @@ export class PlatformEnvironment extends Stage {
         const group = model.featureGroup ? this.featureStore?.groups.get(model.featureGroup) : undefined;
         const approvedModelParameter = registry.approvedModelParameters.get(model.name);
         const parts: ModelStackParts = {
-          serving: has('realtimeServing') && model.realtime,
-          batch: has('batchScoring') && model.batch && approvedModelParameter ? { approvedModelParameter } : undefined,
+          // a retired model keeps its registry and training pipeline; serving, schedules and monitoring go
+          serving: has('realtimeServing') && model.realtime && model.endpoint && isActive(model),
+          batch:
+            has('batchScoring') && model.batch && approvedModelParameter && isActive(model)
+              ? { approvedModelParameter }
+              : undefined,
           training: has('trainingPipeline')
             ? {
                 featureStore:
@@ -172,13 +177,14 @@ export class PlatformEnvironment extends Stage {
                 failureAlarm: has('modelMonitoring'),
               }
             : undefined,
-          retraining: has('trainingPipeline') && has('retrainingTriggers'),
-          monitoring: has('modelMonitoring'),
+          retraining: has('trainingPipeline') && has('retrainingTriggers') && isActive(model),
+          monitoring: has('modelMonitoring') && isActive(model),
+          budget: has('modelPortfolio') && model.budget !== undefined,
         };
         if (!parts.serving && !parts.batch && !parts.training && !parts.monitoring) continue;
         const stack = new ModelStack(this, modelStackId(model.name), {
           ...base,
-          description: `${project} ${environment.name}: model ${model.name}: ${modelStackSummary(parts)}`,
+          description: `${project} ${environment.name}: model ${model.name}${isActive(model) ? '' : ' (retired)'}: ${modelStackSummary(parts)}`,
           model,
           ...workload,
           rawDataBucket: foundation.rawDataBucket,
@@ -211,6 +217,7 @@ function modelStackSummary(parts: ModelStackParts): string {
     parts.training && 'model-building pipeline',
     parts.retraining && 'retraining triggers',
     parts.monitoring && 'Model Monitor, alarms and dashboard',
+    parts.budget && 'cost budget',
   ].filter((p): p is string => typeof p === 'string');
   return held.join(', ');
 }

@@ -44,6 +44,7 @@ export const MODEL_PART_IDS = {
   training: 'Training',
   retraining: 'Retraining',
   monitoring: 'Monitoring',
+  budget: 'Budget',
 } as const;
 
 /**
@@ -426,3 +427,8 @@ export function deliveryHandoffBucketName(pipelineName: string, account: string,
 
 /** Where a delivery pipeline puts the source revision it has deployed, for the next pipeline to start from. */
 export const DELIVERY_HANDOFF_KEY = 'handoff/source.zip';
+
+/** The AWS Budgets budget of a model in an environment (stage 5): unique per account, like the model package group. */
+export function modelBudgetName(project: string, environment: string, model: string): string {
+  return `${project}-${environment}-${model}`;
+}

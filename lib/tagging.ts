@@ -1,5 +1,6 @@
 import { Tags } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { MODEL_TAG_KEY } from './vocabulary';
 
 /**
  * Resource types whose Tags are create-only, in every region or in some (the Domain's are in a few regions):
@@ -44,4 +45,16 @@ export function applyPlatformTags(scope: IConstruct, props: PlatformTagsProps): 
       excludeResourceTypes: [...FROZEN_TAG_RESOURCE_TYPES, ...UNTAGGABLE_RESOURCE_TYPES],
     });
   }
+}
+
+export { MODEL_TAG_KEY };
+
+/**
+ * Tags every resource of a model's stack with `model=<name>` (stage independent: it is there from the first stage
+ * that has the stack, so no stage adds it). The frozen types are left out: adding a tag would replace them.
+ */
+export function applyModelTag(scope: IConstruct, model: string): void {
+  Tags.of(scope).add(MODEL_TAG_KEY, model, {
+    excludeResourceTypes: [...FROZEN_TAG_RESOURCE_TYPES, ...UNTAGGABLE_RESOURCE_TYPES],
+  });
 }

@@ -64,3 +64,6 @@ export const PLATFORM_EVENT_TYPES = {
   retrainingDecision: 'Retraining Decision',
 } as const;
 export type PlatformEventType = (typeof PLATFORM_EVENT_TYPES)[keyof typeof PLATFORM_EVENT_TYPES];
+
+/** The cost-allocation tag that names the model a resource belongs to (ADR 0030): activate it in Billing. */
+export const MODEL_TAG_KEY = 'model';

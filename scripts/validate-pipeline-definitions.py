@@ -136,6 +136,14 @@ def extend_schema(schema: dict) -> dict:
     # 7. A registered version's CustomerMetadataProperties (CreateModelPackage has had them since 2021; the SDK's
     #    RegisterModel step passes its customer_metadata_properties there): the SHA-256 of the tarballs it serves.
     register["CustomerMetadataProperties"] = {"type": "object", "additionalProperties": ref("StringArgumentValue")}
+
+    # 8. A registered version's package-level model card (CreateModelPackage has had ModelCard since 2023; the SDK's
+    #    RegisterModel step passes its model_card there): the content is a JSON string, joined at run time from the
+    #    evaluation; the status is one of the four a model card has.
+    register["ModelCard"] = closed({
+        "ModelCardContent": ref("StringArgumentValue"),
+        "ModelCardStatus": {"anyOf": [{"enum": ["Draft", "PendingReview", "Approved", "Archived"]}, ref("GetFunction")]},
+    })
     return schema
 
 

@@ -19,6 +19,7 @@ import {
 } from '../maturity';
 import { environmentStageId } from '../naming';
 import { regionsWithEveryImage } from '../pipeline/images';
+import { MODEL_TAG_KEY } from '../vocabulary';
 import {
   DEFAULT_AZ_COUNT,
   DEFAULT_CONFIG_PATH,
@@ -32,8 +33,10 @@ import {
 } from './defaults';
 import { featureGroupProblems } from './feature-groups';
 import { modelCodeProblems } from './model-code';
+import { checkModelLock, MODEL_LOCK_FILE, type ModelLockFile, readModelLock } from './model-lock';
 import { modelProblems, monitoringProblems, pipelineServingProblems, type ResolvedModel, resolveModel } from './models';
 import { notificationsBySeverity, type ResolvedNotifications, reachesAnyone } from './notifications';
+import { portfolioProblems } from './portfolio';
 import { availabilityZoneProblem, closestRegion } from './regions';
 import {
   type EnvironmentConfig,
@@ -378,9 +381,15 @@ function crossFieldProblems(config: PlatformConfig): string[] {
   for (const key of tagKeys.filter((k) => PLATFORM_TAG_KEYS.includes(k))) {
     problems.push(`tags.${key}: the platform sets this tag on every resource; use another key`);
   }
-  if (tagKeys.length > MAX_TAGS - PLATFORM_TAG_KEYS.length) {
+  // and model on every resource of a model's stack (cost per model, ADR 0030)
+  if (tagKeys.includes(MODEL_TAG_KEY)) {
     problems.push(
-      `tags: at most ${MAX_TAGS - PLATFORM_TAG_KEYS.length} tags (AWS allows ${MAX_TAGS} a resource, the platform adds ${PLATFORM_TAG_KEYS.join(' and ')}), got ${tagKeys.length}`,
+      `tags.${MODEL_TAG_KEY}: the platform sets this tag on every resource of a model's stack to the model's name (cost per model); use another key`,
+    );
+  }
+  if (tagKeys.length > MAX_TAGS - PLATFORM_TAG_KEYS.length - 1) {
+    problems.push(
+      `tags: at most ${MAX_TAGS - PLATFORM_TAG_KEYS.length - 1} tags (AWS allows ${MAX_TAGS} a resource, the platform adds ${PLATFORM_TAG_KEYS.join(', ')} and ${MODEL_TAG_KEY}), got ${tagKeys.length}`,
     );
   }
 
@@ -484,6 +493,7 @@ export function resolveConfig(
   source = 'config',
   baseDir = process.cwd(),
   featureGroupLock?: FeatureGroupLockFile,
+  modelLockFile?: ModelLockFile,
 ): ResolvedPlatformConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new ConfigError(source, [`(root): expected a JSON object, got ${describeValue(input)}`]);
@@ -495,6 +505,8 @@ export function resolveConfig(
   const problems = crossFieldProblems(config);
   const evolution = featureGroupLock && checkFeatureGroupEvolution(config.featureGroups, featureGroupLock);
   problems.push(...(evolution?.problems ?? []));
+  const modelLockCheck = modelLockFile && checkModelLock(config.models, modelLockFile);
+  problems.push(...(modelLockCheck?.problems ?? []));
   let maturityOverride: MaturityStage | undefined;
   if (overrides.maturity !== undefined) {
     const result = parseMaturityOverride(overrides.maturity);
@@ -526,6 +538,12 @@ export function resolveConfig(
   problems.push(...pipelineServingProblems(config.models, trainedEnvironments));
   const monitored = environmentsWith('modelMonitoring').map((e) => e.name);
   problems.push(...monitoringProblems(config.project, config.models, monitored));
+  problems.push(
+    ...portfolioProblems(
+      config.models,
+      environmentsWith('modelPortfolio').map((e) => e.name),
+    ),
+  );
 
   let selectedNames = config.environments.map((e) => e.name);
   if (overrides.environments !== undefined) {
@@ -542,7 +560,7 @@ export function resolveConfig(
   }
   if (problems.length > 0) throw new ConfigError(source, problems);
 
-  const warnings = new Set<string>(evolution?.warnings);
+  const warnings = new Set<string>([...(evolution?.warnings ?? []), ...(modelLockCheck?.warnings ?? [])]);
   if (delivers && !config.tooling?.connection) {
     warnings.add(
       'the delivery pipeline (stage 4) is left out: tooling.connection (connection ARN, repository, branch) is not configured; see docs/delivery.md',
@@ -699,11 +717,18 @@ export function loadConfig(overrides: ConfigOverrides = {}, baseDir = process.cw
     path.join(path.dirname(relative), FEATURE_GROUP_LOCK_FILE),
     relative,
   );
+  // so does the lock of the models (retire before removing)
+  const modelLockFile = readModelLock(
+    path.join(path.dirname(file), MODEL_LOCK_FILE),
+    path.join(path.dirname(relative), MODEL_LOCK_FILE),
+    relative,
+  );
   return resolveConfig(
     input,
     { maturity: overrides.maturity, environments: overrides.environments },
     relative,
     baseDir,
     lock,
+    modelLockFile,
   );
 }

@@ -7,6 +7,7 @@ import {
   PROD_MIN_INSTANCES,
   type ServingDefaults,
 } from './defaults';
+import type { ModelBudgetConfig, ModelCardConfig, ModelLifecycle } from './portfolio';
 import type { ModelConfig, ServingShapeConfig } from './schema';
 
 /** Default prefix of the raw bucket under which the labels of served requests land, per model. */
@@ -42,6 +43,22 @@ export interface ResolvedModel {
     readonly instanceType: string;
     readonly instanceCount: number;
   };
+  /** `retired`: only the registry, cards, lineage and data stay (stage 5, lib/config/portfolio.ts). */
+  readonly lifecycle: ModelLifecycle;
+  /** Whether this environment has the model's real-time endpoint: false for `endpoint: false` (no idle cost). */
+  readonly endpoint: boolean;
+  /** @default - no card (synth fails from stage 5) */
+  readonly card?: ModelCardConfig;
+  /** @default - no budget */
+  readonly budget?: ModelBudgetConfig;
+}
+
+/**
+ * Whether the model's serving, batch schedule, retraining triggers and monitoring exist: an active model. A retired
+ * one keeps its registry, training pipeline, cards, lineage and data.
+ */
+export function isActive(model: Pick<ResolvedModel, 'lifecycle'>): boolean {
+  return model.lifecycle === 'active';
 }
 
 /** Applies the kind defaults and the environment's overrides to a model. */
@@ -92,6 +109,10 @@ export function resolveModel(model: ModelConfig, environmentName: string, kind: 
             instanceCount: model.batch.instanceCount ?? BATCH_DEFAULTS.instanceCount,
           }
         : undefined,
+    lifecycle: model.lifecycle,
+    endpoint: shape.endpoint ?? true,
+    card: model.card,
+    budget: model.budget,
   };
 }
 
@@ -152,6 +173,11 @@ export function modelProblems(
           `${field}.maxInstances: must be at least minInstances (${resolved.minInstances}), got ${resolved.maxInstances}`,
         );
       }
+      if (env.kind === 'prod' && shape.endpoint === false) {
+        problems.push(
+          `${field}.endpoint: prod serves every active model from its endpoint, got false; remove it, or retire the model (lifecycle: "retired")`,
+        );
+      }
       if (env.kind === 'prod' && resolved.kind === 'serverless') {
         problems.push(`${field}.serverless: prod serves from instances across availability zones; remove it`);
       }
@@ -185,7 +211,7 @@ export function monitoringProblems(
   if (monitoredEnvironments.length === 0) return [];
   const problems: string[] = [];
   models.forEach((model, i) => {
-    if (model.serving === 'batch' || !model.monitoring.modelMonitor) return;
+    if (model.serving === 'batch' || !model.monitoring.modelMonitor || model.lifecycle === 'retired') return;
     if (!model.monitoring.features) {
       problems.push(
         `models[${i}].monitoring.features: model monitoring (stage 4) watches the drift of named request columns; list the columns of a request as the data-quality baseline names them, for example ["tenure_months", "contract"]`,
@@ -224,7 +250,8 @@ export function pipelineServingProblems(
   models.forEach((model, i) => {
     if (model.serving === 'batch') return;
     for (const env of trainedEnvironments) {
-      if (resolveModel(model, env.name, env.kind).serving.kind !== 'serverless') continue;
+      const resolved = resolveModel(model, env.name, env.kind);
+      if (resolved.serving.kind !== 'serverless' || !resolved.endpoint || !isActive(resolved)) continue;
       problems.push(
         `models[${i}].environments.${env.name}.serverless: from stage 3 the training pipeline registers each version as an inference pipeline of two containers, which serverless endpoints cannot host; set "serverless": false for ${env.name} (one ml.m5.large instance unless instanceType says otherwise)`,
       );

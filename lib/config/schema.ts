@@ -5,6 +5,7 @@ import { DEFAULT_MATURITY, ENVIRONMENT_KINDS } from './defaults';
 import { featureGroup } from './feature-groups';
 import { checkedString, quoted, resourceName } from './fields';
 import { notifications } from './notifications';
+import { modelBudget, modelCard, modelLifecycle } from './portfolio';
 import { regionProblem } from './regions';
 import {
   MODEL_MONITOR_CRON_EXAMPLE,
@@ -215,6 +216,12 @@ const servingShape = z
       .optional()
       .describe('Memory of a serverless endpoint: 1024 to 6144 in steps of 1024.'),
     serverlessMaxConcurrency: z.int().min(1).max(200).optional(),
+    endpoint: z
+      .boolean()
+      .optional()
+      .describe(
+        'false: no real-time endpoint in this environment (zero idle cost; batch scoring and training stay). Not in prod. Default true.',
+      ),
   })
   .describe('How a model is served in one environment; unset fields come from the environment kind.');
 
@@ -443,6 +450,10 @@ const model = z
       instanceType: 'ml.m5.xlarge',
       processingInstanceType: 'ml.m5.large',
     }),
+    // the model portfolio (stage 5): lib/config/portfolio.ts
+    lifecycle: modelLifecycle,
+    card: modelCard.optional(),
+    budget: modelBudget.optional(),
   })
   .describe('A model the platform registers, serves and trains (stage 2 onwards).');
 

@@ -25,6 +25,7 @@ import {
   TransformStep,
 } from '../pipeline-definition';
 import type { FeatureType } from '../vocabulary';
+import { type ModelCardFacts, registeredModelCard } from './model-card';
 import { MAX_CONTAINER_ARGUMENT_LENGTH, type TrainingFramework, trainingRecipe } from './training-recipes';
 
 /** Where every job of the pipeline runs: the platform VPC, encrypted, isolated. */
@@ -104,6 +105,12 @@ export interface ModelBuildingPipelineProps {
    * @default - `Preprocess` reads the raw data directly
    */
   readonly featureStore?: PipelineFeatureStore;
+  /**
+   * Register each version with a package-level model card from these facts and the run's evaluation (stage 5,
+   * lib/pipeline/model-card.ts).
+   * @default - no model card
+   */
+  readonly card?: ModelCardFacts;
 }
 
 const CODE_DIR = '/opt/ml/processing/code';
@@ -141,7 +148,7 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
   const definition = new PipelineDefinition();
   const inputData = definition.addParameter(Parameters.string('InputDataUrl', props.inputDataUrl));
   // recorded with each execution: who or what started it (manual, schedule, new data)
-  definition.addParameter(Parameters.string('TriggerReason', 'manual'));
+  const triggerReason = definition.addParameter(Parameters.string('TriggerReason', 'manual'));
   const threshold = definition.addParameter(Parameters.float('MetricThreshold', props.gate.threshold));
   const trainingInstanceType = definition.addParameter(
     Parameters.string('TrainingInstanceType', props.instanceTypes.training),
@@ -441,6 +448,21 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
     Statistics: { ContentType: 'application/json', S3Uri: stats },
     Constraints: { ContentType: 'application/json', S3Uri: constraints },
   });
+  const metric = jsonGet(report, `metrics.${props.gate.metric}.value`);
+  const card =
+    props.card &&
+    registeredModelCard(props.card, {
+      metric: { name: props.gate.metric, value: metric, threshold },
+      inputData,
+      featureGroupName: props.featureStore?.featureGroupName,
+      startedAt: ExecutionVariables.START_DATETIME,
+      executionId: ExecutionVariables.PIPELINE_EXECUTION_ID,
+      triggerReason,
+      modelData,
+      testData: preprocess.properties.outputUri('test'),
+      dataQualityBaseline: dataQuality.properties.calculatedBaselineStatistics,
+      modelQualityBaseline: modelQuality.properties.calculatedBaselineStatistics,
+    });
   const register = new RegisterModelStep('RegisterModel', {
     description: 'Registers the version for review; only a ModelApprover approves it',
     arguments: {
@@ -488,10 +510,10 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
         [ARTIFACT_DIGEST_KEYS.modelData]: jsonGet(digestFile, 'model_data.sha256'),
         [ARTIFACT_DIGEST_KEYS.inferenceCode]: jsonGet(digestFile, 'inference_code.sha256'),
       },
+      ...(card ? { ModelCard: card } : {}),
     },
   });
 
-  const metric = jsonGet(report, `metrics.${props.gate.metric}.value`);
   definition.addStep(
     new ConditionStep('CheckMetric', {
       description: `Registers the model only if ${props.gate.metric} is at least the threshold`,

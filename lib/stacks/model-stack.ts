@@ -5,7 +5,9 @@ import type { Construct } from 'constructs';
 import type { ResolvedModel } from '../config/models';
 import type { TrainingFeatureStore } from '../constructs/training-pipeline';
 import { MODEL_PART_IDS } from '../naming';
+import { applyModelTag } from '../tagging';
 import { ModelBatch } from './model/batch';
+import { ModelBudget } from './model/budget';
 import { ModelMonitoring } from './model/monitoring';
 import type { ModelPartProps, ModelWorkloadProps, PlatformImageSource } from './model/part';
 import { ModelRetraining } from './model/retraining';
@@ -31,6 +33,11 @@ export interface ModelStackParts {
   readonly retraining: boolean;
   /** Model Monitor, alarms and dashboard (stage 4). */
   readonly monitoring: boolean;
+  /**
+   * The model's monthly cost budget (stage 5, models with `budget`).
+   * @default false
+   */
+  readonly budget?: boolean;
 }
 
 export interface ModelStackProps extends WorkloadStackProps {
@@ -60,6 +67,7 @@ export class ModelStack extends PlatformStack {
   readonly training?: ModelTraining;
   readonly retraining?: ModelRetraining;
   readonly monitoring?: ModelMonitoring;
+  readonly budget?: ModelBudget;
 
   constructor(scope: Construct, id: string, props: ModelStackProps) {
     super(scope, id, props);
@@ -145,5 +153,10 @@ export class ModelStack extends PlatformStack {
         for (const schedule of schedules) schedule?.addResourceDependency(this.serving.endpoint.endpoint);
       }
     }
+    if (parts.budget && model.budget) {
+      this.budget = new ModelBudget(this, MODEL_PART_IDS.budget, { ...part, budget: model.budget });
+    }
+    // cost per model: every resource of the stack names its model (the same at every stage)
+    applyModelTag(this, model.name);
   }
 }

@@ -531,10 +531,15 @@ describe('settings that are certainly mistakes', () => {
 
   test('GIVEN a tag key the platform sets, and more tags than AWS allows WHEN resolved THEN both are named', () => {
     const input = threeEnvironmentConfig();
-    input.tags = Object.fromEntries([['environment', 'x'], ...Array.from({ length: 48 }, (_, i) => [`team${i}`, 'x'])]);
+    input.tags = Object.fromEntries([
+      ['environment', 'x'],
+      ['model', 'x'],
+      ...Array.from({ length: 46 }, (_, i) => [`team${i}`, 'x']),
+    ]);
     expect(problemsOf(() => resolveConfig(input))).toEqual([
       'tags.environment: the platform sets this tag on every resource; use another key',
-      'tags: at most 48 tags (AWS allows 50 a resource, the platform adds project and environment), got 49',
+      "tags.model: the platform sets this tag on every resource of a model's stack to the model's name (cost per model); use another key",
+      'tags: at most 47 tags (AWS allows 50 a resource, the platform adds project, environment and model), got 48',
     ]);
   });
 });

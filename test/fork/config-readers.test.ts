@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../support/platform';
 
 /** Ways a test reads the shipped config: by path, or through the loader's default (no `config:` override). */
 const READS = [
-  /(?:readFileSync|existsSync|readFeatureGroupLock|path\.(?:join|resolve))\([^)]*['"`](?:\.\/)?config\/(?:platform\.json|feature-groups\.lock\.json)['"`]/,
+  /(?:readFileSync|existsSync|readFeatureGroupLock|readModelLock|path\.(?:join|resolve))\([^)]*['"`](?:\.\/)?config\/(?:platform\.json|feature-groups\.lock\.json|models\.lock\.json)['"`]/,
   /\bloadConfig\(\s*\{[^}]*\bconfig\s*:\s*['"`](?:\.\/)?config\/platform\.json['"`]/,
   /REPO_ROOT,\s*['"`]config['"`]/,
   /\bloadConfig\((?![^)]*\bconfig\s*:)[^)]*REPO_ROOT/,

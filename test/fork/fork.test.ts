@@ -1,6 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
+  MODEL_LOCK_FILE,
+  modelLock,
+  modelLockCommand,
+  readModelLock,
+  renderModelLock,
+} from '../../lib/config/model-lock';
+import {
   featureGroupLock,
   lockCommand,
   readFeatureGroupLock,
@@ -76,6 +83,27 @@ test('GIVEN config/platform.json THEN config/feature-groups.lock.json records it
     const command = lockCommand(forkConfigPath());
     throw new Error(
       `${lockPath} does not match the feature groups of ${forkConfigPath()}: run ${command} and commit ${lockPath} with the config${problems.map((p) => `\n  - ${p}`).join('')}`,
+    );
+  }
+  expect(committed).toBe(expected);
+});
+
+test('GIVEN config/platform.json THEN config/models.lock.json records its models as the lock command writes them', () => {
+  // GIVEN
+  const lockPath = path.join(path.dirname(forkConfigPath()), MODEL_LOCK_FILE);
+  const { config } = synthesized();
+
+  // WHEN
+  const file = readModelLock(path.join(REPO_ROOT, lockPath), lockPath);
+  const committed = existsSync(path.join(REPO_ROOT, lockPath))
+    ? readFileSync(path.join(REPO_ROOT, lockPath), 'utf8')
+    : '(no file)';
+  const expected = renderModelLock(modelLock(config.config.models, file.lock));
+
+  // THEN
+  if (committed !== expected || (file.problems ?? []).length > 0) {
+    throw new Error(
+      `${lockPath} does not match the models of ${forkConfigPath()}: run ${modelLockCommand(forkConfigPath())} and commit ${lockPath} with the config${(file.problems ?? []).map((p) => `\n  - ${p}`).join('')}`,
     );
   }
   expect(committed).toBe(expected);

@@ -52,6 +52,7 @@ export function churnModel(): NonNullable<PlatformConfigInput['models']>[number]
     featureGroup: 'churn-customers',
     alarms: { latencyP99Millis: 500 },
     monitoring: { features: [...CHURN_MONITORED_FEATURES] },
+    card: { owner: 'churn-team@example.com', riskRating: 'Medium' },
   };
 }
 
@@ -118,6 +119,7 @@ export function upsellModel(): NonNullable<PlatformConfigInput['models']>[number
     monitoring: {
       features: ['seats', 'monthly_spend', 'usage_ratio', 'months_active', 'plan', 'region', 'billing_cycle'],
     },
+    card: { owner: 'growth-team@example.com', riskRating: 'Low' },
   };
 }
 

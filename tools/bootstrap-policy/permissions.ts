@@ -70,6 +70,8 @@ export const RESOURCE_PERMISSIONS: Readonly<Record<string, ResourcePermissions>>
   'AWS::Athena::WorkGroup': {
     actions: ['athena:*', 's3:GetBucketLocation', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
   },
+  // a model's cost budget (stage 5); its ResourceTags are written with budgets:TagResource
+  'AWS::Budgets::Budget': { actions: ['budgets:*'] },
   // CloudFormation records it itself
   'AWS::CDK::Metadata': {},
   'AWS::Chatbot::MicrosoftTeamsChannelConfiguration': {

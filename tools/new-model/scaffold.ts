@@ -197,7 +197,7 @@ export function nextSteps(plan: ScaffoldPlan, configFile: string): string[] {
   const pkg = plan.package;
   return [
     `1. Describe the data: edit ml/${pkg}/contract.json (id, label, request_columns, numeric, categorical), the feature code in ml/${pkg}/features.py and the test data in ml/tests/${pkg}/ (copied from ${plan.sample}).`,
-    `2. Set models[].description and monitoring.features of "${plan.model}" in ${configFile} to the new request columns.`,
+    `2. Set models[].description and monitoring.features of "${plan.model}" in ${configFile} to the new request columns, and name its owner in card.owner (required from stage 5); record it with npm run models:lock.`,
     '3. Run the model tests: python3 -m pytest ml -q',
     `4. Synthesize: npx cdk synth -c maturity=3${configFile === path.join('config', 'platform.json') ? '' : ` -c config=${configFile}`}`,
     `5. Put training data under s3://<raw data bucket>/training-data/${plan.model}/ and start the pipeline.`,

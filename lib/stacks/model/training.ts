@@ -27,6 +27,7 @@ import {
   type PipelineFeatureStore,
   SHARED_PACKAGE,
 } from '../../pipeline/model-building-pipeline';
+import type { ModelCardFacts } from '../../pipeline/model-card';
 import { trainingImageRepositoryArns } from './image-repositories';
 import type { ModelWorkloadProps } from './part';
 
@@ -159,9 +160,21 @@ export class ModelTraining extends Construct {
           spotTraining: envConfig.kind !== 'prod',
           contentType: model.contentTypes[0] ?? 'text/csv',
           featureStore,
+          card: registeredCardFacts(props),
         }),
     });
   }
+}
+
+/**
+ * The config's part of each registered version's model card, from the stage with the model portfolio (stage 5,
+ * where the config must name an owner); none below it.
+ */
+function registeredCardFacts({ envConfig, model }: ModelTrainingProps): ModelCardFacts | undefined {
+  const owner = model.card?.owner;
+  if (!envConfig.maturity.capabilities.has('modelPortfolio') || !owner || !model.card) return undefined;
+  const { intendedUse, limitations, riskRating } = model.card;
+  return { owner, riskRating, description: model.description, intendedUse, limitations };
 }
 
 /** What the pipeline needs to know of a feature group and its query engine. */
