@@ -341,6 +341,8 @@ export class WorkbenchStack extends PlatformStack {
     const mlflowRole = new PlatformRole(this, 'MlflowRole', {
       roleName: mlflowRoleName(this.project, this.envConfig.name),
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      // SageMaker's confused-deputy guide does not cover MLflow tracking servers: bind the keys when they are sent
+      sourceBinding: 'ifPresent',
       description: 'Managed MLflow writes experiment artifacts to the artifact bucket',
     });
     mlflowRole.justifyGrant(
@@ -360,6 +362,8 @@ export class WorkbenchStack extends PlatformStack {
       weeklyMaintenanceWindowStart: 'Sun:03:00',
     });
     server.node.addDependency(mlflowRole.policy);
+    // the tracking server holds the experiments' metadata (runs, parameters, metrics): prod keeps it
+    server.applyRemovalPolicy(this.statefulRemovalPolicy);
 
     const trackingServerArn = this.formatArn({
       service: 'sagemaker',
