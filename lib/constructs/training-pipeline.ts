@@ -1,4 +1,4 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -58,6 +58,12 @@ export interface TrainingPipelineProps {
   readonly alarmTopic: sns.ITopic;
   /** Encrypts the dead-letter queue of the failure notifications. */
   readonly deadLetterKey: kms.IKey;
+  /**
+   * What happens to the dead-letter queue of the notifications when it leaves the stack; prod keeps it (the
+   * environment's stateful removal policy), so undelivered events survive a removed resource.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly deadLetterRemovalPolicy?: RemovalPolicy;
   /**
    * Alarm (with an action on `alarmTopic`) when `threshold` executions fail or stop within an hour.
    * @default - no alarm; every failure is still notified
@@ -268,6 +274,7 @@ export class TrainingPipeline extends Construct {
       },
       topic: props.alarmTopic,
       deadLetterKey: props.deadLetterKey,
+      deadLetterRemovalPolicy: props.deadLetterRemovalPolicy,
       purpose: `failure notifications of ${props.pipelineName}`,
       roleDescription: `EventBridge reports failed executions of ${props.pipelineName}`,
     });
