@@ -127,6 +127,7 @@ export class PlatformFunction extends Construct {
       alarmTopic: props.alarmTopic,
       purpose: `asynchronous invocations of the function '${props.description}'`,
       removalPolicy,
+      ofFunction: true,
     });
     this.role.justifyActions(
       ['kms:GenerateDataKey*', 'kms:ReEncrypt*'],
