@@ -488,7 +488,7 @@ export class BatchScoring extends Construct {
     );
     role.justifyGrant(
       props.artifactsBucket.grantRead(role),
-      'SageMaker downloads the artifacts the approved package points to, anywhere in the artifact bucket',
+      'read-only, and what it reads under pipelines/ and published/ is write-once (ADR 0020), so the job scores with exactly the artifacts that were approved',
     );
     props.dataKey.grant(role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
     props.artifactsKey?.grantDecrypt(role);

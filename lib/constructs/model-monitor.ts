@@ -549,7 +549,7 @@ export class ModelMonitor extends Construct {
     const role = this.role;
     role.justifyGrant(
       props.capture.bucket.grantRead(role, `${props.capture.prefix}/*`),
-      'the jobs read every captured request of this endpoint, in hourly folders with generated names',
+      "read-only, under this endpoint's capture prefix alone: comparing its live traffic with the baseline is what the monitor is for",
     );
     props.capture.key.grantDecrypt(role);
     for (const prefix of props.baselinePrefixes) {

@@ -224,7 +224,10 @@ export class TrainingPipeline extends Construct {
       }),
     );
     for (const bucket of props.inputBuckets) {
-      role.justifyGrant(bucket.grantRead(role), 'jobs read any training data object of this environment bucket');
+      role.justifyGrant(
+        bucket.grantRead(role),
+        "read-only, and the bucket holds only this environment's data, the data its models are trained on",
+      );
     }
     for (const bucket of props.codeBuckets ?? []) {
       role.justifyGrant(bucket.grantRead(role), 'processing jobs download the code asset, named by its content hash');
