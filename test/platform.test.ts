@@ -31,6 +31,7 @@ import './stacks/hardening-publisher.cases';
 import './stacks/hardening-log-groups.cases';
 import './stacks/hardening-artifacts.cases';
 import './stacks/hardening-trust-retain.cases';
+import './stacks/hardening-keys.cases';
 
 // before the first synthesis: the acknowledgement tests ask which acknowledgement suppressed each finding
 trackAcknowledgements();

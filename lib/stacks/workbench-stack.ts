@@ -427,6 +427,8 @@ export class WorkbenchStack extends PlatformStack {
       );
       new scheduler.Schedule(this, 'MlflowStopSchedule', {
         description: 'Stops the MLflow tracking server so it does not bill overnight',
+        // the schedule's target input is encrypted with the logs key (finding 8); Scheduler decrypts it with the role
+        key: props.logsKey,
         schedule: scheduler.ScheduleExpression.expression(settings.mlflowStopSchedule),
         target: new schedulerTargets.Universal({
           service: 'sagemaker',
