@@ -1,11 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Stack, Stage, Validations } from 'aws-cdk-lib';
+import { Stack, Stage } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
-import type { IConstruct } from 'constructs';
 import { MIN_REASON_LENGTH } from '../lib/compliance/acknowledge';
 import { CAPABILITY_DEFINITIONS, capabilitiesAtStage, highestImplementedStage, MATURITY_STAGES } from '../lib/maturity';
+import { acknowledgementsOf, deadAcknowledgements, trackAcknowledgements } from './support/acknowledgements';
 import { singleAccountConfig, threeEnvironmentConfig, twoFrameworkConfig } from './support/fixtures';
 import { formatJson } from './support/json-format';
 import {
@@ -30,6 +30,11 @@ import './stacks/hardening-perimeter.cases';
 import './stacks/hardening-publisher.cases';
 import './stacks/hardening-log-groups.cases';
 import './stacks/hardening-artifacts.cases';
+import './stacks/hardening-trust-retain.cases';
+import './stacks/hardening-keys.cases';
+
+// before the first synthesis: the acknowledgement tests ask which acknowledgement suppressed each finding
+trackAcknowledgements();
 
 const ENVIRONMENTS = ['Dev', 'Test', 'Prod'] as const;
 const STAGE_ONE_STACKS = ['Foundation', 'Network', 'Workbench'];
@@ -432,23 +437,8 @@ describe('stateful logical ids', () => {
 });
 
 describe('acknowledged findings', () => {
-  function acknowledgements(root: IConstruct): Array<{ path: string; scope: IConstruct; id: string; reason: string }> {
-    return root.node.findAll().flatMap((scope) =>
-      scope.node.metadata
-        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-        .flatMap((m) =>
-          Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
-            path: scope.node.path,
-            scope,
-            id: id.replace(/^[A-Za-z]+::/, ''),
-            reason,
-          })),
-        ),
-    );
-  }
-
   test('each names one finding, sits on a resource rather than a stack, and says why', () => {
-    const all = acknowledgements(synthAtStage(1).app);
+    const all = acknowledgementsOf(synthAtStage(1).app);
     expect(all.length).toBeGreaterThan(0);
     for (const ack of all) {
       expect({ ack: `${ack.id} at ${ack.path}`, granular: /^AwsSolutions-IAM[45]$/.test(ack.id) }).toEqual({
@@ -459,6 +449,20 @@ describe('acknowledged findings', () => {
       expect(Stack.isStack(ack.scope) || Stage.isStage(ack.scope)).toBe(false);
     }
   });
+
+  // Issue 12, finding 8: twelve acknowledgements suppressed nothing (the access-log bucket's logging findings, which
+  // cdk-nag passes for a log target, and SQS3 on the queues that functions name as their dead-letter queue).
+  test.each([...MATURITY_STAGES, 'dev+prod'] as const)(
+    'GIVEN the fixture at stage %s WHEN synthesized THEN every acknowledgement suppresses a finding',
+    (stage) => {
+      // WHEN
+      const platform = stage === 'dev+prod' ? synthAtStage(4, twoFrameworkConfig) : synthAtStage(stage);
+
+      // THEN
+      expect(acknowledgementsOf(platform.app).length).toBeGreaterThan(0);
+      expect(deadAcknowledgements(platform.app).map((a) => `${a.id} at ${a.path}`)).toEqual([]);
+    },
+  );
 });
 
 describe('another shape: dev and prod only, another project, us-east-1, two models of different frameworks', () => {

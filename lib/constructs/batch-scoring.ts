@@ -4,7 +4,7 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -80,7 +80,10 @@ export interface BatchScoringProps {
   readonly artifactsKey?: kms.IKey;
   /** Key that encrypts the storage volume of the transform instances. */
   readonly volumeKey: kms.IKey;
-  /** Key that encrypts the execution log group. */
+  /**
+   * Key that encrypts the execution log group, the execution history (its policy must let
+   * `delivery.logs.amazonaws.com` decrypt, as the Foundation's logs key does) and the schedule's input.
+   */
   readonly logsKey: kms.IKey;
   /** Topic the alarms notify. */
   readonly alarmTopic: sns.ITopic;
@@ -139,6 +142,8 @@ export interface BatchScoringProps {
 const DEFAULT_INSTANCE_TYPE = 'ml.m5.large';
 const DEFAULT_CONTENT_TYPE = 'text/csv';
 const DEFAULT_TIMEOUT = Duration.hours(6);
+/** How long Step Functions reuses a data key of the state machine's key: fewer KMS calls, still rotated often. */
+const STATE_MACHINE_KEY_REUSE = Duration.minutes(5);
 const DEFAULT_COLUMNS: readonly BatchScoringColumn[] = [{ name: 'score', type: 'double' }];
 /** Time kept after the transform job's own timeout to delete the model. */
 const CLEANUP_TIME = Duration.minutes(15);
@@ -191,12 +196,15 @@ export class BatchScoring extends Construct {
   readonly alarms: { readonly failed: cloudwatch.Alarm; readonly timedOut: cloudwatch.Alarm };
 
   private readonly runNamePrefix: string;
+  /** Encrypts the execution logs, the execution history and the schedule's input. */
+  private readonly logsKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: BatchScoringProps) {
     super(scope, id);
     validate(this, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.runNamePrefix = props.runNamePrefix;
+    this.logsKey = props.logsKey;
     this.tableName = props.tableName ?? `${props.modelName.replace(/-/g, '_')}_scores`;
     const stateMachineName = props.stateMachineName ?? `${props.runNamePrefix}-batch-scoring`;
 
@@ -230,6 +238,13 @@ export class BatchScoring extends Construct {
       timeout: props.timeout ?? DEFAULT_TIMEOUT,
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // execution history holds run inputs and outputs: the logs key encrypts it, not an AWS-owned key (finding 8)
+      // Given the key itself, the CDK would add a statement to its policy admitting CloudWatch log delivery of every
+      // account; the key's owner admits its own account's delivery instead (FoundationStack), so it gets a reference.
+      encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(
+        kms.Key.fromKeyArn(this, 'StateMachineKey', props.logsKey.keyArn),
+        STATE_MACHINE_KEY_REUSE,
+      ),
       comment: `Scores ${props.modelName} in batch with the approved model version`,
     });
     // SageMaker checks the role's permissions when a run creates the model.
@@ -248,7 +263,22 @@ export class BatchScoring extends Construct {
 
   /** Allows `grantee` to start a scoring run outside the schedule, for example to rerun a failed run. */
   grantStartExecution(grantee: iam.IGrantable): iam.Grant {
+    this.grantExecutionInputKey(grantee);
     return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /** Starting a run encrypts its input with the state machine's key, under the state machine's encryption context. */
+  private grantExecutionInputKey(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptRunInput',
+        actions: ['kms:GenerateDataKey'],
+        resources: [this.logsKey.keyArn],
+        conditions: {
+          StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': this.stateMachine.stateMachineArn },
+        },
+      }),
+    );
   }
 
   /**
@@ -488,7 +518,7 @@ export class BatchScoring extends Construct {
     );
     role.justifyGrant(
       props.artifactsBucket.grantRead(role),
-      'SageMaker downloads the artifacts the approved package points to, anywhere in the artifact bucket',
+      'read-only, and what it reads under pipelines/ and published/ is write-once (ADR 0020), so the job scores with exactly the artifacts that were approved',
     );
     props.dataKey.grant(role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
     props.artifactsKey?.grantDecrypt(role);
@@ -528,8 +558,11 @@ export class BatchScoring extends Construct {
       ['kms:GenerateDataKey*', 'kms:ReEncrypt*'],
       'sending to the KMS-encrypted dead-letter queue needs data keys of that one queue key',
     );
+    this.grantExecutionInputKey(role);
     const schedule = new scheduler.Schedule(this, 'Schedule', {
       description: `Starts the batch scoring of ${props.modelName}`,
+      // the schedule's target input is encrypted with the logs key (finding 8); Scheduler decrypts it with the role
+      key: props.logsKey,
       schedule: scheduler.ScheduleExpression.expression(props.schedule),
       target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
         role,

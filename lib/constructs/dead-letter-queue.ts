@@ -18,6 +18,12 @@ export interface DeadLetterQueueProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Whether a Lambda function names this queue as its `DeadLetterConfig`: cdk-nag then knows it is a dead-letter
+   * queue (AwsSolutions-SQS3 passes), so that finding is not acknowledged.
+   * @default false
+   */
+  readonly ofFunction?: boolean;
 }
 
 /**
@@ -38,7 +44,7 @@ export class DeadLetterQueue extends Construct {
       removalPolicy: props.removalPolicy,
     });
     const reason = 'this queue is itself a dead-letter queue; it has nowhere further to go and its alarm pages a human';
-    acknowledge(this.queue, 'AwsSolutions-SQS3', reason);
+    if (!props.ofFunction) acknowledge(this.queue, 'AwsSolutions-SQS3', reason);
     acknowledge(this.queue, 'Serverless-SQSRedrivePolicy', reason);
     this.alarm = this.queue
       .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -28,6 +28,12 @@ export interface EventNotificationProps {
    * @default - "EventBridge publishes <purpose>"
    */
   readonly roleDescription?: string;
+  /**
+   * What happens to the dead-letter queue of the notifications when it leaves the stack; prod keeps it (the
+   * environment's stateful removal policy), so undelivered events survive a removed resource.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly deadLetterRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -40,6 +46,7 @@ export function notifyOnEvents(scope: Construct, props: EventNotificationProps):
     encryptionKey: props.deadLetterKey,
     alarmTopic: props.topic,
     purpose: props.purpose,
+    removalPolicy: props.deadLetterRemovalPolicy,
   });
   const publishRole = new PlatformRole(scope, `${props.idPrefix}Role`, {
     assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {

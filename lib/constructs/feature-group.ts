@@ -104,6 +104,8 @@ export class PlatformFeatureGroup extends Construct implements IPlatformFeatureG
     if (offline) {
       this.offlineStoreRole = new PlatformRole(this, 'OfflineStoreRole', {
         assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+        // SageMaker's confused-deputy guide does not cover Feature Store: bind the keys when they are sent
+        sourceBinding: 'ifPresent',
         description: `SageMaker writes the offline store of the ${props.featureGroupName} feature group`,
       });
       this.grantOfflineStoreRole(this.offlineStoreRole);

@@ -463,7 +463,7 @@ export class ModelEndpoint extends ModelEndpointBase {
     if (props.artifactsBucket) {
       role.justifyGrant(
         props.artifactsBucket.grantRead(role),
-        'SageMaker downloads the model artifacts the approved package points to, anywhere in the artifact bucket',
+        'read-only, and what it reads under pipelines/ and published/ is write-once (ADR 0020), so the endpoint serves exactly the artifacts that were approved',
       );
     }
 

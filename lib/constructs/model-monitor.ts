@@ -1,4 +1,4 @@
-import { type CfnCondition, Duration, Fn } from 'aws-cdk-lib';
+import { type CfnCondition, Duration, Fn, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -178,6 +178,12 @@ export interface ModelMonitorProps {
   readonly alarmTopic: sns.ITopic;
   /** Encrypts the dead-letter queue of the failed-job notifications. */
   readonly deadLetterKey: kms.IKey;
+  /**
+   * What happens to the dead-letter queue of the notifications when it leaves the stack; prod keeps it (the
+   * environment's stateful removal policy), so undelivered events survive a removed resource.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly deadLetterRemovalPolicy?: RemovalPolicy;
   /**
    * Alarm when this many monitoring jobs fail within an hour.
    * @default DEFAULT_MONITORING_FAILURES
@@ -432,6 +438,7 @@ export class ModelMonitor extends Construct {
       },
       topic: props.alarmTopic,
       deadLetterKey: props.deadLetterKey,
+      deadLetterRemovalPolicy: props.deadLetterRemovalPolicy,
       purpose: `failed Model Monitor jobs of ${endpointName}`,
     });
     const failures = props.failureThreshold ?? DEFAULT_MONITORING_FAILURES;
@@ -542,7 +549,7 @@ export class ModelMonitor extends Construct {
     const role = this.role;
     role.justifyGrant(
       props.capture.bucket.grantRead(role, `${props.capture.prefix}/*`),
-      'the jobs read every captured request of this endpoint, in hourly folders with generated names',
+      "read-only, under this endpoint's capture prefix alone: comparing its live traffic with the baseline is what the monitor is for",
     );
     props.capture.key.grantDecrypt(role);
     for (const prefix of props.baselinePrefixes) {

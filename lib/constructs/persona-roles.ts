@@ -75,7 +75,7 @@ export class PersonaRoles extends Construct {
         ],
         resources: [modelPackageArn('*'), modelPackageGroupArn],
       }),
-      'approvers review and approve versions of every model in this environment; groups are created per model later',
+      "approving versions of this environment's models is the approver's whole job; the ARNs hold this account and region only, and every approval or rejection reaches the alerts topic",
     );
     for (const role of [this.dataScientist, this.mlEngineer]) {
       role.addToPrincipalPolicy(
@@ -135,7 +135,7 @@ export class PersonaRoles extends Construct {
             actions: ['sagemaker:CreatePresignedDomainUrl', 'sagemaker:DescribeUserProfile'],
             resources: [userProfile('*')],
           }),
-          'personas open Studio through any user profile of this one domain; profiles come and go with the team',
+          "every profile of this one domain runs with the same Studio execution role, so opening another gives no other permission; where a profile holds someone's work (prod), each person opens only their own",
         );
       } else {
         this.grantOwnProfile(role, own, userProfile);

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -50,6 +50,11 @@ export interface PlatformFunctionProps {
   readonly environment?: Record<string, string>;
   /** Key of the log group and of the dead-letter queue. */
   readonly logsKey: kms.IKey;
+  /**
+   * Key that encrypts the environment variables at rest; the role may decrypt with it only through Lambda.
+   * @default - logsKey
+   */
+  readonly environmentKey?: kms.IKey;
   /** How long the log group keeps events. */
   readonly logRetention: logs.RetentionDays;
   /** Topic the alarms (errors, throttles, dead letters) notify. */
@@ -127,12 +132,22 @@ export class PlatformFunction extends Construct {
       alarmTopic: props.alarmTopic,
       purpose: `asynchronous invocations of the function '${props.description}'`,
       removalPolicy,
+      ofFunction: true,
     });
     this.role.justifyActions(
       ['kms:GenerateDataKey*', 'kms:ReEncrypt*'],
       'sending failed events to the KMS-encrypted dead-letter queue needs data keys of its one key',
     );
 
+    const environmentKey = props.environmentKey ?? props.logsKey;
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DecryptEnvironment',
+        actions: ['kms:Decrypt'],
+        resources: [environmentKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `lambda.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
     const fn = new nodejs.NodejsFunction(this, 'Resource', {
       entry: props.entry,
       handler: props.handler ?? 'handler',
@@ -149,6 +164,8 @@ export class PlatformFunction extends Construct {
       systemLogLevelV2: lambda.SystemLogLevel.INFO,
       tracing: lambda.Tracing.ACTIVE,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      // a customer-managed key, not Lambda's AWS-managed one (issue 12, finding 8)
+      environmentEncryption: environmentKey,
       deadLetterQueue: this.deadLetterQueue.queue,
       retryAttempts: props.retryAttempts ?? 2,
       maxEventAge: props.maxEventAge ?? Duration.hours(6),

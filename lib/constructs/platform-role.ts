@@ -3,8 +3,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
+import { type SourceBinding, withSourceConditions } from './principals';
 
-export interface PlatformRoleProps extends iam.RoleProps {}
+export interface PlatformRoleProps extends iam.RoleProps {
+  /**
+   * How the trust of a service principal is bound to its source (`aws:SourceAccount`, `aws:SourceArn`), for a
+   * role that serves a feature of the service which does not send those keys.
+   * @default - the service's binding in SOURCE_POLICIES (lib/constructs/principals.ts)
+   */
+  readonly sourceBinding?: SourceBinding;
+}
 
 interface Justification {
   /** The wildcard findings this justification covers, computed once the app is resolved. */
@@ -46,7 +54,9 @@ export class PlatformRole extends iam.Role {
   private readonly justifications: Justification[] = [];
 
   constructor(scope: Construct, id: string, props: PlatformRoleProps) {
-    super(scope, id, props);
+    // every service trust of the platform is bound to its own account (and resources) in one place
+    const { sourceBinding, ...roleProps } = props;
+    super(scope, id, { ...roleProps, assumedBy: withSourceConditions(scope, props.assumedBy, sourceBinding) });
     this.policy = new iam.ManagedPolicy(this, 'Policy', { roles: [this], description: props.description });
     this.policies.push(this.policy);
     // Cross-stack references are only final after the app is prepared, and the finding ids contain them,

@@ -299,6 +299,8 @@ export class RetrainingTriggers extends Construct {
     const pipeline = new PipelineReference(this, 'Pipeline', props.pipelineName, props.pipelineArn);
     const schedule = new scheduler.Schedule(this, 'Schedule', {
       description: `Retrains ${props.modelName} on schedule`,
+      // the schedule's target input is encrypted with the logs key (finding 8); Scheduler decrypts it with the role
+      key: props.logsKey,
       schedule: scheduler.ScheduleExpression.expression(expression),
       target: new schedulerTargets.SageMakerStartPipelineExecution(pipeline, {
         role,

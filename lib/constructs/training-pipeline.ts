@@ -1,4 +1,4 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -58,6 +58,12 @@ export interface TrainingPipelineProps {
   readonly alarmTopic: sns.ITopic;
   /** Encrypts the dead-letter queue of the failure notifications. */
   readonly deadLetterKey: kms.IKey;
+  /**
+   * What happens to the dead-letter queue of the notifications when it leaves the stack; prod keeps it (the
+   * environment's stateful removal policy), so undelivered events survive a removed resource.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly deadLetterRemovalPolicy?: RemovalPolicy;
   /**
    * Alarm (with an action on `alarmTopic`) when `threshold` executions fail or stop within an hour.
    * @default - no alarm; every failure is still notified
@@ -218,7 +224,10 @@ export class TrainingPipeline extends Construct {
       }),
     );
     for (const bucket of props.inputBuckets) {
-      role.justifyGrant(bucket.grantRead(role), 'jobs read any training data object of this environment bucket');
+      role.justifyGrant(
+        bucket.grantRead(role),
+        "read-only, and the bucket holds only this environment's data, the data its models are trained on",
+      );
     }
     for (const bucket of props.codeBuckets ?? []) {
       role.justifyGrant(bucket.grantRead(role), 'processing jobs download the code asset, named by its content hash');
@@ -268,6 +277,7 @@ export class TrainingPipeline extends Construct {
       },
       topic: props.alarmTopic,
       deadLetterKey: props.deadLetterKey,
+      deadLetterRemovalPolicy: props.deadLetterRemovalPolicy,
       purpose: `failure notifications of ${props.pipelineName}`,
       roleDescription: `EventBridge reports failed executions of ${props.pipelineName}`,
     });

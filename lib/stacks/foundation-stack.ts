@@ -94,6 +94,27 @@ export class FoundationStack extends PlatformStack {
       }),
     );
 
+    // Step Functions delivers the execution logs of a state machine encrypted with this key through CloudWatch's
+    // vended log delivery, which decrypts the execution data first; only for this account's deliveries.
+    this.logsKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowLogDeliveryOfThisAccount',
+        principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: {
+            'aws:SourceArn': this.formatArn({
+              service: 'logs',
+              resource: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+
     // Alarms and EventBridge rules publish to the encrypted alerts topic, only for this account.
     this.logsKey.addToResourcePolicy(
       new iam.PolicyStatement({

@@ -1,3 +1,4 @@
+import { CfnResource, type Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -5,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { SUBNET_PREFIX } from '../config/defaults';
 import { PlatformRole } from '../constructs/platform-role';
+import { sourceConditions } from '../constructs/principals';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
 
 export interface NetworkStackProps extends PlatformStackProps {
@@ -100,6 +102,7 @@ export class NetworkStack extends PlatformStack {
         },
       });
       this.vpc = vpc;
+      bindDefaultSecurityGroupProvider(this);
       this.workloadSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
 
       const s3Endpoint = vpc.addGatewayEndpoint('S3Endpoint', {
@@ -188,4 +191,25 @@ function ownPrincipalsStatement(stack: NetworkStack): iam.PolicyStatement {
     resources: ['*'],
     conditions: { StringEquals: { 'aws:PrincipalAccount': stack.account } },
   });
+}
+
+/** Construct id of the CDK's provider of `Custom::VpcRestrictDefaultSG`, one per stack (ADR 0032). */
+export const DEFAULT_SECURITY_GROUP_PROVIDER = 'Custom::VpcRestrictDefaultSGCustomResourceProvider';
+
+/**
+ * Binds the trust of the CDK's default-security-group provider role to this account and its region's functions, as
+ * every Lambda trust of the platform is (lib/constructs/principals.ts). The CDK writes that role as a raw
+ * `AWS::IAM::Role`, so the condition goes in by override; ADR 0032 says why the provider stays.
+ */
+function bindDefaultSecurityGroupProvider(stack: Stack): void {
+  const role = stack.node.tryFindChild(DEFAULT_SECURITY_GROUP_PROVIDER)?.node.tryFindChild('Role');
+  if (!CfnResource.isCfnResource(role)) {
+    throw new Error(
+      `${stack.node.path}: the CDK no longer creates ${DEFAULT_SECURITY_GROUP_PROVIDER}; revisit ADR 0032`,
+    );
+  }
+  role.addPropertyOverride(
+    'AssumeRolePolicyDocument.Statement.0.Condition',
+    sourceConditions(stack, 'lambda.amazonaws.com'),
+  );
 }

@@ -96,6 +96,8 @@ export class RegistryStack extends PlatformStack {
         stringValue: NO_APPROVED_MODEL,
         description: `Approved model package ARN of ${model.name} served in ${envConfig.name}, or ${NO_APPROVED_MODEL}`,
       });
+      // the approved version is prod state: removing the model from the config must not forget which version serves
+      parameter.applyRemovalPolicy(this.statefulRemovalPolicy);
       this.approvedModelParameters.set(model.name, parameter);
     }
 
@@ -134,6 +136,7 @@ export class RegistryStack extends PlatformStack {
       encryptionKey: props.logsKey,
       alarmTopic: props.alertsTopic,
       purpose: 'model package state change notifications',
+      removalPolicy: this.statefulRemovalPolicy,
     });
     const publishRole = new PlatformRole(this, 'ApprovalEventsRole', {
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {

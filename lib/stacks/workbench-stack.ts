@@ -140,15 +140,15 @@ export class WorkbenchStack extends PlatformStack {
       if (persona === 'model-approver') continue;
       role.justifyGrant(
         props.rawDataBucket.grantRead(role),
-        'personas read any raw object; the raw bucket holds only this environment data',
+        "read-only, and the raw bucket holds only this environment's data, which these people work on; captured inference data is denied to all but the ML engineer",
       );
       role.justifyGrant(
         props.curatedDataBucket.grantRead(role),
-        'personas read any curated object; the curated bucket holds only this environment data',
+        "read-only, and the curated bucket holds only this environment's prepared data, which these people work on",
       );
       role.justifyGrant(
         props.artifactsBucket.grantRead(role),
-        'personas read any model artifact to compare and debug models of this environment',
+        'read-only: registered artifacts are write-once (ADR 0020), so reading them cannot change what an approved version serves',
       );
       if (persona !== 'ml-engineer') this.denyCapturedData(role, props.rawDataBucket);
     }
@@ -177,22 +177,25 @@ export class WorkbenchStack extends PlatformStack {
     const domainId = this.domain.attrDomainId;
     // the bucket grants fill a policy of their own: with the SageMaker statements, one policy passed IAM's 6,144 characters
     const data = role.withPolicy('DataPolicy', 'Studio reads and writes the data and artifacts of this environment');
-    role.justifyGrant(props.rawDataBucket.grantRead(data), 'Studio reads any raw object of this environment');
+    role.justifyGrant(
+      props.rawDataBucket.grantRead(data),
+      "read-only, and the raw bucket holds only this environment's data, which Studio's users work on; its captured inference data is denied separately",
+    );
     this.denyCapturedData(role, props.rawDataBucket);
     if (this.restricted) {
       role.justifyGrant(
         props.curatedDataBucket.grantRead(data),
-        'Studio reads curated datasets anywhere in the curated bucket of this environment',
+        "read-only: in prod Studio can neither change the offline store that training reads nor the batch inputs and scores (finding 6), and the bucket holds only this environment's data",
       );
     } else {
       role.justifyGrant(
         props.curatedDataBucket.grantReadWrite(data),
-        'Studio reads and writes curated datasets anywhere in the curated bucket of this environment',
+        "outside prod preparing curated datasets is Studio's job; the bucket holds only this environment's data, and serving models read none of it",
       );
     }
     role.justifyGrant(
       props.artifactsBucket.grantRead(data),
-      'Studio reads any model artifact to compare and debug models of this environment',
+      'read-only: registered artifacts are write-once (ADR 0020), so reading them cannot change what an approved version serves',
     );
     // Registered artifacts are write-once (ADR 0020): Studio writes only its scratch prefix, and MLflow's.
     role.justifyGrant(
@@ -341,6 +344,8 @@ export class WorkbenchStack extends PlatformStack {
     const mlflowRole = new PlatformRole(this, 'MlflowRole', {
       roleName: mlflowRoleName(this.project, this.envConfig.name),
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      // SageMaker's confused-deputy guide does not cover MLflow tracking servers: bind the keys when they are sent
+      sourceBinding: 'ifPresent',
       description: 'Managed MLflow writes experiment artifacts to the artifact bucket',
     });
     mlflowRole.justifyGrant(
@@ -360,6 +365,8 @@ export class WorkbenchStack extends PlatformStack {
       weeklyMaintenanceWindowStart: 'Sun:03:00',
     });
     server.node.addDependency(mlflowRole.policy);
+    // the tracking server holds the experiments' metadata (runs, parameters, metrics): prod keeps it
+    server.applyRemovalPolicy(this.statefulRemovalPolicy);
 
     const trackingServerArn = this.formatArn({
       service: 'sagemaker',
@@ -384,7 +391,7 @@ export class WorkbenchStack extends PlatformStack {
           ],
           resources: [trackingServerArn],
         }),
-        'the MLflow REST API has many run and experiment actions, scoped here to the one tracking server',
+        "the prefixes only add, read and annotate runs and experiments (the one delete is of a tag) of this environment's own tracking server, whose metadata nothing that serves a model reads",
       );
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
@@ -420,6 +427,8 @@ export class WorkbenchStack extends PlatformStack {
       );
       new scheduler.Schedule(this, 'MlflowStopSchedule', {
         description: 'Stops the MLflow tracking server so it does not bill overnight',
+        // the schedule's target input is encrypted with the logs key (finding 8); Scheduler decrypts it with the role
+        key: props.logsKey,
         schedule: scheduler.ScheduleExpression.expression(settings.mlflowStopSchedule),
         target: new schedulerTargets.Universal({
           service: 'sagemaker',

@@ -510,6 +510,20 @@ describe('BatchScoring', () => {
         PolicyDocument: {
           Statement: [
             {
+              // a run's input is encrypted with the state machine's key (issue 12, finding 8)
+              Sid: 'EncryptRunInput',
+              Action: 'kms:GenerateDataKey',
+              Effect: 'Allow',
+              Resource: Match.anyValue(),
+              Condition: {
+                StringEquals: {
+                  'kms:EncryptionContext:aws:states:stateMachineArn': {
+                    Ref: Match.stringLikeRegexp('^ChurnScoringStateMachine'),
+                  },
+                },
+              },
+            },
+            {
               Action: 'states:StartExecution',
               Effect: 'Allow',
               Resource: { Ref: Match.stringLikeRegexp('^ChurnScoringStateMachine') },

@@ -117,6 +117,14 @@ describe('PlatformFunction', () => {
             { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf('TriggerLogs') },
             { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
             {
+              // the environment variables are encrypted with the logs key (issue 12, finding 8)
+              Sid: 'DecryptEnvironment',
+              Effect: 'Allow',
+              Action: 'kms:Decrypt',
+              Resource: shared('LogsKey', 'Arn'),
+              Condition: { StringEquals: { 'kms:ViaService': Match.anyValue() } },
+            },
+            {
               Effect: 'Allow',
               Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
               Resource: arnOf('TriggerDeadLettersQueue'),

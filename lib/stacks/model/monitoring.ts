@@ -82,6 +82,7 @@ export class ModelMonitoring extends Construct {
         condition: approved.condition,
         imageUri: modelMonitorImageUri(region),
         namePrefix: name,
+        deadLetterRemovalPolicy: props.removalPolicy,
         alarmNames: monitoringAlarmNames(project, envConfig.name, model.name),
         dataQuality: {
           baseline: baselines.dataQuality,

@@ -126,6 +126,7 @@ export class ModelTraining extends Construct {
       modelPackageGroupName: groupName,
       alarmTopic: props.alertsTopic,
       deadLetterKey: props.logsKey,
+      deadLetterRemovalPolicy: props.removalPolicy,
       featureStore: props.featureStore,
       failureAlarm: props.failureAlarm
         ? {
