@@ -15,6 +15,8 @@ export const CATALOG: Catalog = {
   models: [{ name: 'churn', owner: 'ml-team@example.com' }, { name: 'churn-v2' }],
 };
 
+/** The partition of the recorded events. */
+const PARTITION = 'aws';
 const ACCOUNTS: Record<string, string> = { dev: '111111111111', test: '222222222222', prod: '333333333333' };
 let counter = 0;
 
@@ -41,7 +43,7 @@ export function packageEvent(environment: string, model: string, version: number
   return envelope('aws.sagemaker', 'SageMaker Model Package State Change', environment, time, {
     ModelPackageGroupName: `mlops-${environment}-${model}`,
     ModelPackageVersion: version,
-    ModelPackageArn: `arn:aws:sagemaker:eu-west-1:${ACCOUNTS[environment]}:model-package/mlops-${environment}-${model}/${version}`,
+    ModelPackageArn: `arn:${PARTITION}:sagemaker:eu-west-1:${ACCOUNTS[environment]}:model-package/mlops-${environment}-${model}/${version}`,
     ModelApprovalStatus: status,
     CreationTime: time,
     LastModifiedTime: time,
@@ -65,7 +67,7 @@ export function pipelineEvent(
   time: string,
   description?: string,
 ) {
-  const pipeline = `arn:aws:sagemaker:eu-west-1:${ACCOUNTS[environment]}:pipeline/mlops-${environment}-${model}-training`;
+  const pipeline = `arn:${PARTITION}:sagemaker:eu-west-1:${ACCOUNTS[environment]}:pipeline/mlops-${environment}-${model}-training`;
   return envelope('aws.sagemaker', 'SageMaker Model Building Pipeline Execution Status Change', environment, time, {
     pipelineArn: pipeline,
     pipelineExecutionArn: `${pipeline}/execution/${execution}`,

@@ -1,3 +1,4 @@
+import type { PortfolioRecord } from '../../../lambda/portfolio-inventory/reducer';
 import { InventoryStore } from '../../../lambda/portfolio-inventory/store';
 import { applyEvent } from '../../../lambda/portfolio-inventory/update';
 import {
@@ -84,7 +85,7 @@ async function fold(events: readonly unknown[]) {
   table.mock.restore();
   // the revision counts writes, which depends on the order; the records must not
   return [...table.items.values()]
-    .map(({ revision: _revision, ...record }) => record)
+    .map(({ revision: _revision, ...record }) => record as unknown as PortfolioRecord)
     .sort((a, b) => `${a.model}|${a.environment}`.localeCompare(`${b.model}|${b.environment}`));
 }
 
@@ -112,8 +113,8 @@ describe('portfolio inventory replay', () => {
       drift: 'OK',
       alarm: 'OK',
     });
-    expect(test?.trends.metric.map((p: { value: number }) => p.value)).toEqual([0.81, 0.8]);
-    expect(test?.trends.drift.map((p: { value: number }) => p.value)).toEqual([0.11, 0.18, 0.31, 0.12]);
+    expect(test?.trends.metric.map((p) => p.value)).toEqual([0.81, 0.8]);
+    expect(test?.trends.drift.map((p) => p.value)).toEqual([0.11, 0.18, 0.31, 0.12]);
     const prod = records.find((r) => r.environment === 'prod');
     expect(prod).toMatchObject({ approvedVersion: 1, alarm: 'ALARM', drift: 'none' });
     const dev = records.find((r) => r.model === 'churn-v2');

@@ -89,7 +89,7 @@ describe('portfolio inventory update', () => {
     const store = new InventoryStore(table.client, 'inventory');
     const event = packageEvent('dev', 'churn', 1, 'Approved', '2026-11-01T00:00:00Z');
     const result = await applyEvent(
-      { ...event, detail: { ...event.detail, ModelPackageGroupName: 'other-dev-churn' } },
+      { ...event, detail: { ...(event.detail as object), ModelPackageGroupName: 'other-dev-churn' } },
       { catalog: CATALOG, store },
     );
     expect(result).toMatchObject({ action: 'ignored', reason: 'other-project' });
