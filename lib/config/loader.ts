@@ -34,6 +34,7 @@ import { featureGroupProblems } from './feature-groups';
 import { modelCodeProblems } from './model-code';
 import { modelProblems, monitoringProblems, pipelineServingProblems, type ResolvedModel, resolveModel } from './models';
 import { notificationsBySeverity, type ResolvedNotifications, reachesAnyone } from './notifications';
+import { portfolioWarnings } from './portfolio';
 import { availabilityZoneProblem, closestRegion } from './regions';
 import {
   type EnvironmentConfig,
@@ -543,6 +544,11 @@ export function resolveConfig(
   if (problems.length > 0) throw new ConfigError(source, problems);
 
   const warnings = new Set<string>(evolution?.warnings);
+  for (const w of portfolioWarnings(
+    config,
+    environmentsWith('modelPortfolio').map((e) => e.name),
+  ))
+    warnings.add(w);
   if (delivers && !config.tooling?.connection) {
     warnings.add(
       'the delivery pipeline (stage 4) is left out: tooling.connection (connection ARN, repository, branch) is not configured; see docs/delivery.md',

@@ -5,6 +5,7 @@ import { DEFAULT_MATURITY, ENVIRONMENT_KINDS } from './defaults';
 import { featureGroup } from './feature-groups';
 import { checkedString, quoted, resourceName } from './fields';
 import { notifications } from './notifications';
+import { portfolio } from './portfolio';
 import { regionProblem } from './regions';
 import {
   MODEL_MONITOR_CRON_EXAMPLE,
@@ -465,6 +466,7 @@ export const platformConfigSchema = z
     environments: z.array(environment).min(1, { error: 'expected at least one environment' }),
     users: z.array(user).default([]),
     tooling: tooling.optional(),
+    portfolio: portfolio.optional(),
     models: z.array(model).default([]),
     featureGroups: z.array(featureGroup).default([]),
     capabilities: capabilities.default({}),
