@@ -134,7 +134,9 @@ export class PortfolioInventory extends Construct {
       outsideVpcReason:
         'the function reads no data but the events it is given: it only calls DynamoDB (one table), CloudWatch Logs and X-Ray, each scoped by IAM; the tooling account has no VPC of the platform, and one would add endpoints without narrowing what the function can reach',
     });
-    this.table.grantReadWriteData(this.updater.role);
+    // a consistent read and a conditional put per event: nothing deletes, scans or writes in batches
+    this.table.grant(this.updater.role, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    props.key.grantEncryptDecrypt(this.updater.role);
 
     this.ruleDeadLetters = new DeadLetterQueue(this, 'UpdaterDeadLetters', {
       encryptionKey: props.key,
