@@ -164,8 +164,17 @@ export class PortfolioInventory extends Construct {
   }
 }
 
+/** Lambda's limit on the total size of a function's environment variables, less room for the other variables. */
+const CATALOG_BUDGET_BYTES = 4 * 1024 - 256;
+
 function validate(props: PortfolioInventoryProps): string[] {
   const problems: string[] = [];
+  const catalogBytes = Buffer.byteLength(JSON.stringify(props.catalog));
+  if (catalogBytes > CATALOG_BUDGET_BYTES) {
+    problems.push(
+      `catalog: ${props.catalog.models.length} models and ${props.catalog.environments.length} environments take ${catalogBytes} bytes of the updater's environment variables, over the ${CATALOG_BUDGET_BYTES} that Lambda's 4 KB limit leaves; shorten model names or split the portfolio`,
+    );
+  }
   const catalog = catalogProblem(props.catalog);
   if (catalog) problems.push(`catalog: ${catalog}`);
   if (props.senders.length === 0) problems.push('senders: expected at least one account and role that forward events');

@@ -110,6 +110,16 @@ describe('PortfolioInventory', () => {
     );
   });
 
+  test("GIVEN more models than the updater's environment holds WHEN built THEN the limit is named", () => {
+    const { stack, props } = givenAStack();
+    const models = Array.from({ length: 190 }, (_, i) => ({
+      name: `a-rather-long-model-${String(i).padStart(3, '0')}`,
+    }));
+    expect(() => new PortfolioInventory(stack, 'Big', props({ catalog: { ...props().catalog, models } }))).toThrow(
+      /catalog: 190 models and 2 environments take \d+ bytes of the updater's environment variables, over the 3840/,
+    );
+  });
+
   describe('GIVEN the updater bundled for real with the local esbuild', () => {
     // the one synthesis of the updater that bundles
     const { app, stack, props } = givenAStack({ bundle: true });
