@@ -10,7 +10,7 @@ import {
 } from '../support/platform';
 
 /*
- * Issue 15, the inventory: at stage 5 with a tooling account, the portfolio bus, the inventory and the forwarding
+ * Run by test/platform.test.ts, which synthesizes stage 5 once for all its cases. Issue 15, the inventory: at stage 5 with a tooling account, the portfolio bus, the inventory and the forwarding
  * rules synthesize; each environment may put events only on that bus, and the bus accepts only the platform's
  * accounts, through their forwarding roles.
  */
