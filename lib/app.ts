@@ -1,10 +1,18 @@
 import type { App } from 'aws-cdk-lib';
 import { enforceCompliance } from './compliance/nag-packs';
 import { ConfigError, type ResolvedPlatformConfig } from './config/loader';
+import { portfolioLocation } from './config/portfolio-location';
 import { PlatformEnvironment, receivesPublishedModels } from './environment';
-import { deliveryPipelineName, deliveryStackId, trainingPipelineName } from './naming';
+import {
+  deliveryPipelineName,
+  deliveryStackId,
+  PORTFOLIO_STACK_ID,
+  portfolioForwarderRoleName,
+  trainingPipelineName,
+} from './naming';
 import { layOutDelivery, type PipelineQuotas } from './stacks/delivery-plan';
 import { DeliveryStack, environmentToDeliver, type PlatformEnvironmentFactory } from './stacks/delivery-stack';
+import { PortfolioStack } from './stacks/portfolio-stack';
 
 /**
  * The Stage of one environment: the one already in `scope`, or a new one with id `environment.stageId`. Both
@@ -36,6 +44,7 @@ export function platformEnvironmentFactory(config: ResolvedPlatformConfig): Plat
       platformEnvironments,
       // only a configured delivery pipeline needs a runner role in the test environment
       toolingAccount: config.config.tooling?.connection ? config.config.tooling.account : undefined,
+      portfolio: portfolioLocation(config.config),
     });
 }
 
@@ -45,6 +54,8 @@ export interface PlatformApp {
   readonly environments: PlatformEnvironment[];
   /** The delivery pipelines' stacks, in promotion order; none without `tooling.connection`. */
   readonly delivery: DeliveryStack[];
+  /** The model portfolio (stage 5), when an environment has it and the config names its account. */
+  readonly portfolio?: PortfolioStack;
 }
 
 /** Adds the whole platform to an app: one Stage per environment, the delivery pipelines, compliance enforced at synth. */
@@ -53,7 +64,33 @@ export function buildPlatform(app: App, config: ResolvedPlatformConfig, options:
   const environments = config.environments.map((environment) => stageOf(app, environment));
   enforceCompliance(app);
   const delivery = buildDelivery(app, config, stageOf, options);
-  return { environments, delivery };
+  const portfolio = buildPortfolio(app, config);
+  return { environments, delivery, portfolio };
+}
+
+/**
+ * Stage 5: the model portfolio's bus and inventory (ADR 0028), in the tooling account or the one config `portfolio`
+ * names, when any environment has the capability. It admits the forwarding role of each such environment, by name.
+ */
+export function buildPortfolio(app: App, config: ResolvedPlatformConfig): PortfolioStack | undefined {
+  const location = portfolioLocation(config.config);
+  const forwarding = config.allEnvironments.filter((e) => e.maturity.capabilities.has('modelPortfolio'));
+  if (!location || forwarding.length === 0) return undefined;
+  return new PortfolioStack(app, PORTFOLIO_STACK_ID, {
+    project: config.project,
+    location,
+    senders: forwarding.map((e) => ({
+      account: e.account,
+      roleName: portfolioForwarderRoleName(config.project, e.name),
+    })),
+    catalog: {
+      project: config.project,
+      environments: forwarding.map((e) => ({ name: e.name, account: e.account, region: e.region })),
+      models: config.config.models.map((m) => ({ name: m.name })),
+    },
+    notifications: config.config.tooling?.notifications,
+    tags: config.tags,
+  });
 }
 
 /** How {@link buildDelivery} lays the delivery pipelines out. */

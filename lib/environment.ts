@@ -2,13 +2,14 @@ import { Annotations, Stage, type StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ResolvedEnvironment } from './config/loader';
 import { isActive } from './config/models';
-import { modelStackId, ownsAccountLogGroups, SHARED_STACK_IDS } from './naming';
+import { modelStackId, ownsAccountLogGroups, PORTFOLIO_FORWARDING_STACK_ID, SHARED_STACK_IDS } from './naming';
 import { ContainerRegistryStack } from './stacks/container-registry-stack';
 import { FeatureStoreStack } from './stacks/feature-store-stack';
 import { FoundationStack } from './stacks/foundation-stack';
 import type { PlatformImageSource } from './stacks/model/part';
 import { ModelStack, type ModelStackParts } from './stacks/model-stack';
 import { NetworkStack } from './stacks/network-stack';
+import { PortfolioForwardingStack } from './stacks/portfolio-forwarding-stack';
 import { RegistryStack } from './stacks/registry-stack';
 import { WorkbenchStack } from './stacks/workbench-stack';
 import { applyPlatformTags } from './tagging';
@@ -37,6 +38,11 @@ export interface PlatformEnvironmentProps extends StageProps {
    * @default - no delivery pipeline
    */
   readonly toolingAccount?: string;
+  /**
+   * Account and region of the model portfolio's bus (stage 5), which this environment forwards its models' events to.
+   * @default - no portfolio: nothing is forwarded
+   */
+  readonly portfolio?: { readonly account: string; readonly region: string };
 }
 
 /**
@@ -62,6 +68,8 @@ export class PlatformEnvironment extends Stage {
   readonly registry?: RegistryStack;
   readonly containerRegistry?: ContainerRegistryStack;
   readonly featureStore?: FeatureStoreStack;
+  /** Forwards the models' events to the portfolio bus (stage 5), when there is a portfolio. */
+  readonly portfolioForwarding?: PortfolioForwardingStack;
   /** The one stack of each model (from stage 2), by model name, in config order. */
   readonly models = new Map<string, ModelStack>();
 
@@ -200,6 +208,16 @@ export class PlatformEnvironment extends Stage {
         if (parts.training?.featureStore && this.featureStore) stack.addStackDependency(this.featureStore);
         this.models.set(model.name, stack);
       }
+    }
+
+    if (has('modelPortfolio') && props.portfolio) {
+      this.portfolioForwarding = new PortfolioForwardingStack(this, PORTFOLIO_FORWARDING_STACK_ID, {
+        ...base,
+        description: `${project} ${environment.name}: forwards model events to the portfolio bus (stage 5)`,
+        portfolio: props.portfolio,
+        logsKey: foundation.logsKey,
+        alertsTopic: foundation.alertsTopic,
+      });
     }
 
     for (const warning of environment.maturity.warnings) {

@@ -432,3 +432,40 @@ export const DELIVERY_HANDOFF_KEY = 'handoff/source.zip';
 export function modelBudgetName(project: string, environment: string, model: string): string {
   return `${project}-${environment}-${model}`;
 }
+
+/*
+ * The model portfolio (stage 5): one bus and one inventory in the tooling account (or the account `portfolio`
+ * names), fed by a forwarding stack in every environment. The environments address the bus by name, and the bus
+ * admits their forwarding roles by name, so no stack references another across accounts.
+ */
+
+/** Construct id of the portfolio stack in the app: `cdk deploy Portfolio`. */
+export const PORTFOLIO_STACK_ID = 'Portfolio';
+
+/** CloudFormation name of the portfolio stack: `<project>-portfolio`. */
+export function portfolioStackName(project: string): string {
+  return `${project}-portfolio`;
+}
+
+/** Id of the stack in each environment's Stage that forwards its models' events to the portfolio bus. */
+export const PORTFOLIO_FORWARDING_STACK_ID = 'PortfolioForwarding';
+
+/** The portfolio's event bus: `<project>-portfolio`. */
+export function portfolioBusName(project: string): string {
+  return `${project}-portfolio`;
+}
+
+/** The KMS alias of the portfolio's key (inventory, logs, dead letters, alarms): `alias/<project>-portfolio`. */
+export function portfolioKeyAlias(project: string): string {
+  return `alias/${portfolioStackName(project)}`;
+}
+
+/** The role EventBridge forwards an environment's events with: `<project>-<env>-portfolio-forwarder`. */
+export function portfolioForwarderRoleName(project: string, environment: string): string {
+  return environmentResourceName(project, environment, 'portfolio-forwarder');
+}
+
+/** The inventory table, one record per model and environment: `<project>-portfolio-inventory`; `npm run portfolio` reads it. */
+export function portfolioTableName(project: string): string {
+  return `${portfolioStackName(project)}-inventory`;
+}

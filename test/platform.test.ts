@@ -32,6 +32,7 @@ import './stacks/hardening-log-groups.cases';
 import './stacks/hardening-artifacts.cases';
 import './stacks/hardening-trust-retain.cases';
 import './stacks/hardening-keys.cases';
+import './stacks/portfolio.cases';
 
 // before the first synthesis: the acknowledgement tests ask which acknowledgement suppressed each finding
 trackAcknowledgements();
@@ -360,7 +361,8 @@ describe('tags', () => {
     for (const maturity of [1, 5]) {
       const platform = synthAtStage(maturity);
       for (const stackPath of platform.stackPaths) {
-        const envName = stackPath.split('/')[0]?.toLowerCase();
+        // stacks outside the environments' Stages (delivery, portfolio) live in the tooling account
+        const envName = stackPath.includes('/') ? stackPath.split('/')[0]?.toLowerCase() : 'tooling';
         for (const [id, resource] of Object.entries(platform.templateJson(stackPath).Resources)) {
           const tags = resource.Properties?.Tags;
           if (!Array.isArray(tags)) continue;

@@ -37,6 +37,7 @@ import { checkModelLock, MODEL_LOCK_FILE, type ModelLockFile, readModelLock } fr
 import { modelProblems, monitoringProblems, pipelineServingProblems, type ResolvedModel, resolveModel } from './models';
 import { notificationsBySeverity, type ResolvedNotifications, reachesAnyone } from './notifications';
 import { portfolioProblems } from './portfolio';
+import { portfolioWarnings } from './portfolio-location';
 import { availabilityZoneProblem, closestRegion } from './regions';
 import {
   type EnvironmentConfig,
@@ -561,6 +562,11 @@ export function resolveConfig(
   if (problems.length > 0) throw new ConfigError(source, problems);
 
   const warnings = new Set<string>([...(evolution?.warnings ?? []), ...(modelLockCheck?.warnings ?? [])]);
+  for (const w of portfolioWarnings(
+    config,
+    environmentsWith('modelPortfolio').map((e) => e.name),
+  ))
+    warnings.add(w);
   if (delivers && !config.tooling?.connection) {
     warnings.add(
       'the delivery pipeline (stage 4) is left out: tooling.connection (connection ARN, repository, branch) is not configured; see docs/delivery.md',

@@ -6,6 +6,7 @@ import { featureGroup } from './feature-groups';
 import { checkedString, quoted, resourceName } from './fields';
 import { notifications } from './notifications';
 import { modelBudget, modelCard, modelLifecycle } from './portfolio';
+import { portfolio } from './portfolio-location';
 import { regionProblem } from './regions';
 import {
   MODEL_MONITOR_CRON_EXAMPLE,
@@ -476,6 +477,7 @@ export const platformConfigSchema = z
     environments: z.array(environment).min(1, { error: 'expected at least one environment' }),
     users: z.array(user).default([]),
     tooling: tooling.optional(),
+    portfolio: portfolio.optional(),
     models: z.array(model).default([]),
     featureGroups: z.array(featureGroup).default([]),
     capabilities: capabilities.default({}),

@@ -8,6 +8,8 @@ import './adopted-log-group.cases';
 import './alarm-routing.cases';
 import './batch-scoring.cases';
 import './dead-letter-queue.cases';
+import './event-forwarding.cases';
 import './platform-function.cases';
+import './portfolio-inventory.cases';
 import './retraining-triggers.cases';
 import './validation.cases';
