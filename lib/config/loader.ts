@@ -34,6 +34,7 @@ import { featureGroupProblems } from './feature-groups';
 import { modelCodeProblems } from './model-code';
 import { modelProblems, monitoringProblems, pipelineServingProblems, type ResolvedModel, resolveModel } from './models';
 import { notificationsBySeverity, type ResolvedNotifications, reachesAnyone } from './notifications';
+import { promotionProblems } from './promotion';
 import { availabilityZoneProblem, closestRegion } from './regions';
 import {
   type EnvironmentConfig,
@@ -526,6 +527,7 @@ export function resolveConfig(
   problems.push(...pipelineServingProblems(config.models, trainedEnvironments));
   const monitored = environmentsWith('modelMonitoring').map((e) => e.name);
   problems.push(...monitoringProblems(config.project, config.models, monitored));
+  problems.push(...promotionProblemsOf(config, trainedEnvironments));
 
   let selectedNames = config.environments.map((e) => e.name);
   if (overrides.environments !== undefined) {
@@ -705,5 +707,26 @@ export function loadConfig(overrides: ConfigOverrides = {}, baseDir = process.cw
     relative,
     baseDir,
     lock,
+  );
+}
+
+/** Problems of `models[].promotion` (stage 5), each by field path (lib/config/promotion.ts). */
+function promotionProblemsOf(
+  config: PlatformConfig,
+  trainedEnvironments: ReadonlyArray<{ readonly name: string }>,
+): string[] {
+  const environments = config.environments.flatMap((env) => {
+    const kind = env.kind ?? kindFromName(env.name);
+    if (!kind) return [];
+    const serverless = (name: string) => {
+      const model = config.models.find((m) => m.name === name);
+      return model !== undefined && resolveModel(model, env.name, kind).serving.kind === 'serverless';
+    };
+    return [{ name: env.name, serverless }];
+  });
+  return promotionProblems(
+    config.models,
+    environments,
+    trainedEnvironments.map((e) => e.name),
   );
 }

@@ -5,6 +5,7 @@ import { DEFAULT_MATURITY, ENVIRONMENT_KINDS } from './defaults';
 import { featureGroup } from './feature-groups';
 import { checkedString, quoted, resourceName } from './fields';
 import { notifications } from './notifications';
+import { promotionSchema } from './promotion';
 import { regionProblem } from './regions';
 import {
   MODEL_MONITOR_CRON_EXAMPLE,
@@ -436,6 +437,7 @@ const model = z
         'Name of the feature group (featureGroups[].name) that the training pipeline writes the raw data to and reads training data from (stage 4).',
       ),
     retraining: retraining.default({ minNewObjects: 1, minNewBytes: 0, cooldownMinutes: 360, maxRunsPerDay: 2 }),
+    promotion: promotionSchema.optional(),
     training: training.default({
       codeDirectory: 'ml',
       metric: 'auc',
