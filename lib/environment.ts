@@ -174,6 +174,7 @@ export class PlatformEnvironment extends Stage {
             : undefined,
           retraining: has('trainingPipeline') && has('retrainingTriggers'),
           monitoring: has('modelMonitoring'),
+          continuousDeployment: has('continuousDeployment'),
         };
         if (!parts.serving && !parts.batch && !parts.training && !parts.monitoring) continue;
         const stack = new ModelStack(this, modelStackId(model.name), {
@@ -211,6 +212,7 @@ function modelStackSummary(parts: ModelStackParts): string {
     parts.training && 'model-building pipeline',
     parts.retraining && 'retraining triggers',
     parts.monitoring && 'Model Monitor, alarms and dashboard',
+    parts.continuousDeployment && 'champion/challenger gate and rollout',
   ].filter((p): p is string => typeof p === 'string');
   return held.join(', ');
 }

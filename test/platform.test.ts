@@ -30,6 +30,7 @@ import './stacks/hardening-perimeter.cases';
 import './stacks/hardening-publisher.cases';
 import './stacks/hardening-log-groups.cases';
 import './stacks/hardening-artifacts.cases';
+import './stacks/stage5.cases';
 
 const ENVIRONMENTS = ['Dev', 'Test', 'Prod'] as const;
 const STAGE_ONE_STACKS = ['Foundation', 'Network', 'Workbench'];

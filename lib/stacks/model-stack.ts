@@ -8,6 +8,7 @@ import { MODEL_PART_IDS } from '../naming';
 import { ModelBatch } from './model/batch';
 import { ModelMonitoring } from './model/monitoring';
 import type { ModelPartProps, ModelWorkloadProps, PlatformImageSource } from './model/part';
+import { ModelPromotion, pipelinePromotion } from './model/promotion';
 import { ModelRetraining } from './model/retraining';
 import { ModelServing } from './model/serving';
 import { ModelTraining } from './model/training';
@@ -31,6 +32,12 @@ export interface ModelStackParts {
   readonly retraining: boolean;
   /** Model Monitor, alarms and dashboard (stage 4). */
   readonly monitoring: boolean;
+  /**
+   * The champion/challenger gate in the training pipeline and the rollout of approved versions (stage 5,
+   * continuous deployment); the gate needs `training`, the rollout needs `serving` or `batch`.
+   * @default false
+   */
+  readonly continuousDeployment?: boolean;
 }
 
 export interface ModelStackProps extends WorkloadStackProps {
@@ -60,6 +67,7 @@ export class ModelStack extends PlatformStack {
   readonly training?: ModelTraining;
   readonly retraining?: ModelRetraining;
   readonly monitoring?: ModelMonitoring;
+  readonly promotion?: ModelPromotion;
 
   constructor(scope: Construct, id: string, props: ModelStackProps) {
     super(scope, id, props);
@@ -101,6 +109,8 @@ export class ModelStack extends PlatformStack {
         alertsTopic: props.alertsTopic,
       });
     }
+    // the champion/challenger gate runs in the training pipeline; with mode "off" a ModelApprover judges alone
+    const gated = parts.continuousDeployment === true && model.promotion.mode !== 'off';
     if (parts.training) {
       this.training = new ModelTraining(this, MODEL_PART_IDS.training, {
         ...workload,
@@ -110,7 +120,15 @@ export class ModelStack extends PlatformStack {
         alertsTopic: props.alertsTopic,
         featureStore: parts.training.featureStore,
         failureAlarm: parts.training.failureAlarm,
+        promotion: gated ? pipelinePromotion(this, workload) : undefined,
       });
+      if (gated) {
+        this.promotion = new ModelPromotion(this, MODEL_PART_IDS.promotion, {
+          ...workload,
+          training: this.training,
+          artifactsBucket: props.artifactsBucket,
+        });
+      }
       if (parts.retraining) {
         this.retraining = new ModelRetraining(this, MODEL_PART_IDS.retraining, {
           ...part,

@@ -19,6 +19,7 @@ import {
   modelPublisherRoleName,
   NO_APPROVED_MODEL,
   personaRoleName,
+  promotionGateRoleName,
 } from '../naming';
 import { PipelineRunnerRole } from './pipeline-runner-role';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
@@ -88,6 +89,9 @@ export class RegistryStack extends PlatformStack {
         modelPackageGroupDescription: `Versions of the ${model.name} model in ${envConfig.name}`,
       });
       group.applyRemovalPolicy(this.statefulRemovalPolicy);
+      if (envConfig.maturity.capabilities.has('continuousDeployment')) {
+        group.modelPackageGroupPolicy = approvalGuardPolicy(this, model.name);
+      }
       this.modelPackageGroups.set(model.name, group);
 
       // CloudFormation never reads this value back: approving writes it, and the model's stack resolves it.
@@ -251,4 +255,46 @@ export class RegistryStack extends PlatformStack {
     );
     return role;
   }
+}
+
+/** Sid of the group policy statement that keeps approvals to the gate and the ModelApprover (stage 5). */
+export const APPROVAL_GUARD_SID = 'OnlyTheGateAndTheModelApproverChangeVersions';
+
+/**
+ * The resource policy of a model's package group from stage 5 (ADR 0023): UpdateModelPackage, which changes a
+ * version's approval status, is denied to every principal but the model's champion/challenger gate role and the
+ * environment's ModelApprover persona. An explicit deny in the resource policy wins over any identity policy in the
+ * account, so an administrator's role or a future role with `sagemaker:*` cannot approve a version either.
+ */
+export function approvalGuardPolicy(stack: RegistryStack, model: string): Record<string, unknown> {
+  const { project } = stack;
+  const environment = stack.envConfig.name;
+  const group = modelPackageGroupName(project, environment, model);
+  const roleArn = (name: string) =>
+    stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: name });
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: APPROVAL_GUARD_SID,
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sagemaker:UpdateModelPackage',
+        Resource: stack.formatArn({
+          service: 'sagemaker',
+          resource: 'model-package',
+          resourceName: `${group}/*`,
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        }),
+        Condition: {
+          ArnNotEquals: {
+            'aws:PrincipalArn': [
+              roleArn(promotionGateRoleName(project, environment, model)),
+              roleArn(personaRoleName(project, environment, 'model-approver')),
+            ],
+          },
+        },
+      },
+    ],
+  };
 }

@@ -410,11 +410,14 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--package-arn", required=True)
     parser.add_argument("--test", type=Path, default=Path("/opt/ml/processing/test"))
     parser.add_argument("--predictions", type=Path, default=Path("/opt/ml/processing/predictions"))
+    parser.add_argument("--test-uri", required=True, help="S3 prefix of the test split, for the champion's transform")
+    parser.add_argument("--champion-output", required=True, help="S3 prefix the champion's predictions go to")
     args = parser.parse_args(argv)
     import boto3  # the processing image has it; the tests inject fakes instead
 
     clients = {name: boto3.client(name) for name in ("sagemaker", "ssm", "s3", "events")}
-    verdict = run_gate(clients, os.environ, args.package_arn, args.test, args.predictions)
+    environ = {**os.environ, "PROMOTION_TEST_URI": args.test_uri, "PROMOTION_OUTPUT_URI": args.champion_output}
+    verdict = run_gate(clients, environ, args.package_arn, args.test, args.predictions)
     print(json.dumps({"decision": verdict.decision, "action": verdict.action, "reason": verdict.reason}))
 
 

@@ -25,6 +25,7 @@ import { frameworkImageUri, modelMonitorImageUri, SKLEARN_IMAGE_TAG } from '../.
 import {
   modelBuildingPipeline,
   type PipelineFeatureStore,
+  type PipelinePromotion,
   SHARED_PACKAGE,
 } from '../../pipeline/model-building-pipeline';
 import { trainingImageRepositoryArns } from './image-repositories';
@@ -46,6 +47,11 @@ export interface ModelTrainingProps extends ModelWorkloadProps {
    * @default - failures are notified, without an alarm
    */
   readonly failureAlarm?: boolean;
+  /**
+   * The champion/challenger gate step after registration (stage 5, lib/stacks/model/promotion.ts).
+   * @default - no gate
+   */
+  readonly promotion?: PipelinePromotion;
 }
 
 /**
@@ -159,6 +165,7 @@ export class ModelTraining extends Construct {
           spotTraining: envConfig.kind !== 'prod',
           contentType: model.contentTypes[0] ?? 'text/csv',
           featureStore,
+          promotion: props.promotion,
         }),
     });
   }
