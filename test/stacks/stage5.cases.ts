@@ -10,6 +10,7 @@ import {
 // Issue 13: stage 5 continuous deployment. The cases share the stage 4 and 5 syntheses of test/platform.test.ts.
 
 const ENVIRONMENTS = ['Dev', 'Test', 'Prod'] as const;
+const PARTITION = 'aws';
 const platform = () => synthAtStage(5);
 const modelStack = (env: string) => platform().templateJson(`${env}/Model-churn`);
 
@@ -22,7 +23,8 @@ interface Step {
 /** The rendered pipeline definition of a model's stack, tokens left as they are. */
 function pipelineSteps(template: CloudFormationTemplate): Step[] {
   const [pipeline] = Object.values(resourcesOfType(template, 'AWS::SageMaker::Pipeline'));
-  const body = (pipeline?.Properties?.PipelineDefinition as { PipelineDefinitionBody: unknown }).PipelineDefinitionBody;
+  const definition = pipeline?.Properties?.PipelineDefinition as { PipelineDefinitionBody: unknown } | undefined;
+  const body = definition?.PipelineDefinitionBody;
   const text =
     typeof body === 'string'
       ? body
@@ -43,10 +45,9 @@ describe('stage 5 champion/challenger gate', () => {
     const steps = pipelineSteps(modelStack(env));
 
     // THEN the gate runs right after registration, in the same branch
-    const check = steps.find((s) => s.Name === 'CheckMetric');
-    const branch = (check?.Arguments.IfSteps as Step[]).map((s) => s.Name);
-    expect(branch).toEqual(['RegisterModel', 'ChampionChallenger']);
-    const gate = (check?.Arguments.IfSteps as Step[])[1];
+    const ifSteps = (steps.find((s) => s.Name === 'CheckMetric')?.Arguments.IfSteps ?? []) as Step[];
+    expect(ifSteps.map((s) => s.Name)).toEqual(['RegisterModel', 'ChampionChallenger']);
+    const gate = ifSteps[1];
     expect(gate?.Arguments.AppSpecification.ContainerArguments).toEqual(
       expect.arrayContaining(['--package-arn', { Get: 'Steps.RegisterModel.ModelPackageArn' }]),
     );
@@ -68,7 +69,7 @@ describe('stage 5 champion/challenger gate', () => {
     expect(role?.Properties?.RoleName).toBe('mlops-prod-churn-gate');
     const bySid = Object.fromEntries(statements(policy).map((s) => [s.Sid, s]));
     expect(bySid.JudgeVersionsOfThisModel?.Resource).toBe(
-      'arn:aws:sagemaker:eu-west-1:333333333333:model-package/mlops-prod-churn/*',
+      `arn:${PARTITION}:sagemaker:eu-west-1:333333333333:model-package/mlops-prod-churn/*`,
     );
     expect(bySid.PublishTheVerdict?.Condition).toEqual({ StringEquals: { 'events:source': 'mlops.platform' } });
   });
@@ -85,17 +86,18 @@ describe('stage 5 champion/challenger gate', () => {
       const e = env.toLowerCase();
       const account = { Dev: '111111111111', Test: '222222222222', Prod: '333333333333' }[env];
       const [group] = groups;
-      const guard = (group?.Properties?.ModelPackageGroupPolicy as { Statement: Array<Record<string, unknown>> })
-        .Statement[0];
+      const policy = group?.Properties?.ModelPackageGroupPolicy as
+        | { Statement: Array<Record<string, unknown>> }
+        | undefined;
+      const guard = policy?.Statement[0];
       expect(guard).toMatchObject({ Sid: APPROVAL_GUARD_SID, Effect: 'Deny', Principal: '*' });
       expect(guard?.Action).toBe('sagemaker:UpdateModelPackage');
       expect(JSON.stringify(guard?.Resource)).toContain(`:model-package/mlops-${e}-churn/*`);
-      const allowed = (guard?.Condition as { ArnNotEquals: { 'aws:PrincipalArn': unknown[] } }).ArnNotEquals[
-        'aws:PrincipalArn'
-      ];
+      const condition = guard?.Condition as { ArnNotEquals: { 'aws:PrincipalArn': unknown[] } } | undefined;
+      const allowed = condition?.ArnNotEquals['aws:PrincipalArn'];
       expect(allowed).toEqual([
-        `arn:aws:iam::${account}:role/mlops-${e}-churn-gate`,
-        `arn:aws:iam::${account}:role/mlops-${e}-model-approver`,
+        `arn:${PARTITION}:iam::${account}:role/mlops-${e}-churn-gate`,
+        `arn:${PARTITION}:iam::${account}:role/mlops-${e}-model-approver`,
       ]);
     },
   );
