@@ -10,6 +10,7 @@ import { ModelMonitoring } from './model/monitoring';
 import type { ModelPartProps, ModelWorkloadProps, PlatformImageSource } from './model/part';
 import { ModelPromotion, pipelinePromotion } from './model/promotion';
 import { ModelRetraining } from './model/retraining';
+import { ModelRolloutPart } from './model/rollout';
 import { ModelServing } from './model/serving';
 import { ModelTraining } from './model/training';
 import { PlatformStack, type WorkloadStackProps } from './platform-stack';
@@ -68,6 +69,7 @@ export class ModelStack extends PlatformStack {
   readonly retraining?: ModelRetraining;
   readonly monitoring?: ModelMonitoring;
   readonly promotion?: ModelPromotion;
+  readonly rollout?: ModelRolloutPart;
 
   constructor(scope: Construct, id: string, props: ModelStackProps) {
     super(scope, id, props);
@@ -162,6 +164,15 @@ export class ModelStack extends PlatformStack {
         ];
         for (const schedule of schedules) schedule?.addResourceDependency(this.serving.endpoint.endpoint);
       }
+    }
+    if (parts.continuousDeployment && (this.serving || this.batch)) {
+      this.rollout = new ModelRolloutPart(this, MODEL_PART_IDS.rollout, {
+        ...part,
+        logsKey: props.logsKey,
+        alertsTopic: props.alertsTopic,
+        servedInRealTime: this.serving !== undefined,
+        monitored: this.monitoring !== undefined,
+      });
     }
   }
 }

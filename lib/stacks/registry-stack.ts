@@ -15,11 +15,13 @@ import { PlatformRole } from '../constructs/platform-role';
 import {
   approvedModelParameterName,
   baselinesFunctionName,
+  breakGlassRoleName,
   modelPackageGroupName,
   modelPublisherRoleName,
   NO_APPROVED_MODEL,
   personaRoleName,
   promotionGateRoleName,
+  rolloutStateMachineName,
 } from '../naming';
 import { PipelineRunnerRole } from './pipeline-runner-role';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
@@ -69,6 +71,8 @@ export class RegistryStack extends PlatformStack {
   readonly baselinesFunction?: ModelPackageBaselinesFunction;
   /** The role the delivery pipeline runs the training pipelines with; present with `pipelineRunner`. */
   readonly pipelineRunner?: PipelineRunnerRole;
+  /** The documented break-glass role of continuous deployment (stage 5); present with models. */
+  readonly breakGlassRole?: PlatformRole;
 
   constructor(scope: Construct, id: string, props: RegistryStackProps) {
     super(scope, id, props);
@@ -107,6 +111,10 @@ export class RegistryStack extends PlatformStack {
       this.notifyApprovalChanges(props);
       // without a dev environment nobody publishes by hand; training pipelines register versions from stage 3
       if (props.publisherAccounts.length > 0) this.publisherRole = this.createPublisherRole(props);
+    }
+
+    if (envConfig.models.length > 0 && envConfig.maturity.capabilities.has('continuousDeployment')) {
+      this.breakGlassRole = createBreakGlassRole(this);
     }
 
     if (props.modelMonitoring) {
@@ -297,4 +305,66 @@ export function approvalGuardPolicy(stack: RegistryStack, model: string): Record
       },
     ],
   };
+}
+
+/**
+ * The break-glass role of an environment's continuous deployment (docs/runbooks/promotion-and-rollout.md): the
+ * environment's ML engineers assume it, with MFA, to start a model's rollout by hand (`npm run approve`), to force
+ * one past the gate's verdict, and, when the rollout itself is broken, to write the approved-version parameter. With
+ * the rollout roles it is the only role of the platform that may write that parameter.
+ */
+function createBreakGlassRole(stack: RegistryStack): PlatformRole {
+  const { project } = stack;
+  const environment = stack.envConfig.name;
+  const role = new PlatformRole(stack, 'BreakGlassRole', {
+    roleName: breakGlassRoleName(project, environment),
+    description: 'Break glass: starts or forces a model rollout, or writes the approved version by hand',
+    assumedBy: new iam.AccountPrincipal(stack.account).withConditions({
+      ArnEquals: {
+        'aws:PrincipalArn': stack.formatArn({
+          service: 'iam',
+          region: '',
+          resource: 'role',
+          resourceName: personaRoleName(project, environment, 'ml-engineer'),
+        }),
+      },
+      Bool: { 'aws:MultiFactorAuthPresent': 'true' },
+    }),
+    maxSessionDuration: Duration.hours(1),
+  });
+  const parameters = stack.envConfig.models.map((model) =>
+    stack.formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: approvedModelParameterName(project, environment, model.name).replace(/^\//, ''),
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'WriteTheApprovedVersionByHand',
+      actions: ['ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:PutParameter'],
+      resources: parameters,
+    }),
+  );
+  const stateMachines = stack.formatArn({
+    service: 'states',
+    resource: 'stateMachine',
+    resourceName: rolloutStateMachineName(project, environment, '*'),
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  const executions = stack.formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${rolloutStateMachineName(project, environment, '*')}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  role.addWildcardStatement(
+    new iam.PolicyStatement({
+      sid: 'StartAndFollowRollouts',
+      actions: ['states:StartExecution', 'states:DescribeExecution', 'states:DescribeStateMachine'],
+      resources: [stateMachines, executions],
+    }),
+    'the rollout state machines of every model of this environment share one name pattern; executions get generated names',
+  );
+  return role;
 }

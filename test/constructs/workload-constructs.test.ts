@@ -8,4 +8,5 @@ import './batch-scoring.cases';
 import './dead-letter-queue.cases';
 import './platform-function.cases';
 import './retraining-triggers.cases';
+import './model-rollout.cases';
 import './validation.cases';

@@ -116,3 +116,92 @@ describe('stage 5 champion/challenger gate', () => {
     ).toHaveLength(1);
   });
 });
+
+describe('stage 5 rollout', () => {
+  test.each(ENVIRONMENTS)('%s: the served model has the approval rule with retries and a dead-letter queue', (env) => {
+    // WHEN
+    const rules = Object.values(resourcesOfType(modelPart(modelStack(env), 'Rollout'), 'AWS::Events::Rule'));
+
+    // THEN
+    expect(rules).toHaveLength(1);
+    const target = (rules[0]?.Properties?.Targets as Array<Record<string, unknown>>)[0];
+    expect(target?.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 });
+    expect(target?.DeadLetterConfig).toBeDefined();
+    expect(rules[0]?.Properties?.EventPattern).toMatchObject({
+      detail: { ModelPackageGroupName: [`mlops-${env.toLowerCase()}-churn`], ModelApprovalStatus: ['Approved'] },
+    });
+  });
+
+  test.each(ENVIRONMENTS)('%s: the rollout state machine logs, traces and encrypts', (env) => {
+    // WHEN
+    const [machine] = Object.values(
+      resourcesOfType(modelPart(modelStack(env), 'Rollout'), 'AWS::StepFunctions::StateMachine'),
+    );
+
+    // THEN
+    expect(machine?.Properties).toMatchObject({
+      StateMachineName: `mlops-${env.toLowerCase()}-churn-rollout`,
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+      EncryptionConfiguration: { Type: 'CUSTOMER_MANAGED_KMS_KEY' },
+    });
+  });
+
+  test('prod rolls out canary with alarm auto-rollback, test blue/green', () => {
+    // WHEN
+    const endpoint = (env: string) =>
+      Object.values(resourcesOfType(modelStack(env), 'AWS::SageMaker::Endpoint'))[0]?.Properties?.DeploymentConfig as
+        | Record<string, { TrafficRoutingConfiguration?: { Type: string }; Alarms?: unknown[] }>
+        | undefined;
+
+    // THEN
+    expect(endpoint('Prod')?.BlueGreenUpdatePolicy?.TrafficRoutingConfiguration?.Type).toBe('CANARY');
+    expect(endpoint('Prod')?.AutoRollbackConfiguration?.Alarms?.length).toBeGreaterThan(0);
+    expect(endpoint('Test')?.BlueGreenUpdatePolicy?.TrafficRoutingConfiguration?.Type).toBe('ALL_AT_ONCE');
+  });
+
+  test.each(ENVIRONMENTS)(
+    '%s: only the rollout role and the break-glass role may write the approved-version parameter',
+    (env) => {
+      // GIVEN every IAM policy of every stack of the environment
+      const writers: string[] = [];
+      for (const stackPath of platform().stackPaths.filter((p) => p.startsWith(`${env}/`))) {
+        const template = platform().templateJson(stackPath);
+        const policies = {
+          ...resourcesOfType(template, 'AWS::IAM::ManagedPolicy'),
+          ...resourcesOfType(template, 'AWS::IAM::Policy'),
+        };
+        for (const [id, policy] of Object.entries(policies)) {
+          const writes = statements(policy).some((s) => {
+            if (s.Effect === 'Deny') return false;
+            const actions = [s.Action].flat() as string[];
+            return actions.some((a) => a === '*' || a === 'ssm:*' || a === 'ssm:PutParameter' || a === 'ssm:Put*');
+          });
+          if (!writes) continue;
+          const roles = [policy.Properties?.Roles].flat().filter((r) => r !== undefined);
+          const roleNames = roles.map((r) => {
+            const ref = (r as { Ref?: string }).Ref;
+            const role = ref ? template.Resources[ref] : undefined;
+            return String(role?.Properties?.RoleName ?? `${stackPath}:${id}`);
+          });
+          writers.push(...roleNames);
+        }
+      }
+
+      // THEN
+      const e = env.toLowerCase();
+      expect(writers.sort()).toEqual([`mlops-${e}-break-glass`, `mlops-${e}-churn-rollout`]);
+    },
+  );
+
+  test('the break-glass role needs MFA and an ML engineer, and starts rollouts', () => {
+    // WHEN
+    const roles = resourcesOfType(platform().templateJson('Prod/Registry'), 'AWS::IAM::Role');
+    const role = Object.values(roles).find((r) => r.Properties?.RoleName === 'mlops-prod-break-glass');
+
+    // THEN
+    const trust = JSON.stringify(role?.Properties?.AssumeRolePolicyDocument);
+    expect(trust).toContain('"aws:MultiFactorAuthPresent":"true"');
+    expect(trust).toContain('role/mlops-prod-ml-engineer');
+  });
+});
