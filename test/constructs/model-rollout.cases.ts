@@ -127,7 +127,7 @@ describe('ModelRollout', () => {
 
     test('THEN its bundle holds the binding and leaves the SDK to the runtime', () => {
       const fn = Object.values(Template.fromStack(bundled.stack).findResources('AWS::Lambda::Function'))[0];
-      const s3Key = (fn?.Properties.Code.S3Key as string).replace(/\.zip$/, '');
+      const s3Key = String(fn?.Properties?.Code?.S3Key).replace(/\.zip$/, '');
       const bundle = path.join(assembly.directory, `asset.${s3Key}`, 'index.js');
       expect(existsSync(bundle)).toBe(true);
       const text = readFileSync(bundle, 'utf8');

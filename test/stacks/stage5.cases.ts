@@ -124,7 +124,8 @@ describe('stage 5 rollout', () => {
 
     // THEN
     expect(rules).toHaveLength(1);
-    const target = (rules[0]?.Properties?.Targets as Array<Record<string, unknown>>)[0];
+    const targets = rules[0]?.Properties?.Targets as Array<Record<string, unknown>> | undefined;
+    const target = targets?.[0];
     expect(target?.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 });
     expect(target?.DeadLetterConfig).toBeDefined();
     expect(rules[0]?.Properties?.EventPattern).toMatchObject({
