@@ -216,19 +216,25 @@ class GateContext:
 
 
 def apply_verdict(sagemaker: Any, events: Any, context: GateContext, verdict: Verdict, now: str) -> Dict[str, Any]:
-    """Writes the verdict on the package and publishes it. Changes the approval status only when the action says so."""
+    """Writes the verdict on the package and publishes it. Changes the approval status only when the action says so.
+
+    Two calls, in this order: the verdict first (metadata and lifecycle), then the approval status. The
+    ``Approved`` state change starts the rollout, whose first step reads the verdict: it must already be there.
+    """
     request: Dict[str, Any] = {
         "ModelPackageArn": context.package_arn,
         "CustomerMetadataProperties": verdict_metadata(verdict, now),
         "ModelLifeCycle": lifecycle(verdict),
     }
-    if verdict.action == ACT_APPROVE:
-        request["ModelApprovalStatus"] = "Approved"
-        request["ApprovalDescription"] = f"champion/challenger gate: {verdict.reason}"[:1024]
-    elif verdict.action == ACT_REJECT:
-        request["ModelApprovalStatus"] = "Rejected"
-        request["ApprovalDescription"] = f"champion/challenger gate: {verdict.reason}"[:1024]
     sagemaker.update_model_package(**request)
+    status = {ACT_APPROVE: "Approved", ACT_REJECT: "Rejected"}.get(verdict.action)
+    if status is not None:
+        sagemaker.update_model_package(
+            ModelPackageArn=context.package_arn,
+            ModelApprovalStatus=status,
+            ApprovalDescription=f"champion/challenger gate: {verdict.reason}"[:1024],
+        )
+        request = {**request, "ModelApprovalStatus": status}
     detail = {
         "project": context.project,
         "environment": context.environment,

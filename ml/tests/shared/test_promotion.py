@@ -125,8 +125,11 @@ def test_an_approving_verdict_sets_the_status_metadata_lifecycle_and_publishes_t
     sagemaker, events = Recorder(), Recorder({"put_events": {"FailedEntryCount": 0}})
     verdict = decide(policy(), 0.86, 0.82, 500, CHAMPION)
     promotion.apply_verdict(sagemaker, events, CONTEXT, verdict, NOW)
-    (update,) = sagemaker.named("update_model_package")
-    assert update["ModelApprovalStatus"] == "Approved"
+    verdict_update, approval = sagemaker.named("update_model_package")
+    # the verdict is on the version before its approval starts the rollout, which reads it
+    assert "ModelApprovalStatus" not in verdict_update
+    assert approval["ModelApprovalStatus"] == "Approved"
+    update = verdict_update
     metadata = update["CustomerMetadataProperties"]
     assert metadata["promotion-decision"] == "approve"
     assert metadata["promotion-challenger-score"] == "0.860000"
@@ -254,7 +257,7 @@ def test_the_gate_scores_both_models_on_the_same_split_and_approves_the_better(t
     (job,) = clients["sagemaker"].named("create_transform_job")
     assert job["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"] == ENVIRON["PROMOTION_TEST_URI"]
     assert clients["sagemaker"].named("delete_model"), "the temporary champion model is removed"
-    assert clients["sagemaker"].named("update_model_package")[0]["ModelApprovalStatus"] == "Approved"
+    assert clients["sagemaker"].named("update_model_package")[-1]["ModelApprovalStatus"] == "Approved"
 
 
 def test_without_a_champion_no_transform_runs_and_the_threshold_decides(tmp_path):
@@ -279,3 +282,15 @@ def test_the_gate_reads_the_verdict_rows_it_scored(tmp_path):
     clients = clients_with_champion("none")
     verdict = promotion.run_gate(clients, ENVIRON, CHALLENGER, test, predictions, NOW)
     assert (verdict.samples, verdict.decision) == (50, REJECT)
+
+
+def test_a_rejecting_verdict_rejects_the_version_with_its_reason():
+    sagemaker, events = Recorder(), Recorder({"put_events": {"FailedEntryCount": 0}})
+    verdict = decide(policy(), 0.80, 0.82, 500, CHAMPION)
+    promotion.apply_verdict(sagemaker, events, CONTEXT, verdict, NOW)
+    verdict_update, rejection = sagemaker.named("update_model_package")
+    assert verdict_update["ModelLifeCycle"]["StageStatus"] == "Rejected"
+    assert rejection["ModelApprovalStatus"] == "Rejected"
+    assert "below the minimum absolute improvement" in rejection["ApprovalDescription"]
+    detail = json.loads(events.named("put_events")[0]["Entries"][0]["Detail"])
+    assert (detail["decision"], detail["action"]) == ("reject", "rejected")
