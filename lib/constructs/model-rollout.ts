@@ -258,16 +258,15 @@ export class ModelRollout extends Construct {
       'Checks the version, its verdict and baselines, the parameter and the stack',
     );
     prepare.addCatch(failed, { resultPath: '$.error' });
+    // the function leaves alreadyApproved out unless it is true; a Choice on a missing path would fail the run
+    const alreadyApproved = sfn.Condition.and(
+      sfn.Condition.isPresent('$.state.alreadyApproved'),
+      sfn.Condition.booleanEquals('$.state.alreadyApproved', true),
+    );
     return prepare.next(
       new sfn.Choice(this, 'AlreadyApproved?')
-        .when(
-          sfn.Condition.and(
-            sfn.Condition.booleanEquals('$.state.alreadyApproved', true),
-            sfn.Condition.booleanEquals('$.state.realtime', true),
-          ),
-          verify,
-        )
-        .when(sfn.Condition.booleanEquals('$.state.alreadyApproved', true), succeeded)
+        .when(sfn.Condition.and(alreadyApproved, sfn.Condition.booleanEquals('$.state.realtime', true)), verify)
+        .when(alreadyApproved, succeeded)
         .otherwise(claim),
     );
   }

@@ -85,7 +85,28 @@ describe('ModelRollout', () => {
       expect(definition).toContain(`\\"${state}\\"`);
     }
     expect(definition).toContain('Rollout Outcome');
+    // a Choice on a path the function left out would fail the execution: every optional flag is guarded
+    expect(definition).toContain('{\\"Variable\\":\\"$.state.alreadyApproved\\",\\"IsPresent\\":true}');
     expect(definition).toContain('mlops.platform');
+  });
+
+  test('THEN checks and the claim fail without a restore, and every failure after the claim restores first', () => {
+    // GIVEN the definition, its tokens replaced
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    const join = machine?.Properties?.DefinitionString?.['Fn::Join'] as [string, unknown[]];
+    const text = join[1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(join[0]);
+    const states = (JSON.parse(text) as { States: Record<string, { Next?: string; Catch?: Array<{ Next: string }> }> })
+      .States;
+
+    // THEN
+    const caughtBy = (state: string) => states[state]?.Catch?.map((c) => c.Next);
+    expect(caughtBy('Prepare')).toEqual(['PublishFailure']);
+    expect(caughtBy('Claim')).toEqual(['PublishFailure']);
+    for (const state of ['UpdateStack', 'Poll', 'Verify']) expect(caughtBy(state)).toEqual(['Restore']);
+    expect(states.Restore?.Next).toBe('PublishFailure');
+    expect(states.PublishFailure?.Next).toBe('AlertOnFailure');
+    expect(states.AlertOnFailure?.Next).toBe('RolloutFailed');
+    expect(states.Verify?.Next).toBe('PublishSuccess');
   });
 
   test('THEN the alarm on failed rollouts notifies the alerts topic', () => {
