@@ -5,7 +5,7 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -21,6 +21,8 @@ const ENTRY = path.join(__dirname, '..', '..', 'lambda', 'rollout', 'handler.ts'
 
 /** Time between two looks at the model stack's status during a rollout. */
 export const ROLLOUT_POLL_INTERVAL = Duration.seconds(30);
+/** How long Step Functions reuses a data key of the state machine's key: fewer KMS calls, still rotated often. */
+const STATE_MACHINE_KEY_REUSE = Duration.minutes(5);
 /** Longest a rollout may run: the stack update, with the guardrails' baking periods, and the checks. */
 export const ROLLOUT_TIMEOUT = Duration.hours(3);
 
@@ -131,7 +133,13 @@ export class ModelRollout extends Construct {
       timeout: ROLLOUT_TIMEOUT,
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-      encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(props.logsKey),
+      // The execution history holds each rollout's input and output: the logs key encrypts it. Given the key itself,
+      // the CDK would add a statement to its policy admitting CloudWatch log delivery of every account; the key's
+      // owner (the Foundation stack) admits its own account's delivery instead, so the state machine gets a reference.
+      encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(
+        kms.Key.fromKeyArn(this, 'StateMachineKey', props.logsKey.keyArn),
+        STATE_MACHINE_KEY_REUSE,
+      ),
       comment: `Rolls an approved version of ${props.modelName} out and verifies the endpoint serves it`,
     });
     this.grantStateMachineRole(stateMachineRole, props);
@@ -157,10 +165,19 @@ export class ModelRollout extends Construct {
     this.failedAlarm.addAlarmAction(new actions.SnsAction(props.alertsTopic));
   }
 
-  /** Allows `grantee` (the break-glass role) to start a rollout and follow it. */
-  grantStart(grantee: iam.IGrantable): void {
+  /** Allows `grantee` to start a rollout: starting encrypts the input with the state machine's key. */
+  grantStart(grantee: iam.IGrantable, logsKey: kms.IKey): void {
     this.stateMachine.grantStartExecution(grantee);
-    this.stateMachine.grantRead(grantee);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptRolloutInput',
+        actions: ['kms:GenerateDataKey'],
+        resources: [logsKey.keyArn],
+        conditions: {
+          StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': this.stateMachine.stateMachineArn },
+        },
+      }),
+    );
   }
 
   private definition(props: ModelRolloutProps): sfn.IChainable {
@@ -278,7 +295,7 @@ export class ModelRollout extends Construct {
       }),
       description: `EventBridge starts the rollout of ${props.modelName} when a version is approved`,
     });
-    this.stateMachine.grantStartExecution(role);
+    this.grantStart(role, props.logsKey);
     return new events.Rule(this, 'ApprovedVersions', {
       description: `A version of ${props.modelName} became Approved: roll it out (the first state checks its verdict)`,
       eventPattern: {

@@ -114,7 +114,7 @@ export class RegistryStack extends PlatformStack {
     }
 
     if (envConfig.models.length > 0 && envConfig.maturity.capabilities.has('continuousDeployment')) {
-      this.breakGlassRole = createBreakGlassRole(this);
+      this.breakGlassRole = createBreakGlassRole(this, props.logsKey);
     }
 
     if (props.modelMonitoring) {
@@ -313,7 +313,7 @@ export function approvalGuardPolicy(stack: RegistryStack, model: string): Record
  * one past the gate's verdict, and, when the rollout itself is broken, to write the approved-version parameter. With
  * the rollout roles it is the only role of the platform that may write that parameter.
  */
-function createBreakGlassRole(stack: RegistryStack): PlatformRole {
+function createBreakGlassRole(stack: RegistryStack, logsKey: kms.IKey): PlatformRole {
   const { project } = stack;
   const environment = stack.envConfig.name;
   const role = new PlatformRole(stack, 'BreakGlassRole', {
@@ -365,6 +365,15 @@ function createBreakGlassRole(stack: RegistryStack): PlatformRole {
       resources: [stateMachines, executions],
     }),
     'the rollout state machines of every model of this environment share one name pattern; executions get generated names',
+  );
+  // a rollout's input is encrypted with the state machine's key (the logs key) when it starts
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'EncryptRolloutInput',
+      actions: ['kms:GenerateDataKey'],
+      resources: [logsKey.keyArn],
+      conditions: { StringLike: { 'kms:EncryptionContext:aws:states:stateMachineArn': stateMachines } },
+    }),
   );
   return role;
 }
