@@ -188,6 +188,7 @@ export class PlatformEnvironment extends Stage {
           retraining: has('trainingPipeline') && has('retrainingTriggers') && isActive(model),
           monitoring: has('modelMonitoring') && isActive(model),
           budget: has('modelPortfolio') && model.budget !== undefined,
+          continuousDeployment: has('continuousDeployment') && isActive(model),
         };
         if (!parts.serving && !parts.batch && !parts.training && !parts.monitoring) continue;
         const stack = new ModelStack(this, modelStackId(model.name), {
@@ -236,6 +237,7 @@ function modelStackSummary(parts: ModelStackParts): string {
     parts.retraining && 'retraining triggers',
     parts.monitoring && 'Model Monitor, alarms and dashboard',
     parts.budget && 'cost budget',
+    parts.continuousDeployment && 'champion/challenger gate and rollout',
   ].filter((p): p is string => typeof p === 'string');
   return held.join(', ');
 }

@@ -45,6 +45,8 @@ export const MODEL_PART_IDS = {
   retraining: 'Retraining',
   monitoring: 'Monitoring',
   budget: 'Budget',
+  promotion: 'Promotion',
+  rollout: 'Rollout',
 } as const;
 
 /**
@@ -468,4 +470,46 @@ export function portfolioForwarderRoleName(project: string, environment: string)
 /** The inventory table, one record per model and environment: `<project>-portfolio-inventory`; `npm run portfolio` reads it. */
 export function portfolioTableName(project: string): string {
   return `${portfolioStackName(project)}-inventory`;
+}
+
+/**
+ * The role of a model's champion/challenger gate (stage 5, ADR 0023): the one role besides the ModelApprover that may
+ * change a version's approval status; the registry's group policy names it.
+ */
+export function promotionGateRoleName(project: string, environment: string, model: string): string {
+  return `${project}-${environment}-${model}-gate`;
+}
+
+/** The IAM name pattern (`ArnLike`) of every model's gate role in an environment. */
+export function promotionGateRolePattern(project: string, environment: string): string {
+  return promotionGateRoleName(project, environment, '*');
+}
+
+/** The rollout state machine of a model (stage 5): it binds an approved version and verifies the endpoint serves it. */
+export function rolloutStateMachineName(project: string, environment: string, model: string): string {
+  return `${project}-${environment}-${model}-rollout`;
+}
+
+/** The role of a model's rollout: with the break-glass role, the only writer of the approved-version parameter. */
+export function rolloutRoleName(project: string, environment: string, model: string): string {
+  return `${project}-${environment}-${model}-rollout`;
+}
+
+/** The function that runs each step of a model's rollout. */
+export function rolloutFunctionName(project: string, environment: string, model: string): string {
+  return `${project}-${environment}-${model}-rollout`;
+}
+
+/**
+ * The documented break-glass role of an environment (stage 5, docs/runbooks/promotion-and-rollout.md): assumed by
+ * `npm run approve` with MFA to start a rollout by hand, and to write the approved-version parameter when the rollout
+ * itself is broken.
+ */
+export function breakGlassRoleName(project: string, environment: string): string {
+  return environmentResourceName(project, environment, 'break-glass');
+}
+
+/** The alarm on a rollout whose endpoint does not serve the approved version afterwards (a silent rollback). */
+export function rolloutMismatchAlarmName(project: string, environment: string, model: string): string {
+  return `${project}-${environment}-${model}-rollout-failed`;
 }

@@ -33,6 +33,7 @@ import './stacks/hardening-artifacts.cases';
 import './stacks/hardening-trust-retain.cases';
 import './stacks/hardening-keys.cases';
 import './stacks/portfolio.cases';
+import './stacks/stage5.cases';
 
 // before the first synthesis: the acknowledgement tests ask which acknowledgement suppressed each finding
 trackAcknowledgements();

@@ -38,6 +38,7 @@ import { modelProblems, monitoringProblems, pipelineServingProblems, type Resolv
 import { notificationsBySeverity, type ResolvedNotifications, reachesAnyone } from './notifications';
 import { portfolioProblems } from './portfolio';
 import { portfolioWarnings } from './portfolio-location';
+import { promotionProblems } from './promotion';
 import { availabilityZoneProblem, closestRegion } from './regions';
 import {
   type EnvironmentConfig,
@@ -545,6 +546,7 @@ export function resolveConfig(
       environmentsWith('modelPortfolio').map((e) => e.name),
     ),
   );
+  problems.push(...promotionProblemsOf(config, trainedEnvironments));
 
   let selectedNames = config.environments.map((e) => e.name);
   if (overrides.environments !== undefined) {
@@ -736,5 +738,26 @@ export function loadConfig(overrides: ConfigOverrides = {}, baseDir = process.cw
     baseDir,
     lock,
     modelLockFile,
+  );
+}
+
+/** Problems of `models[].promotion` (stage 5), each by field path (lib/config/promotion.ts). */
+function promotionProblemsOf(
+  config: PlatformConfig,
+  trainedEnvironments: ReadonlyArray<{ readonly name: string }>,
+): string[] {
+  const environments = config.environments.flatMap((env) => {
+    const kind = env.kind ?? kindFromName(env.name);
+    if (!kind) return [];
+    const serverless = (name: string) => {
+      const model = config.models.find((m) => m.name === name);
+      return model !== undefined && resolveModel(model, env.name, kind).serving.kind === 'serverless';
+    };
+    return [{ name: env.name, serverless }];
+  });
+  return promotionProblems(
+    config.models,
+    environments,
+    trainedEnvironments.map((e) => e.name),
   );
 }

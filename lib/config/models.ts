@@ -8,6 +8,7 @@ import {
   type ServingDefaults,
 } from './defaults';
 import type { ModelBudgetConfig, ModelCardConfig, ModelLifecycle } from './portfolio';
+import { type ResolvedPromotion, resolvePromotion } from './promotion';
 import type { ModelConfig, ServingShapeConfig } from './schema';
 
 /** Default prefix of the raw bucket under which the labels of served requests land, per model. */
@@ -36,6 +37,8 @@ export interface ResolvedModel {
   readonly featureGroup?: string;
   readonly training: ModelConfig['training'] & { readonly package: string };
   readonly retraining: ModelConfig['retraining'];
+  /** The champion/challenger gate and rollout of new versions (stage 5). */
+  readonly promotion: ResolvedPromotion;
   readonly batch?: {
     readonly schedule: string;
     readonly inputPrefix: string;
@@ -99,6 +102,7 @@ export function resolveModel(model: ModelConfig, environmentName: string, kind: 
     featureGroup: model.featureGroup,
     training: { ...model.training, package: model.training.package ?? model.name.replace(/-/g, '_') },
     retraining: model.retraining,
+    promotion: resolvePromotion(model.promotion, model.training.metric, environmentName, kind),
     batch:
       model.batch && model.serving !== 'realtime'
         ? {

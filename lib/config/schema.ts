@@ -7,6 +7,7 @@ import { checkedString, quoted, resourceName } from './fields';
 import { notifications } from './notifications';
 import { modelBudget, modelCard, modelLifecycle } from './portfolio';
 import { portfolio } from './portfolio-location';
+import { promotionSchema } from './promotion';
 import { regionProblem } from './regions';
 import {
   MODEL_MONITOR_CRON_EXAMPLE,
@@ -444,6 +445,7 @@ const model = z
         'Name of the feature group (featureGroups[].name) that the training pipeline writes the raw data to and reads training data from (stage 4).',
       ),
     retraining: retraining.default({ minNewObjects: 1, minNewBytes: 0, cooldownMinutes: 360, maxRunsPerDay: 2 }),
+    promotion: promotionSchema.optional(),
     training: training.default({
       codeDirectory: 'ml',
       metric: 'auc',

@@ -111,6 +111,31 @@ export interface ModelBuildingPipelineProps {
    * @default - no model card
    */
   readonly card?: ModelCardFacts;
+  /**
+   * The champion/challenger gate (stage 5, ADR 0023): a `ChampionChallenger` step after `RegisterModel` judges the
+   * new version against the served one on the same test split and writes the verdict on it.
+   * @default - no gate: a ModelApprover judges each version
+   */
+  readonly promotion?: PipelinePromotion;
+}
+
+/** The gate step's role, policy and context; the job reads them as `PROMOTION_*` variables (mlops_shared/promotion.py). */
+export interface PipelinePromotion {
+  /** The gate's own role: the only one besides the ModelApprover that may change an approval status. */
+  readonly roleArn: string;
+  readonly project: string;
+  readonly environment: string;
+  /** The approved-version SSM parameter: it names the champion. */
+  readonly championParameterName: string;
+  /** Prefix of the champion's temporary model and transform job names. */
+  readonly jobNamePrefix: string;
+  readonly metric: string;
+  readonly minAbsoluteImprovement: number;
+  readonly minRelativeImprovement: number;
+  readonly minSamples: number;
+  readonly mode: 'enabled' | 'dryRun' | 'off';
+  /** A passing version waits for a ModelApprover. */
+  readonly manualApproval: boolean;
 }
 
 const CODE_DIR = '/opt/ml/processing/code';
@@ -514,13 +539,60 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
     },
   });
 
+  const gate = props.promotion && [
+    new ProcessingStep('ChampionChallenger', {
+      description: 'Scores the new version and the served one on the same test split and writes the verdict on it',
+      arguments: {
+        AppSpecification: {
+          ImageUri: props.images.processing,
+          ContainerEntrypoint: entrypoint('promotion.py', SHARED_PACKAGE),
+          ContainerArguments: [
+            '--package-arn',
+            register.properties.modelPackageArn,
+            '--test',
+            '/opt/ml/processing/test',
+            '--predictions',
+            '/opt/ml/processing/predictions',
+            '--test-uri',
+            preprocess.properties.outputUri('test'),
+            '--champion-output',
+            runPrefix('champion'),
+          ],
+        },
+        Environment: promotionEnvironment(props.promotion, {
+          threshold: props.gate.threshold,
+          modelName: props.modelName,
+          modelRoleArn: props.roleArn,
+          instanceType: props.instanceTypes.inference,
+          kmsKeyArn: security.outputKmsKeyArn,
+          subnets: security.subnetIds,
+          securityGroups: security.securityGroupIds,
+        }),
+        ProcessingInputs: [
+          s3Input('test', preprocess.properties.outputUri('test'), '/opt/ml/processing/test'),
+          s3Input('predictions', predict.properties.outputPath, '/opt/ml/processing/predictions'),
+          s3Input('code', props.codeUri, CODE_DIR),
+        ],
+        ProcessingResources: cluster,
+        // not network-isolated: the job calls SSM, SageMaker, S3 and EventBridge, through the VPC's endpoints
+        NetworkConfig: {
+          EnableNetworkIsolation: false,
+          EnableInterContainerTrafficEncryption: true,
+          VpcConfig: vpcConfig,
+        },
+        RoleArn: props.promotion.roleArn,
+        StoppingCondition: { MaxRuntimeInSeconds: 7200 },
+      },
+    }),
+  ];
+
   definition.addStep(
     new ConditionStep('CheckMetric', {
       description: `Registers the model only if ${props.gate.metric} is at least the threshold`,
       // a version is registered only with the digests of what it serves
       dependsOn: [dataQuality, modelQuality, digests],
       conditions: [Condition.greaterThanOrEqualTo(metric, threshold)],
-      ifSteps: [register],
+      ifSteps: [register, ...(gate ?? [])],
       elseSteps: [
         new FailStep('MetricBelowThreshold', {
           errorMessage: Join.on(' ', [props.gate.metric, metric, 'is below the threshold', threshold]),
@@ -529,6 +601,40 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
     }),
   );
   return definition;
+}
+
+/** The `PROMOTION_*` variables of the gate job (mlops_shared/promotion.py `policy_from_environment`, `run_gate`). */
+function promotionEnvironment(
+  promotion: PipelinePromotion,
+  job: {
+    readonly threshold: number;
+    readonly modelName: string;
+    readonly modelRoleArn: string;
+    readonly instanceType: string;
+    readonly kmsKeyArn: string;
+    readonly subnets: readonly string[];
+    readonly securityGroups: readonly string[];
+  },
+): Record<string, string> {
+  return {
+    PROMOTION_METRIC: promotion.metric,
+    PROMOTION_MIN_ABSOLUTE_IMPROVEMENT: String(promotion.minAbsoluteImprovement),
+    PROMOTION_MIN_RELATIVE_IMPROVEMENT: String(promotion.minRelativeImprovement),
+    PROMOTION_MIN_SAMPLES: String(promotion.minSamples),
+    PROMOTION_MODE: promotion.mode,
+    PROMOTION_MANUAL_APPROVAL: String(promotion.manualApproval),
+    PROMOTION_THRESHOLD: String(job.threshold),
+    PROMOTION_PROJECT: promotion.project,
+    PROMOTION_ENVIRONMENT: promotion.environment,
+    PROMOTION_MODEL: job.modelName,
+    PROMOTION_CHAMPION_PARAMETER: promotion.championParameterName,
+    PROMOTION_JOB_PREFIX: promotion.jobNamePrefix,
+    PROMOTION_MODEL_ROLE_ARN: job.modelRoleArn,
+    PROMOTION_INSTANCE_TYPE: job.instanceType,
+    PROMOTION_KMS_KEY_ARN: job.kmsKeyArn,
+    PROMOTION_SUBNETS: job.subnets.join(','),
+    PROMOTION_SECURITY_GROUPS: job.securityGroups.join(','),
+  };
 }
 
 /** What the feature store steps share with the rest of the pipeline. */

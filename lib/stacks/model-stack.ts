@@ -10,7 +10,9 @@ import { ModelBatch } from './model/batch';
 import { ModelBudget } from './model/budget';
 import { ModelMonitoring } from './model/monitoring';
 import type { ModelPartProps, ModelWorkloadProps, PlatformImageSource } from './model/part';
+import { ModelPromotion, pipelinePromotion } from './model/promotion';
 import { ModelRetraining } from './model/retraining';
+import { ModelRolloutPart } from './model/rollout';
 import { ModelServing } from './model/serving';
 import { ModelTraining } from './model/training';
 import { PlatformStack, type WorkloadStackProps } from './platform-stack';
@@ -38,6 +40,12 @@ export interface ModelStackParts {
    * @default false
    */
   readonly budget?: boolean;
+  /**
+   * The champion/challenger gate in the training pipeline and the rollout of approved versions (stage 5,
+   * continuous deployment); the gate needs `training`, the rollout needs `serving` or `batch`.
+   * @default false
+   */
+  readonly continuousDeployment?: boolean;
 }
 
 export interface ModelStackProps extends WorkloadStackProps {
@@ -68,6 +76,8 @@ export class ModelStack extends PlatformStack {
   readonly retraining?: ModelRetraining;
   readonly monitoring?: ModelMonitoring;
   readonly budget?: ModelBudget;
+  readonly promotion?: ModelPromotion;
+  readonly rollout?: ModelRolloutPart;
 
   constructor(scope: Construct, id: string, props: ModelStackProps) {
     super(scope, id, props);
@@ -109,6 +119,8 @@ export class ModelStack extends PlatformStack {
         alertsTopic: props.alertsTopic,
       });
     }
+    // the champion/challenger gate runs in the training pipeline; with mode "off" a ModelApprover judges alone
+    const gated = parts.continuousDeployment === true && model.promotion.mode !== 'off';
     if (parts.training) {
       this.training = new ModelTraining(this, MODEL_PART_IDS.training, {
         ...workload,
@@ -118,7 +130,15 @@ export class ModelStack extends PlatformStack {
         alertsTopic: props.alertsTopic,
         featureStore: parts.training.featureStore,
         failureAlarm: parts.training.failureAlarm,
+        promotion: gated ? pipelinePromotion(this, workload) : undefined,
       });
+      if (gated) {
+        this.promotion = new ModelPromotion(this, MODEL_PART_IDS.promotion, {
+          ...workload,
+          training: this.training,
+          artifactsBucket: props.artifactsBucket,
+        });
+      }
       if (parts.retraining) {
         this.retraining = new ModelRetraining(this, MODEL_PART_IDS.retraining, {
           ...part,
@@ -152,6 +172,15 @@ export class ModelStack extends PlatformStack {
         ];
         for (const schedule of schedules) schedule?.addResourceDependency(this.serving.endpoint.endpoint);
       }
+    }
+    if (parts.continuousDeployment && (this.serving || this.batch)) {
+      this.rollout = new ModelRolloutPart(this, MODEL_PART_IDS.rollout, {
+        ...part,
+        logsKey: props.logsKey,
+        alertsTopic: props.alertsTopic,
+        servedInRealTime: this.serving !== undefined,
+        monitored: this.monitoring !== undefined,
+      });
     }
     if (parts.budget && model.budget) {
       this.budget = new ModelBudget(this, MODEL_PART_IDS.budget, { ...part, budget: model.budget });

@@ -51,6 +51,15 @@ const FEATURE_STORE_ENDPOINTS: ReadonlyArray<[string, ec2.InterfaceVpcEndpointAw
 ];
 
 /**
+ * Interface endpoints of continuous deployment (stage 5): the champion/challenger gate job reads the approved
+ * version from SSM and publishes its verdict to EventBridge from the isolated subnets (ADR 0023).
+ */
+const CONTINUOUS_DEPLOYMENT_ENDPOINTS: ReadonlyArray<[string, ec2.InterfaceVpcEndpointAwsService]> = [
+  ['Ssm', ec2.InterfaceVpcEndpointAwsService.SSM],
+  ['EventBridge', ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE],
+];
+
+/**
  * Stage 1 network: a VPC with private isolated subnets in at least two AZs and the VPC endpoints SageMaker
  * needs, or an existing VPC imported from ids in config. Nothing is looked up at synth.
  */
@@ -120,7 +129,12 @@ export class NetworkStack extends PlatformStack {
       endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(vpcCidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
       // each endpoint costs per hour and AZ, so the feature store's come only with the feature store
       const featureStore = this.envConfig.maturity.capabilities.has('featureStore');
-      for (const [endpointId, service] of [...INTERFACE_ENDPOINTS, ...(featureStore ? FEATURE_STORE_ENDPOINTS : [])]) {
+      const continuousDeployment = this.envConfig.maturity.capabilities.has('continuousDeployment');
+      for (const [endpointId, service] of [
+        ...INTERFACE_ENDPOINTS,
+        ...(featureStore ? FEATURE_STORE_ENDPOINTS : []),
+        ...(continuousDeployment ? CONTINUOUS_DEPLOYMENT_ENDPOINTS : []),
+      ]) {
         const endpoint = vpc.addInterfaceEndpoint(endpointId, {
           service,
           subnets: this.workloadSubnets,

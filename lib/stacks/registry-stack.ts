@@ -15,10 +15,13 @@ import { PlatformRole } from '../constructs/platform-role';
 import {
   approvedModelParameterName,
   baselinesFunctionName,
+  breakGlassRoleName,
   modelPackageGroupName,
   modelPublisherRoleName,
   NO_APPROVED_MODEL,
   personaRoleName,
+  promotionGateRoleName,
+  rolloutStateMachineName,
 } from '../naming';
 import { PipelineRunnerRole } from './pipeline-runner-role';
 import { PlatformStack, type PlatformStackProps } from './platform-stack';
@@ -68,6 +71,8 @@ export class RegistryStack extends PlatformStack {
   readonly baselinesFunction?: ModelPackageBaselinesFunction;
   /** The role the delivery pipeline runs the training pipelines with; present with `pipelineRunner`. */
   readonly pipelineRunner?: PipelineRunnerRole;
+  /** The documented break-glass role of continuous deployment (stage 5); present with models. */
+  readonly breakGlassRole?: PlatformRole;
 
   constructor(scope: Construct, id: string, props: RegistryStackProps) {
     super(scope, id, props);
@@ -88,6 +93,9 @@ export class RegistryStack extends PlatformStack {
         modelPackageGroupDescription: `Versions of the ${model.name} model in ${envConfig.name}`,
       });
       group.applyRemovalPolicy(this.statefulRemovalPolicy);
+      if (envConfig.maturity.capabilities.has('continuousDeployment')) {
+        group.modelPackageGroupPolicy = approvalGuardPolicy(this, model.name);
+      }
       this.modelPackageGroups.set(model.name, group);
 
       // CloudFormation never reads this value back: approving writes it, and the model's stack resolves it.
@@ -105,6 +113,10 @@ export class RegistryStack extends PlatformStack {
       this.notifyApprovalChanges(props);
       // without a dev environment nobody publishes by hand; training pipelines register versions from stage 3
       if (props.publisherAccounts.length > 0) this.publisherRole = this.createPublisherRole(props);
+    }
+
+    if (envConfig.models.length > 0 && envConfig.maturity.capabilities.has('continuousDeployment')) {
+      this.breakGlassRole = createBreakGlassRole(this, props.logsKey);
     }
 
     if (props.modelMonitoring) {
@@ -254,4 +266,117 @@ export class RegistryStack extends PlatformStack {
     );
     return role;
   }
+}
+
+/** Sid of the group policy statement that keeps approvals to the gate and the ModelApprover (stage 5). */
+export const APPROVAL_GUARD_SID = 'OnlyTheGateAndTheModelApproverChangeVersions';
+
+/**
+ * The resource policy of a model's package group from stage 5 (ADR 0023): UpdateModelPackage, which changes a
+ * version's approval status, is denied to every principal but the model's champion/challenger gate role and the
+ * environment's ModelApprover persona. An explicit deny in the resource policy wins over any identity policy in the
+ * account, so an administrator's role or a future role with `sagemaker:*` cannot approve a version either.
+ */
+export function approvalGuardPolicy(stack: RegistryStack, model: string): Record<string, unknown> {
+  const { project } = stack;
+  const environment = stack.envConfig.name;
+  const group = modelPackageGroupName(project, environment, model);
+  const roleArn = (name: string) =>
+    stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: name });
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: APPROVAL_GUARD_SID,
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sagemaker:UpdateModelPackage',
+        Resource: stack.formatArn({
+          service: 'sagemaker',
+          resource: 'model-package',
+          resourceName: `${group}/*`,
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        }),
+        Condition: {
+          ArnNotEquals: {
+            'aws:PrincipalArn': [
+              roleArn(promotionGateRoleName(project, environment, model)),
+              roleArn(personaRoleName(project, environment, 'model-approver')),
+            ],
+          },
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * The break-glass role of an environment's continuous deployment (docs/runbooks/promotion-and-rollout.md): the
+ * environment's ML engineers assume it, with MFA, to start a model's rollout by hand (`npm run approve`), to force
+ * one past the gate's verdict, and, when the rollout itself is broken, to write the approved-version parameter. With
+ * the rollout roles it is the only role of the platform that may write that parameter.
+ */
+function createBreakGlassRole(stack: RegistryStack, logsKey: kms.IKey): PlatformRole {
+  const { project } = stack;
+  const environment = stack.envConfig.name;
+  const role = new PlatformRole(stack, 'BreakGlassRole', {
+    roleName: breakGlassRoleName(project, environment),
+    description: 'Break glass: starts or forces a model rollout, or writes the approved version by hand',
+    assumedBy: new iam.AccountPrincipal(stack.account).withConditions({
+      ArnEquals: {
+        'aws:PrincipalArn': stack.formatArn({
+          service: 'iam',
+          region: '',
+          resource: 'role',
+          resourceName: personaRoleName(project, environment, 'ml-engineer'),
+        }),
+      },
+      Bool: { 'aws:MultiFactorAuthPresent': 'true' },
+    }),
+    maxSessionDuration: Duration.hours(1),
+  });
+  const parameters = stack.envConfig.models.map((model) =>
+    stack.formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: approvedModelParameterName(project, environment, model.name).replace(/^\//, ''),
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'WriteTheApprovedVersionByHand',
+      actions: ['ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:PutParameter'],
+      resources: parameters,
+    }),
+  );
+  const stateMachines = stack.formatArn({
+    service: 'states',
+    resource: 'stateMachine',
+    resourceName: rolloutStateMachineName(project, environment, '*'),
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  const executions = stack.formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${rolloutStateMachineName(project, environment, '*')}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  role.addWildcardStatement(
+    new iam.PolicyStatement({
+      sid: 'StartAndFollowRollouts',
+      actions: ['states:StartExecution', 'states:DescribeExecution', 'states:DescribeStateMachine'],
+      resources: [stateMachines, executions],
+    }),
+    'the rollout state machines of every model of this environment share one name pattern; executions get generated names',
+  );
+  // a rollout's input is encrypted with the state machine's key (the logs key) when it starts
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'EncryptRolloutInput',
+      actions: ['kms:GenerateDataKey'],
+      resources: [logsKey.keyArn],
+      conditions: { StringLike: { 'kms:EncryptionContext:aws:states:stateMachineArn': stateMachines } },
+    }),
+  );
+  return role;
 }

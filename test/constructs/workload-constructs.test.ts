@@ -12,4 +12,5 @@ import './event-forwarding.cases';
 import './platform-function.cases';
 import './portfolio-inventory.cases';
 import './retraining-triggers.cases';
+import './model-rollout.cases';
 import './validation.cases';

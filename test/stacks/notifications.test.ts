@@ -177,6 +177,11 @@ const RUNBOOKS: ReadonlyArray<{ readonly matches: RegExp; readonly file: string;
   },
   { matches: /^mlops-\w+-[\w-]+-training-failures$/, file: 'model-alarms.md', heading: '## `<pipeline>-failures`' },
   {
+    matches: /^mlops-\w+-[\w-]+-rollout-failed$/,
+    file: 'promotion-and-rollout.md',
+    heading: '## When the alarm `…-rollout-failed` fires',
+  },
+  {
     matches: /^Failed deliveries of notifications to email addresses and HTTPS endpoints are waiting/,
     file: 'alerts.md',
     heading: '## `Failed deliveries of notifications to email addresses and HTTPS endpoints',

@@ -10,10 +10,11 @@ import {
   whatFailed,
 } from './aws';
 import { restoreApprovedArn, waitForModelStackUpdate, writeApprovedArn } from './bind';
-import { checkApproved, checkModelStack, readApprovedArn } from './checks';
+import { checkApproved, checkModelStack, readApprovedVersion } from './checks';
 import { ApproveError, describeError, RUNBOOK } from './errors';
 import { checkModelPackageArn, resolveTarget } from './plan';
 import { publishedFromDev, publishedVersionNotice } from './provenance';
+import { startRollout } from './rollout';
 
 export type { ApproveDeps } from './aws';
 
@@ -47,6 +48,11 @@ export interface ApproveRequest {
   readonly timeoutMs?: number;
   /** Time between two looks at the stack status. @default 15 seconds */
   readonly pollIntervalMs?: number;
+  /**
+   * Break glass (stage 5): roll the version out although the champion/challenger gate did not pass it.
+   * @default false
+   */
+  readonly force?: boolean;
 }
 
 export type ApproveOutcome =
@@ -59,7 +65,11 @@ export type ApproveOutcome =
   /** The parameter was written and the stack update started; not waited for (`--no-wait`). */
   | 'update-started'
   /** The parameter was written and the stack update finished. */
-  | 'updated';
+  | 'updated'
+  /** Stage 5: the rollout state machine was started; not waited for (`--no-wait`). */
+  | 'rollout-started'
+  /** Stage 5: the rollout state machine bound the version and verified the endpoint serves it. */
+  | 'rolled-out';
 
 export interface ApproveResult {
   readonly outcome: ApproveOutcome;
@@ -78,6 +88,8 @@ export interface ApproveResult {
    * @default - not published: registered in this environment, or by an identity SageMaker did not record
    */
   readonly publishedBy?: string;
+  /** Stage 5: the execution of the rollout state machine. */
+  readonly executionArn?: string;
 }
 
 /**
@@ -108,7 +120,8 @@ export async function approveModelVersion(request: ApproveRequest, deps: Approve
   const publishedBy = registeredBy && publishedFromDev(registeredBy, target) ? registeredBy : undefined;
   if (publishedBy) for (const line of publishedVersionNotice(publishedBy, target)) log(line);
 
-  const previous = await readApprovedArn(target, deps);
+  const read = await readApprovedVersion(target, deps);
+  const previous = read.value;
   const result = {
     modelPackageArn: arn,
     previousModelPackageArn: previous,
@@ -123,6 +136,10 @@ export async function approveModelVersion(request: ApproveRequest, deps: Approve
     return { ...result, outcome: 'already-approved' };
   }
 
+  if (target.rolloutStateMachineArn) {
+    return startRollout(request, target, target.rolloutStateMachineArn, result, deps, { timeoutMs, pollIntervalMs });
+  }
+
   if (!target.realtime) {
     // batch scoring resolves the parameter when each run starts: there is no stack to update
     if (request.dryRun) {
@@ -130,7 +147,7 @@ export async function approveModelVersion(request: ApproveRequest, deps: Approve
       log(`  set SSM parameter ${target.parameterName}: ${previous} -> ${arn} (used from the next batch run)`);
       return { ...result, outcome: 'dry-run' };
     }
-    await writeApprovedArn(target, arn, deps);
+    await writeApprovedArn(target, read, arn, deps);
     log(`set ${target.parameterName}: ${previous} -> ${arn}; the next batch run scores with it`);
     return { ...result, outcome: 'parameter-set' };
   }
@@ -147,7 +164,7 @@ export async function approveModelVersion(request: ApproveRequest, deps: Approve
     return { ...result, outcome: 'dry-run', stackStatus: status };
   }
 
-  await writeApprovedArn(target, arn, deps);
+  const written = await writeApprovedArn(target, read, arn, deps);
   log(`set ${target.parameterName}: ${previous} -> ${arn}`);
 
   try {
@@ -158,7 +175,7 @@ export async function approveModelVersion(request: ApproveRequest, deps: Approve
       log(`stack ${target.stackName} already serves ${arn}; no update needed`);
       return { ...result, outcome: 'updated', stackStatus: status };
     }
-    const restored = await restoreApprovedArn(target, previous, deps);
+    const restored = await restoreApprovedArn(target, written, previous, deps);
     throw new ApproveError(
       [
         `could not start the update of stack "${target.stackName}": ${describeError(error)}`,
@@ -185,7 +202,7 @@ export async function approveModelVersion(request: ApproveRequest, deps: Approve
   }
 
   const reasons = await failureReasons(target.stackName, deps);
-  const restored = await restoreApprovedArn(target, previous, deps);
+  const restored = await restoreApprovedArn(target, written, previous, deps);
   const rolledBack = final === 'UPDATE_ROLLBACK_COMPLETE';
   const headline = rolledBack
     ? `CloudFormation rolled back the update of stack "${target.stackName}" (UPDATE_ROLLBACK_COMPLETE): the deployment guardrails of endpoint ${target.endpointName} rolled the new version back (a rollback alarm fired), or a resource failed to update. The endpoint keeps serving the previous version.`

@@ -2,15 +2,20 @@ import {
   type CloudFormationClient,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
-  type Parameter,
   type Stack,
-  UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { APPROVED_MODEL_STACK_PARAMETER } from '../../lib/naming';
-import { isNamed, messageOf } from './errors';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import {
+  approvedParameterOf,
+  CAPABILITIES as BINDING_CAPABILITIES,
+  describeStack as bindingDescribeStack,
+  startStackUpdate as bindingStartStackUpdate,
+  isNoUpdates,
+  keepParameters,
+} from '../../lambda/rollout/binding';
 import type { ApproveTarget } from './plan';
+import type { RolloutClient } from './step-functions';
 
 /** The AWS calls that the checks and the binding share, and the AWS CLI commands that repeat them by hand. */
 
@@ -23,64 +28,35 @@ export interface ApproveDeps {
   readonly sleep: (ms: number) => Promise<void>;
   /** Prints one line of progress for the user. */
   readonly log: (line: string) => void;
+  /**
+   * Starts and follows the rollout state machine (stage 5).
+   * @default - none: at stage 5 the command refuses to run without it
+   */
+  readonly rollouts?: RolloutClient;
 }
 
 /** Capabilities of a stack update: the platform's stacks create IAM roles with names. */
-export const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'] as const;
+export const CAPABILITIES = BINDING_CAPABILITIES;
 
 /** Most failure events quoted from a failed update. */
 const MAX_FAILURE_EVENTS = 5;
 
+// The binding itself (stack lookup, update with the previous template, the parameter's compare-and-swap write and
+// restore) is the one implementation in lambda/rollout/binding.ts, which the rollout state machine runs too.
+
 /** The stack of that name, or undefined when it does not exist; other failures are thrown as they are. */
-export async function describeStack(stackName: string, deps: ApproveDeps): Promise<Stack | undefined> {
-  try {
-    const out = await deps.cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
-    return out?.Stacks?.[0];
-  } catch (error) {
-    if (isNamed(error, 'ValidationError') && /does not exist/i.test(messageOf(error))) return undefined;
-    throw error;
-  }
+export function describeStack(stackName: string, deps: ApproveDeps): Promise<Stack | undefined> {
+  return bindingDescribeStack(deps, stackName);
 }
 
-export function approvedParameterOf(stack: Stack): Parameter | undefined {
-  return stack.Parameters?.find((p) => p.ParameterKey === APPROVED_MODEL_STACK_PARAMETER);
-}
+export { approvedParameterOf, isNoUpdates, keepParameters };
 
 /**
  * Updates the stack with its previous template and the previous value of every parameter, so CloudFormation
  * resolves the approved-version parameter again.
  */
 export function startStackUpdate(stackName: string, stack: Stack, deps: ApproveDeps) {
-  return deps.cloudformation.send(
-    new UpdateStackCommand({
-      StackName: stackName,
-      UsePreviousTemplate: true,
-      Parameters: keepParameters(stack.Parameters ?? []),
-      Capabilities: [...CAPABILITIES],
-    }),
-  );
-}
-
-/** Whether UpdateStack refused because nothing would change: the stack already resolved the parameter's value. */
-export function isNoUpdates(error: unknown): boolean {
-  return isNamed(error, 'ValidationError') && /No updates are to be performed/i.test(messageOf(error));
-}
-
-/** The approved-version parameter first, then every other parameter of the stack, all with their previous value. */
-export function keepParameters(current: readonly Parameter[]): Parameter[] {
-  const others = current
-    .map((p) => p.ParameterKey)
-    .filter((key): key is string => key !== undefined && key !== APPROVED_MODEL_STACK_PARAMETER);
-  return [APPROVED_MODEL_STACK_PARAMETER, ...others].map((key) => ({
-    ParameterKey: key,
-    UsePreviousValue: true,
-  }));
-}
-
-export function putApprovedArn(target: ApproveTarget, value: string, deps: ApproveDeps) {
-  return deps.ssm.send(
-    new PutParameterCommand({ Name: target.parameterName, Value: value, Type: 'String', Overwrite: true }),
-  );
+  return bindingStartStackUpdate(deps, stackName, stack);
 }
 
 /** How a wait for a stack update ended. */

@@ -1,4 +1,5 @@
-import { type ApproveDeps, describeStackCommand, putApprovedArn, putParameterCommand, waitForStack } from './aws';
+import { claimParameter, type ParameterValue, restoreIfOurs } from '../../lambda/rollout/binding';
+import { type ApproveDeps, describeStackCommand, putParameterCommand, waitForStack } from './aws';
 import { ApproveError, awsError, describeError, RUNBOOK } from './errors';
 import type { ApproveTarget } from './plan';
 
@@ -7,18 +8,46 @@ import type { ApproveTarget } from './plan';
  * (which serves the version and then refreshes Model Monitor), and put the previous value back when it fails.
  */
 
-export async function writeApprovedArn(target: ApproveTarget, value: string, deps: ApproveDeps): Promise<void> {
+/**
+ * Writes `value` unless another approval changed the parameter since it was read (`expected`): the compare-and-swap
+ * of lambda/rollout/binding.ts, which the rollout state machine uses too. Returns the version written.
+ */
+export async function writeApprovedArn(
+  target: ApproveTarget,
+  expected: ParameterValue,
+  value: string,
+  deps: ApproveDeps,
+): Promise<ParameterValue> {
+  let result: Awaited<ReturnType<typeof claimParameter>>;
   try {
-    await putApprovedArn(target, value, deps);
+    result = await claimParameter(deps, target.parameterName, expected, value);
   } catch (error) {
     throw awsError(`could not write SSM parameter "${target.parameterName}"; nothing was changed`, error, target);
   }
+  if (result.kind === 'concurrent') {
+    throw new ApproveError(
+      `SSM parameter "${target.parameterName}" changed while the command ran (now ${result.current.value}, version ${result.current.version}): another approval is rolling out, and it was left in place; check it, then run the command again if you still mean to approve this version`,
+      'concurrent',
+    );
+  }
+  return result.written;
 }
 
-/** Puts the previous value back; returns the sentence that tells the user whether that worked. */
-export async function restoreApprovedArn(target: ApproveTarget, previous: string, deps: ApproveDeps): Promise<string> {
+/**
+ * Puts the previous value back while the parameter still holds this command's own write; returns the sentence that
+ * tells the user what happened.
+ */
+export async function restoreApprovedArn(
+  target: ApproveTarget,
+  written: ParameterValue,
+  previous: string,
+  deps: ApproveDeps,
+): Promise<string> {
   try {
-    await putApprovedArn(target, previous, deps);
+    const result = await restoreIfOurs(deps, target.parameterName, written, previous);
+    if (result.kind === 'left') {
+      return `left ${target.parameterName} at ${result.current.value} (version ${result.current.version}): another approval wrote it after this command, so it is not overwritten`;
+    }
     return `set ${target.parameterName} back to ${previous}, so the next stack update does not pick up the rejected version`;
   } catch (error) {
     return [

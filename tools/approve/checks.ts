@@ -1,6 +1,7 @@
 import type { Stack } from '@aws-sdk/client-cloudformation';
 import { DescribeModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { UPDATABLE_STATUSES as BINDING_UPDATABLE_STATUSES, type ParameterValue } from '../../lambda/rollout/binding';
 import { APPROVED_MODEL_STACK_PARAMETER } from '../../lib/naming';
 import { type ApproveDeps, approvedParameterOf, describeStack } from './aws';
 import { ApproveError, awsError, describeError, isNamed, RUNBOOK } from './errors';
@@ -13,13 +14,7 @@ import type { ApproveTarget } from './plan';
  */
 
 /** Stack statuses from which UpdateStack may start. */
-export const UPDATABLE_STATUSES: readonly string[] = [
-  'CREATE_COMPLETE',
-  'UPDATE_COMPLETE',
-  'UPDATE_ROLLBACK_COMPLETE',
-  'IMPORT_COMPLETE',
-  'IMPORT_ROLLBACK_COMPLETE',
-];
+export const UPDATABLE_STATUSES: readonly string[] = BINDING_UPDATABLE_STATUSES;
 
 /**
  * Checks that the version is Approved, and returns the IAM identity that SageMaker recorded as having registered it
@@ -59,10 +54,17 @@ export async function checkApproved(
 }
 
 export async function readApprovedArn(target: ApproveTarget, deps: ApproveDeps): Promise<string> {
+  return (await readApprovedVersion(target, deps)).value;
+}
+
+/** The approved-version parameter's value and the version holding it, for the compare-and-swap write. */
+export async function readApprovedVersion(target: ApproveTarget, deps: ApproveDeps): Promise<ParameterValue> {
   let value: string | undefined;
+  let version: number | undefined;
   try {
     const out = await deps.ssm.send(new GetParameterCommand({ Name: target.parameterName }));
     value = out?.Parameter?.Value;
+    version = out?.Parameter?.Version;
   } catch (error) {
     if (isNamed(error, 'ParameterNotFound')) {
       const env = target.environment;
@@ -76,7 +78,7 @@ export async function readApprovedArn(target: ApproveTarget, deps: ApproveDeps):
   if (value === undefined) {
     throw new ApproveError(`SSM parameter "${target.parameterName}" has no value`, 'aws');
   }
-  return value;
+  return { value, version: version ?? 0 };
 }
 
 export async function checkModelStack(target: ApproveTarget, deps: ApproveDeps): Promise<Stack> {

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../../lib/config/loader';
 import { approveModelVersion } from './approve';
 import { ApproveError, RUNBOOK } from './errors';
 import { resolveTarget } from './plan';
+import { stepFunctionsClient } from './step-functions';
 
 // `npm run approve -- --model <name> --env <environment> --package-arn <arn> [--dry-run] [--no-wait] ...`
 // Serves an approved model version; see docs/runbooks/approve-and-rollback.md. Exit codes: 0 done (or nothing to
@@ -14,13 +15,15 @@ import { resolveTarget } from './plan';
 
 export const APPROVE_USAGE =
   'usage: npm run approve -- --model <name> --env <environment> --package-arn <model package version ARN> ' +
-  '[--dry-run] [--no-wait] [--timeout-minutes <minutes>] [--config <path>]';
+  '[--dry-run] [--no-wait] [--force] [--timeout-minutes <minutes>] [--config <path>]';
 
 export const APPROVE_HELP = `${APPROVE_USAGE}
 
 Serves an approved model package version: writes it to the model's approved-version SSM parameter, then updates
 the model's stack, which rolls it out to the endpoint through the deployment guardrails and, once the endpoint
-serves it, points Model Monitor (stage 4) at the baselines of that version, in the same update.
+serves it, points Model Monitor (stage 4) at the baselines of that version, in the same update. From stage 5
+(continuous deployment) it starts the model's rollout state machine instead, which does the same through the same
+code and verifies the endpoint serves the version (docs/runbooks/promotion-and-rollout.md).
 
   --model <name>              a model of the config (models[].name)
   --env <environment>         an environment of the config (environments[].name)
@@ -28,6 +31,8 @@ serves it, points Model Monitor (stage 4) at the baselines of that version, in t
   --dry-run                   check everything and print the plan; change nothing
   --no-wait                   start the model stack update and return without waiting for it; prints how to
                               follow it
+  --force                     stage 5, break glass: roll out although the champion/challenger gate did not pass
+                              the version (recorded on the rollout)
   --timeout-minutes <minutes> how long to wait for the stack update (default 60)
   --config <path>             the platform config (default config/platform.json)
 
@@ -46,6 +51,8 @@ export interface ApproveArgs {
   readonly packageArn: string;
   readonly dryRun: boolean;
   readonly wait: boolean;
+  /** Stage 5 break glass: roll out past the gate's verdict. */
+  readonly force: boolean;
   readonly timeoutMinutes?: number;
   /** Path of the config file; the loader's default when absent. */
   readonly config?: string;
@@ -55,7 +62,7 @@ export type ParsedApproveArgs = { readonly help: true } | ({ readonly help: fals
 
 const VALUE_FLAGS = ['--model', '--env', '--package-arn', '--timeout-minutes', '--config'] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
-const SWITCHES = ['--dry-run', '--no-wait'] as const;
+const SWITCHES = ['--dry-run', '--no-wait', '--force'] as const;
 type Switch = (typeof SWITCHES)[number];
 const REQUIRED_FLAGS: readonly ValueFlag[] = ['--model', '--env', '--package-arn'];
 
@@ -118,6 +125,7 @@ export function parseApproveArgs(argv: readonly string[]): ParsedApproveArgs {
     packageArn: values.get('--package-arn') as string,
     dryRun: switches.has('--dry-run'),
     wait: !switches.has('--no-wait'),
+    force: switches.has('--force'),
     timeoutMinutes,
     config: values.get('--config'),
   };
@@ -161,6 +169,7 @@ async function main(argv: readonly string[]): Promise<number> {
         packageArn: args.packageArn,
         dryRun: args.dryRun,
         wait: args.wait,
+        force: args.force,
         timeoutMs: args.timeoutMinutes === undefined ? undefined : args.timeoutMinutes * 60_000,
       },
       {
@@ -169,6 +178,7 @@ async function main(argv: readonly string[]): Promise<number> {
         cloudformation,
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         log: print,
+        rollouts: stepFunctionsClient(region),
       },
     );
     return 0;

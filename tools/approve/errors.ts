@@ -22,7 +22,11 @@ export type ApproveErrorKind =
   /** CloudFormation rolled the update back. */
   | 'rolled-back'
   /** The stack update did not finish in time. */
-  | 'timeout';
+  | 'timeout'
+  /** Another approval changed the parameter meanwhile: it was left in place (ADR 0023). */
+  | 'concurrent'
+  /** The rollout state machine (stage 5) ended in failure. */
+  | 'rollout-failed';
 
 /** A failure to show the user as is: the message says what is wrong and what to do, without a stack trace. */
 export class ApproveError extends Error {

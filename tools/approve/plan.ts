@@ -5,6 +5,7 @@ import {
   modelPackageGroupName,
   modelStackName,
   personaRoleName,
+  rolloutStateMachineName,
 } from '../../lib/naming';
 import { ApproveError } from './errors';
 
@@ -39,6 +40,12 @@ export interface ApproveTarget {
   readonly realtime: boolean;
   /** The model approver persona's role in the environment, which approves model package versions. */
   readonly modelApproverRoleName: string;
+  /**
+   * The model's rollout state machine (stage 5, continuous deployment): the command starts it instead of binding
+   * the version itself, so both paths run the same checks and binding (ADR 0023).
+   * @default - none below stage 5: the command binds the version itself
+   */
+  readonly rolloutStateMachineArn?: string;
 }
 
 /** Finds the model and the environment in the config, or throws an {@link ApproveError} listing the known ones. */
@@ -71,6 +78,16 @@ export function resolveTarget(config: ResolvedPlatformConfig, model: string, env
     endpointName: endpointName(project, environment.name, model),
     realtime: config.config.models.find((m) => m.name === model)?.serving !== 'batch',
     modelApproverRoleName: personaRoleName(project, environment.name, 'model-approver'),
+    rolloutStateMachineArn: environment.maturity.capabilities.has('continuousDeployment')
+      ? [
+          'arn',
+          partitionOfRegion(environment.region),
+          'states',
+          environment.region,
+          environment.account,
+          `stateMachine:${rolloutStateMachineName(project, environment.name, model)}`,
+        ].join(':')
+      : undefined,
   };
 }
 

@@ -25,6 +25,7 @@ import { frameworkImageUri, modelMonitorImageUri, SKLEARN_IMAGE_TAG } from '../.
 import {
   modelBuildingPipeline,
   type PipelineFeatureStore,
+  type PipelinePromotion,
   SHARED_PACKAGE,
 } from '../../pipeline/model-building-pipeline';
 import type { ModelCardFacts } from '../../pipeline/model-card';
@@ -47,6 +48,11 @@ export interface ModelTrainingProps extends ModelWorkloadProps {
    * @default - failures are notified, without an alarm
    */
   readonly failureAlarm?: boolean;
+  /**
+   * The champion/challenger gate step after registration (stage 5, lib/stacks/model/promotion.ts).
+   * @default - no gate
+   */
+  readonly promotion?: PipelinePromotion;
 }
 
 /**
@@ -162,6 +168,7 @@ export class ModelTraining extends Construct {
           contentType: model.contentTypes[0] ?? 'text/csv',
           featureStore,
           card: registeredCardFacts(props),
+          promotion: props.promotion,
         }),
     });
   }

@@ -13,6 +13,7 @@ import {
   givenDeployed,
   lines,
   PARAMETER,
+  parameterHistory,
   putValues,
   rejectionOf,
   request,
@@ -191,9 +192,13 @@ describe('an approval', () => {
     // GIVEN
     givenDeployed();
     cloudformationMock.on(UpdateStackCommand).rejects(awsError('ValidationError', 'Template format error'));
+    // the write lands (version 2), the restore is throttled
     ssmMock
       .on(PutParameterCommand)
-      .resolvesOnce({ Version: 2 })
+      .callsFakeOnce((input: { Value: string }) => {
+        parameterHistory.push(input.Value);
+        return { Version: parameterHistory.length };
+      })
       .rejects(awsError('ThrottlingException', 'Rate exceeded'));
 
     // WHEN

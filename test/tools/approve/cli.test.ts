@@ -18,6 +18,7 @@ describe('the command line', () => {
       VERSION_3,
       '--dry-run',
       '--no-wait',
+      '--force',
       '--config',
       'other.json',
       '--timeout-minutes',
@@ -32,6 +33,7 @@ describe('the command line', () => {
       packageArn: VERSION_3,
       dryRun: true,
       wait: false,
+      force: true,
       timeoutMinutes: 90,
       config: 'other.json',
     });
@@ -45,6 +47,7 @@ describe('the command line', () => {
       packageArn: VERSION_3,
       dryRun: false,
       wait: true,
+      force: false,
       timeoutMinutes: undefined,
       config: undefined,
     });
@@ -55,7 +58,7 @@ describe('the command line', () => {
   });
 
   test.each([
-    [['--model', 'churn', '--env', 'test', '--package-arn', 'x', '--force'], 'unknown flag --force'],
+    [['--model', 'churn', '--env', 'test', '--package-arn', 'x', '--bypass'], 'unknown flag --bypass'],
     [['--model', 'churn', '--package-arn', 'x'], 'missing required flag --env'],
     [[], 'missing required flags --model, --env, --package-arn'],
     [['--model', '--env', 'test', '--package-arn', 'x'], '--model needs a value'],

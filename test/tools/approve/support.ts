@@ -7,7 +7,7 @@ import {
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import { DescribeModelPackageCommand, type ModelApprovalStatus, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, GetParameterHistoryCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { resolveConfig } from '../../../lib/config/loader';
 import type { ApproveRequest } from '../../../tools/approve/approve';
@@ -49,6 +49,8 @@ export const ssmMock = mockClient(SSMClient);
 export const cloudformationMock = mockClient(CloudFormationClient);
 
 export let lines: string[];
+/** Every value the approved-version parameter held, oldest first (version = index + 1). */
+export let parameterHistory: string[] = [];
 export let sleep: jest.Mock<Promise<void>, [number]>;
 
 export function deps() {
@@ -92,8 +94,22 @@ export function givenDeployed(
   sagemakerMock
     .on(DescribeModelPackageCommand, { ModelPackageName: VERSION_3 })
     .resolves({ ModelPackageGroupName: 'mlops-test-churn', ModelPackageVersion: 3, ModelApprovalStatus: approval });
-  ssmMock.on(GetParameterCommand, { Name: PARAMETER }).resolves({ Parameter: { Name: PARAMETER, Value: current } });
-  ssmMock.on(PutParameterCommand).resolves({ Version: 2 });
+  // the parameter keeps its versions, as SSM does: the write is a compare-and-swap on them (ADR 0023)
+  parameterHistory = [current];
+  ssmMock.on(GetParameterCommand, { Name: PARAMETER }).callsFake(() => ({
+    Parameter: {
+      Name: PARAMETER,
+      Value: parameterHistory[parameterHistory.length - 1],
+      Version: parameterHistory.length,
+    },
+  }));
+  ssmMock.on(PutParameterCommand).callsFake((input: { Value: string }) => {
+    parameterHistory.push(input.Value);
+    return { Version: parameterHistory.length };
+  });
+  ssmMock.on(GetParameterHistoryCommand).callsFake(() => ({
+    Parameters: parameterHistory.map((Value, i) => ({ Name: PARAMETER, Value, Version: i + 1 })),
+  }));
   cloudformationMock.on(UpdateStackCommand).resolves({ StackId: `stack/${STACK}/1` });
   let describe = cloudformationMock.on(DescribeStacksCommand, { StackName: STACK });
   for (const status of statuses.slice(0, -1)) describe = describe.resolvesOnce(stackIn(status));

@@ -1,0 +1,296 @@
+"""The champion/challenger gate: its decision replayed on fixture scores, and the job on small generated data."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from mlops_shared import promotion
+from mlops_shared.promotion import (
+    ACT_APPROVE,
+    ACT_AWAIT,
+    ACT_RECORD,
+    ACT_REJECT,
+    APPROVE,
+    REJECT,
+    PromotionPolicy,
+    decide,
+)
+
+CHAMPION = "arn:aws:sagemaker:eu-west-1:111111111111:model-package/mlops-dev-churn/3"
+CHALLENGER = "arn:aws:sagemaker:eu-west-1:111111111111:model-package/mlops-dev-churn/4"
+
+
+def policy(**overrides) -> PromotionPolicy:
+    values = dict(
+        metric="auc",
+        min_absolute_improvement=0.01,
+        min_relative_improvement=0.0,
+        min_samples=100,
+        mode="enabled",
+        manual_approval=False,
+        threshold=0.7,
+    )
+    values.update(overrides)
+    return PromotionPolicy(**values)
+
+
+# --- the decision, replayed ------------------------------------------------------------------------------------
+
+
+def test_a_better_challenger_is_approved():
+    verdict = decide(policy(), challenger_score=0.86, champion_score=0.82, samples=500, champion_arn=CHAMPION)
+    assert (verdict.decision, verdict.action) == (APPROVE, ACT_APPROVE)
+    assert "0.860000 against the champion's 0.820000" in verdict.reason
+
+
+def test_a_worse_challenger_is_rejected_with_the_reason():
+    verdict = decide(policy(), challenger_score=0.80, champion_score=0.82, samples=500, champion_arn=CHAMPION)
+    assert (verdict.decision, verdict.action) == (REJECT, ACT_REJECT)
+    assert "below the minimum absolute improvement 0.01" in verdict.reason
+
+
+def test_a_gain_under_the_relative_minimum_is_rejected():
+    verdict = decide(
+        policy(min_absolute_improvement=0.0, min_relative_improvement=0.05), 0.84, 0.82, 500, CHAMPION
+    )
+    assert verdict.decision == REJECT
+    assert "minimum relative improvement 5.00%" in verdict.reason
+
+
+def test_too_few_samples_are_rejected_whatever_the_scores():
+    verdict = decide(policy(min_samples=100), challenger_score=0.99, champion_score=0.5, samples=99)
+    assert (verdict.decision, verdict.action) == (REJECT, ACT_REJECT)
+    assert "too few samples: 99 scored rows, at least 100" in verdict.reason
+
+
+def test_without_a_champion_the_training_threshold_decides():
+    above = decide(policy(threshold=0.7), challenger_score=0.71, champion_score=None, samples=500)
+    below = decide(policy(threshold=0.7), challenger_score=0.69, champion_score=None, samples=500)
+    assert (above.decision, above.action) == (APPROVE, ACT_APPROVE)
+    assert "no champion yet" in above.reason and "meets the training threshold" in above.reason
+    assert (below.decision, below.action) == (REJECT, ACT_REJECT)
+
+
+def test_a_dry_run_records_the_verdict_and_does_not_act():
+    better = decide(policy(mode="dryRun"), 0.9, 0.8, 500, CHAMPION)
+    worse = decide(policy(mode="dryRun"), 0.7, 0.8, 500, CHAMPION)
+    assert (better.decision, better.action) == (APPROVE, ACT_RECORD)
+    assert (worse.decision, worse.action) == (REJECT, ACT_RECORD)
+    assert "[mode dryRun: recorded, not acted on]" in better.reason
+
+
+def test_a_passing_verdict_waits_for_the_approver_where_approval_is_manual():
+    verdict = decide(policy(manual_approval=True), 0.9, 0.8, 500, CHAMPION)
+    assert (verdict.decision, verdict.action) == (APPROVE, ACT_AWAIT)
+    rejected = decide(policy(manual_approval=True), 0.7, 0.8, 500, CHAMPION)
+    assert rejected.action == ACT_REJECT
+
+
+def test_a_policy_with_an_unknown_mode_is_refused():
+    with pytest.raises(ValueError, match="mode must be one of enabled, dryRun, off, got 'sometimes'"):
+        policy(mode="sometimes")
+
+
+# --- the verdict on the package ----------------------------------------------------------------------------------
+
+
+class Recorder:
+    """A fake boto3 client: records each call, answers from a table."""
+
+    def __init__(self, answers=None):
+        self.calls = []
+        self.answers = answers or {}
+
+    def __getattr__(self, name):
+        def call(**kwargs):
+            self.calls.append((name, kwargs))
+            answer = self.answers.get(name, {})
+            return answer(**kwargs) if callable(answer) else answer
+
+        return call
+
+    def named(self, name):
+        return [kwargs for called, kwargs in self.calls if called == name]
+
+
+CONTEXT = promotion.GateContext("mlops", "dev", "churn", CHALLENGER)
+NOW = "2026-12-07T21:00:00+00:00"
+
+
+def test_an_approving_verdict_sets_the_status_metadata_lifecycle_and_publishes_the_event():
+    sagemaker, events = Recorder(), Recorder({"put_events": {"FailedEntryCount": 0}})
+    verdict = decide(policy(), 0.86, 0.82, 500, CHAMPION)
+    promotion.apply_verdict(sagemaker, events, CONTEXT, verdict, NOW)
+    verdict_update, approval = sagemaker.named("update_model_package")
+    # the verdict is on the version before its approval starts the rollout, which reads it
+    assert "ModelApprovalStatus" not in verdict_update
+    assert approval["ModelApprovalStatus"] == "Approved"
+    update = verdict_update
+    metadata = update["CustomerMetadataProperties"]
+    assert metadata["promotion-decision"] == "approve"
+    assert metadata["promotion-challenger-score"] == "0.860000"
+    assert metadata["promotion-champion-score"] == "0.820000"
+    assert metadata["promotion-champion-arn"] == CHAMPION
+    assert metadata["promotion-samples"] == "500"
+    assert metadata["promotion-window"] == "test-split"
+    assert update["ModelLifeCycle"]["StageStatus"] == "Approved"
+    (put,) = events.named("put_events")
+    entry = put["Entries"][0]
+    assert (entry["Source"], entry["DetailType"]) == ("mlops.platform", "Promotion Verdict")
+    detail = json.loads(entry["Detail"])
+    assert {k: detail[k] for k in ("project", "environment", "model", "eventTime")} == {
+        "project": "mlops",
+        "environment": "dev",
+        "model": "churn",
+        "eventTime": NOW,
+    }
+
+
+def test_a_dry_run_verdict_leaves_the_approval_status_alone():
+    sagemaker, events = Recorder(), Recorder({"put_events": {"FailedEntryCount": 0}})
+    promotion.apply_verdict(sagemaker, events, CONTEXT, decide(policy(mode="dryRun"), 0.9, 0.8, 500, CHAMPION), NOW)
+    (update,) = sagemaker.named("update_model_package")
+    assert "ModelApprovalStatus" not in update
+    assert update["CustomerMetadataProperties"]["promotion-action"] == "recorded-only"
+
+
+def test_a_waiting_verdict_leaves_the_approval_to_the_approver():
+    sagemaker, events = Recorder(), Recorder({"put_events": {"FailedEntryCount": 0}})
+    verdict = decide(policy(manual_approval=True), 0.9, 0.8, 500, CHAMPION)
+    promotion.apply_verdict(sagemaker, events, CONTEXT, verdict, NOW)
+    (update,) = sagemaker.named("update_model_package")
+    assert "ModelApprovalStatus" not in update
+    assert update["ModelLifeCycle"]["StageStatus"] == "PendingApproval"
+
+
+def test_an_unpublished_event_fails_the_step():
+    events = Recorder({"put_events": {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "AccessDenied"}]}})
+    with pytest.raises(RuntimeError, match="not published"):
+        promotion.apply_verdict(Recorder(), events, CONTEXT, decide(policy(), 0.9, 0.8, 500, CHAMPION), NOW)
+
+
+def test_metadata_values_fit_the_registry_limit():
+    verdict = decide(policy(), 0.9, 0.8, 500, CHAMPION)
+    long = promotion.Verdict(**{**verdict.__dict__, "reason": "x" * 1000})
+    assert all(len(v) <= 256 for v in promotion.verdict_metadata(long, NOW).values())
+
+
+# --- the job on generated data -----------------------------------------------------------------------------------
+
+
+def generated_split(tmp_path, rows=400, seed=7):
+    """A test split and two models' predictions: the challenger separates the classes better than the champion."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, rows)
+    challenger = np.clip(labels * 0.6 + rng.normal(0.2, 0.2, rows), 0, 1)
+    champion = np.clip(labels * 0.2 + rng.normal(0.4, 0.25, rows), 0, 1)
+    test = tmp_path / "test"
+    test.mkdir()
+    (test / "test.csv").write_text("".join(f"{y},1.0,2.0\n" for y in labels))
+    predictions = tmp_path / "predictions"
+    predictions.mkdir()
+    (predictions / "test.csv.out").write_text("".join(f"{y},{float(s)!r}\n" for y, s in zip(labels, challenger)))
+    champion_csv = "".join(f"{y},{float(s)!r}\n" for y, s in zip(labels, champion))
+    return test, predictions, champion_csv
+
+
+ENVIRON = {
+    "PROMOTION_METRIC": "auc",
+    "PROMOTION_MIN_ABSOLUTE_IMPROVEMENT": "0.01",
+    "PROMOTION_MIN_RELATIVE_IMPROVEMENT": "0",
+    "PROMOTION_MIN_SAMPLES": "100",
+    "PROMOTION_MODE": "enabled",
+    "PROMOTION_MANUAL_APPROVAL": "false",
+    "PROMOTION_THRESHOLD": "0.6",
+    "PROMOTION_PROJECT": "mlops",
+    "PROMOTION_ENVIRONMENT": "dev",
+    "PROMOTION_MODEL": "churn",
+    "PROMOTION_CHAMPION_PARAMETER": "/mlops/dev/churn/approved-model-package",
+    "PROMOTION_MODEL_ROLE_ARN": "arn:aws:iam::111111111111:role/mlops-dev-churn-training",
+    "PROMOTION_INSTANCE_TYPE": "ml.m5.large",
+    "PROMOTION_OUTPUT_URI": "s3://artifacts/pipelines/churn/run/champion",
+    "PROMOTION_KMS_KEY_ARN": "arn:aws:kms:eu-west-1:111111111111:key/abc",
+    "PROMOTION_SUBNETS": "subnet-1,subnet-2",
+    "PROMOTION_SECURITY_GROUPS": "sg-1",
+    "PROMOTION_TEST_URI": "s3://artifacts/pipelines/churn/run/preprocess/test",
+    "PROMOTION_JOB_PREFIX": "mlops-dev-churn-champion",
+}
+
+
+class Paginator:
+    def __init__(self, pages):
+        self.pages = pages
+
+    def paginate(self, **_):
+        return self.pages
+
+
+def clients_with_champion(champion_value, champion_csv="", transform_status="Completed"):
+    s3 = Recorder(
+        {
+            "get_object": lambda **_: {"Body": io.BytesIO(champion_csv.encode())},
+        }
+    )
+    s3.get_paginator = lambda _name: Paginator([{"Contents": [{"Key": "pipelines/churn/run/champion/test.csv.out"}]}])
+    return {
+        "ssm": Recorder({"get_parameter": {"Parameter": {"Value": champion_value}}}),
+        "sagemaker": Recorder(
+            {"describe_transform_job": {"TransformJobStatus": transform_status, "FailureReason": "out of memory"}}
+        ),
+        "s3": s3,
+        "events": Recorder({"put_events": {"FailedEntryCount": 0}}),
+    }
+
+
+def test_the_gate_scores_both_models_on_the_same_split_and_approves_the_better(tmp_path):
+    test, predictions, champion_csv = generated_split(tmp_path)
+    clients = clients_with_champion(CHAMPION, champion_csv)
+    verdict = promotion.run_gate(clients, ENVIRON, CHALLENGER, test, predictions, NOW, sleep=lambda _: None)
+    assert verdict.decision == APPROVE
+    assert verdict.champion_score is not None and verdict.challenger_score > verdict.champion_score
+    (model,) = clients["sagemaker"].named("create_model")
+    assert model["Containers"] == [{"ModelPackageName": CHAMPION}]
+    (job,) = clients["sagemaker"].named("create_transform_job")
+    assert job["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"] == ENVIRON["PROMOTION_TEST_URI"]
+    assert clients["sagemaker"].named("delete_model"), "the temporary champion model is removed"
+    assert clients["sagemaker"].named("update_model_package")[-1]["ModelApprovalStatus"] == "Approved"
+
+
+def test_without_a_champion_no_transform_runs_and_the_threshold_decides(tmp_path):
+    test, predictions, _ = generated_split(tmp_path)
+    clients = clients_with_champion("none")
+    verdict = promotion.run_gate(clients, ENVIRON, CHALLENGER, test, predictions, NOW)
+    assert verdict.champion_score is None and verdict.decision == APPROVE
+    assert clients["sagemaker"].named("create_transform_job") == []
+
+
+def test_a_failed_champion_transform_fails_the_step_and_writes_no_verdict(tmp_path):
+    test, predictions, _ = generated_split(tmp_path)
+    clients = clients_with_champion(CHAMPION, transform_status="Failed")
+    with pytest.raises(RuntimeError, match="batch transform Failed: out of memory"):
+        promotion.run_gate(clients, ENVIRON, CHALLENGER, test, predictions, NOW)
+    assert clients["sagemaker"].named("update_model_package") == []
+    assert clients["sagemaker"].named("delete_model"), "the temporary champion model is removed"
+
+
+def test_the_gate_reads_the_verdict_rows_it_scored(tmp_path):
+    test, predictions, _ = generated_split(tmp_path, rows=50)
+    clients = clients_with_champion("none")
+    verdict = promotion.run_gate(clients, ENVIRON, CHALLENGER, test, predictions, NOW)
+    assert (verdict.samples, verdict.decision) == (50, REJECT)
+
+
+def test_a_rejecting_verdict_rejects_the_version_with_its_reason():
+    sagemaker, events = Recorder(), Recorder({"put_events": {"FailedEntryCount": 0}})
+    verdict = decide(policy(), 0.80, 0.82, 500, CHAMPION)
+    promotion.apply_verdict(sagemaker, events, CONTEXT, verdict, NOW)
+    verdict_update, rejection = sagemaker.named("update_model_package")
+    assert verdict_update["ModelLifeCycle"]["StageStatus"] == "Rejected"
+    assert rejection["ModelApprovalStatus"] == "Rejected"
+    assert "below the minimum absolute improvement" in rejection["ApprovalDescription"]
+    detail = json.loads(events.named("put_events")[0]["Entries"][0]["Detail"])
+    assert (detail["decision"], detail["action"]) == ("reject", "rejected")
