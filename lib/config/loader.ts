@@ -32,6 +32,7 @@ import {
 } from './defaults';
 import { featureGroupProblems } from './feature-groups';
 import { modelCodeProblems } from './model-code';
+import { driftProblems } from './drift';
 import { modelProblems, monitoringProblems, pipelineServingProblems, type ResolvedModel, resolveModel } from './models';
 import { notificationsBySeverity, type ResolvedNotifications, reachesAnyone } from './notifications';
 import { availabilityZoneProblem, closestRegion } from './regions';
@@ -526,6 +527,7 @@ export function resolveConfig(
   problems.push(...pipelineServingProblems(config.models, trainedEnvironments));
   const monitored = environmentsWith('modelMonitoring').map((e) => e.name);
   problems.push(...monitoringProblems(config.project, config.models, monitored));
+  problems.push(...driftProblems(config.models));
 
   let selectedNames = config.environments.map((e) => e.name);
   if (overrides.environments !== undefined) {

@@ -317,7 +317,7 @@ export class RetrainingTriggers extends Construct {
 }
 
 /** A SageMaker pipeline known by name and ARN, as the Scheduler target takes it. Creates nothing. */
-class PipelineReference extends Resource implements sagemaker.IPipeline {
+export class PipelineReference extends Resource implements sagemaker.IPipeline {
   readonly pipelineName: string;
   readonly pipelineArn: string;
 

@@ -177,8 +177,14 @@ def run(args: argparse.Namespace, s3: Any, cloudwatch: Any, end: datetime) -> Di
     rows, scores, by_event, unreadable = parse_capture(capture_lines)
     labelled: List[Tuple[int, float]] = []
     if args.ground_truth:
+        # labels arrive late: the quality check judges the requests of the window that ended `delay` hours ago
+        delay = args.ground_truth_delay_hours
+        if delay:
+            quality_hours = hour_prefixes(end - timedelta(hours=delay), args.window_hours)
+            _, _, by_event, _ = parse_capture(_lines(s3, _capture_keys(s3, args.capture, quality_hours)))
+        label_hours = hour_prefixes(end, args.window_hours + delay)
         bucket, prefix = _split(args.ground_truth)
-        keys = [(bucket, key) for hour in hours for key in _list(s3, bucket, prefix + hour)]
+        keys = [(bucket, key) for hour in label_hours for key in _list(s3, bucket, prefix + hour)]
         labels = parse_ground_truth(_lines(s3, keys))
         labelled = [(label, by_event[event]) for event, label in labels.items() if event in by_event]
     thresholds = drift.Thresholds(
@@ -291,6 +297,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument("--missing-tolerance", type=float, default=drift.DEFAULT_MISSING_TOLERANCE)
     parser.add_argument("--quality-metric", default="")
     parser.add_argument("--quality-minimum", type=float, default=None)
+    parser.add_argument("--ground-truth-delay-hours", type=int, default=0)
     parser.add_argument("--end", default="", help="end of the window, ISO 8601 (default: now)")
     args = parser.parse_args(argv)
     if args.window_hours < 1 or args.min_samples < 1:
@@ -304,7 +311,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     import boto3  # in the SageMaker image; imported here so the maths needs only numpy and scipy
 
     args = parse_args(argv)
-    end = datetime.fromisoformat(args.end) if args.end else datetime.now(timezone.utc)
+    # without --end, the window ends on the last full hour, so runs one window apart tile without gaps
+    end = (
+        datetime.fromisoformat(args.end)
+        if args.end
+        else datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    )
     if end.tzinfo is None:
         end = end.replace(tzinfo=timezone.utc)
     report = run(args, boto3.client("s3"), boto3.client("cloudwatch"), end)
