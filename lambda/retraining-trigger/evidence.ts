@@ -105,9 +105,7 @@ export function trainingInstanceHours(
   const instances = job.ResourceConfig?.InstanceCount ?? 1;
   const seconds =
     job.BillableTimeInSeconds ??
-    (job.TrainingStartTime
-      ? ((job.TrainingEndTime ?? now).getTime() - job.TrainingStartTime.getTime()) / 1000
-      : 0);
+    (job.TrainingStartTime ? ((job.TrainingEndTime ?? now).getTime() - job.TrainingStartTime.getTime()) / 1000 : 0);
   return (Math.max(0, seconds) * instances) / 3600;
 }
 

@@ -5,7 +5,7 @@ import { type SageMakerClient, StartPipelineExecutionCommand } from '@aws-sdk/cl
 import type { AwsCall } from '../shared/aws-call';
 import { isRetryable, type RetryOptions, withRetries } from './clients';
 import { DECISION_METRIC, SUPPRESSED_METRIC, type TriggerConfig } from './config';
-import { measureBudget, fetchWindows } from './evidence';
+import { fetchWindows, measureBudget } from './evidence';
 import { decideLoop, type LoopDecision } from './loop';
 import type { LoopStore } from './loop-state';
 import { StateConflictError } from './state';
@@ -71,22 +71,22 @@ export function followsAlarm(alarms: readonly string[], alarmName: string): bool
  */
 export function createLoop(deps: LoopDependencies) {
   const { config, logger } = deps;
-  const loop = config.loop;
   const now = deps.now ?? (() => new Date());
-  if (!loop) throw new Error('createLoop needs the loop configuration (LOOP_POLICY)');
+  if (!config.loop) throw new Error('createLoop needs the loop configuration (LOOP_POLICY)');
+  const loop = config.loop;
 
   async function evaluate(trigger: string, quietWithoutViolations: boolean): Promise<LoopResult> {
     for (let attempt = 1; ; attempt += 1) {
       const time = now();
       const loaded = await deps.store.load(config.modelName);
       const [windows, budget] = await Promise.all([
-        fetchWindows(deps.cloudWatch, loop!.evidence, loop!.policy, time),
+        fetchWindows(deps.cloudWatch, loop.evidence, loop.policy, time),
         measureBudget(deps.sageMaker, config.pipelineName, time),
       ]);
       const decision = decideLoop({
         windows,
-        source: loop!.evidence,
-        policy: loop!.policy,
+        source: loop.evidence,
+        policy: loop.policy,
         state: loaded.state,
         budget,
         now: time,

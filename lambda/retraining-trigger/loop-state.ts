@@ -36,7 +36,11 @@ export class LoopStore {
 
   async load(modelName: string): Promise<VersionedLoopState> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { [KEY_ATTRIBUTE]: loopStateKey(modelName) }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [KEY_ATTRIBUTE]: loopStateKey(modelName) },
+        ConsistentRead: true,
+      }),
     );
     if (!Item) return { state: {}, version: 0 };
     const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);

@@ -98,7 +98,12 @@ export interface Evidence {
 
 export type LoopDecision =
   | { readonly action: 'start'; readonly reason: ViolationReason; readonly detail: string; readonly evidence: Evidence }
-  | { readonly action: 'suppress'; readonly reason: SuppressReason; readonly detail: string; readonly evidence: Evidence };
+  | {
+      readonly action: 'suppress';
+      readonly reason: SuppressReason;
+      readonly detail: string;
+      readonly evidence: Evidence;
+    };
 
 const MINUTE_MS = 60_000;
 
@@ -171,7 +176,9 @@ export function decideLoop(input: {
       maxRuns: policy.maxRunsPerMonth,
       maxTrainingInstanceHours: policy.maxTrainingInstanceHoursPerMonth,
       runsLeft: Math.max(0, policy.maxRunsPerMonth - budget.runs),
-      trainingInstanceHoursLeft: round(Math.max(0, policy.maxTrainingInstanceHoursPerMonth - budget.trainingInstanceHours)),
+      trainingInstanceHoursLeft: round(
+        Math.max(0, policy.maxTrainingInstanceHoursPerMonth - budget.trainingInstanceHours),
+      ),
     },
     ...(cooldownEnds !== undefined ? { cooldownEndsAt: new Date(cooldownEnds).toISOString() } : {}),
   };
@@ -185,7 +192,10 @@ export function decideLoop(input: {
 
   if (violating.length < policy.violatingWindows) return suppress('insufficient-evidence', windowsText);
   if (state.claim && Date.parse(state.claim.until) > now.getTime()) {
-    return suppress('already-starting', `${windowsText}; another decision is starting a run until ${state.claim.until}`);
+    return suppress(
+      'already-starting',
+      `${windowsText}; another decision is starting a run until ${state.claim.until}`,
+    );
   }
   if (cooldownEnds !== undefined && now.getTime() < cooldownEnds) {
     return suppress(
@@ -194,7 +204,10 @@ export function decideLoop(input: {
     );
   }
   if (budget.runs >= policy.maxRunsPerMonth) {
-    return suppress('budget-exhausted', `${windowsText}; ${budget.runs} of ${policy.maxRunsPerMonth} runs used in ${budget.month}`);
+    return suppress(
+      'budget-exhausted',
+      `${windowsText}; ${budget.runs} of ${policy.maxRunsPerMonth} runs used in ${budget.month}`,
+    );
   }
   if (budget.trainingInstanceHours >= policy.maxTrainingInstanceHoursPerMonth) {
     return suppress(
@@ -216,7 +229,8 @@ export function loopPolicyProblems(policy: LoopPolicy): string[] {
   const problems: string[] = [];
   const whole = (name: keyof LoopPolicy, min: number) => {
     const value = policy[name];
-    if (!Number.isSafeInteger(value) || value < min) problems.push(`${name} must be a whole number of at least ${min}, got ${value}`);
+    if (!Number.isSafeInteger(value) || value < min)
+      problems.push(`${name} must be a whole number of at least ${min}, got ${value}`);
   };
   whole('violatingWindows', 1);
   whole('windows', 1);

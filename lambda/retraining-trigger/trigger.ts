@@ -33,7 +33,11 @@ export const REEVALUATION_DETAIL_TYPE = 'Retraining Reevaluation';
 
 /** Whether an event is the scheduled re-evaluation. */
 export function isReevaluation(event: unknown): boolean {
-  return typeof event === 'object' && event !== null && (event as Record<string, unknown>)['detail-type'] === REEVALUATION_DETAIL_TYPE;
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    (event as Record<string, unknown>)['detail-type'] === REEVALUATION_DETAIL_TYPE
+  );
 }
 
 /** What the trigger did with one event; also the result stored in its idempotency record. */
@@ -65,6 +69,9 @@ export interface TriggerDependencies {
 
 /** How long a claim to start a run holds: longer than one start with its retries takes. */
 const CLAIM_MS = 2 * 60_000;
+
+/** Reads and writes of the end of a start, while others count objects concurrently. */
+const SETTLE_ATTEMPTS = 10;
 
 /** The object version an event is about: a duplicate delivery of it has the same key. */
 export const IDEMPOTENCY_KEY_PATH = '[detail.bucket.name, detail.object.key, detail.object.sequencer]';
@@ -155,7 +162,9 @@ export function createHandler(deps: TriggerDependencies): (event: unknown, conte
       const loaded = await deps.store.load(config.modelName);
       const time = now();
       const decision = judge(loaded.state, time);
-      const token = object ? clientRequestToken(config.pipelineName, object) : pendingToken(config.pipelineName, loaded.state);
+      const token = object
+        ? clientRequestToken(config.pipelineName, object)
+        : pendingToken(config.pipelineName, loaded.state);
       // another decision is starting a run; a retry of this very decision (same token) may go on, SageMaker
       // answers the same token with the execution it already started
       const claimed = loaded.claim && loaded.claim.token !== token && Date.parse(loaded.claim.until) > time.getTime();
@@ -166,10 +175,18 @@ export function createHandler(deps: TriggerDependencies): (event: unknown, conte
         result =
           decision.action === 'skip'
             ? { action: 'skip', reason: decision.reason, detail: decision.detail }
-            : { action: 'skip', reason: 'already-running', detail: `another invocation is starting a run until ${loaded.claim?.until}` };
+            : {
+                action: 'skip',
+                reason: 'already-running',
+                detail: `another invocation is starting a run until ${loaded.claim?.until}`,
+              };
         next = { ...loaded, state: decision.action === 'skip' ? decision.nextState : counted };
       } else {
-        const claim: VersionedState = { ...loaded, state: counted, claim: { token, until: new Date(time.getTime() + CLAIM_MS).toISOString() } };
+        const claim: VersionedState = {
+          ...loaded,
+          state: counted,
+          claim: { token, until: new Date(time.getTime() + CLAIM_MS).toISOString() },
+        };
         try {
           await deps.store.save(config.modelName, claim, time);
         } catch (error) {
@@ -179,19 +196,23 @@ export function createHandler(deps: TriggerDependencies): (event: unknown, conte
           }
           throw error;
         }
-        const held: VersionedState = { ...claim, version: claim.version + 1 };
         let outcome: StartOutcome;
         try {
           outcome = await startPipeline(decision.triggerReason ?? 'new-data', token);
         } catch (error) {
-          // nothing is lost: the state goes back to what it was, and Lambda's retry counts this object again
-          await deps.store.save(config.modelName, { ...loaded, version: held.version, claim: undefined }, now());
+          // nothing is lost: the claim is released and this object's count taken back (Lambda's retry counts it
+          // again); what other invocations counted meanwhile stays
+          await settle((current) => ({
+            ...current,
+            claim: undefined,
+            state: uncount(current.state, counted, loaded.state),
+          }));
           throw error;
         }
         if (!outcome.started) {
           // the data stays pending: the next object or re-evaluation after the running execution ends can start a run
           result = { action: 'skip', reason: 'already-running', detail: outcome.detail };
-          next = { ...held, claim: undefined };
+          next = await settle((current) => ({ ...current, claim: undefined }));
         } else {
           result = {
             action: 'start',
@@ -200,9 +221,22 @@ export function createHandler(deps: TriggerDependencies): (event: unknown, conte
             executionArn: outcome.executionArn,
             clientRequestToken: token,
           };
-          next = { state: decision.nextState, version: held.version, lastExecutionArn: outcome.executionArn };
+          // the run trains on what was pending at the claim; objects counted since stay pending for the next one
+          const started = outcome.executionArn;
+          next = await settle((current) => {
+            const after = uncount(current.state, counted, decision.nextState);
+            return {
+              state: {
+                ...decision.nextState,
+                pendingObjects: after.pendingObjects,
+                pendingBytes: after.pendingBytes,
+                pendingSince: after.pendingSince,
+              },
+              version: current.version,
+              lastExecutionArn: started,
+            };
+          });
         }
-        await deps.store.save(config.modelName, next, now());
         record(result, { ...(object ? objectContext(object) : { trigger: 'schedule', eventId }), state: next.state });
         return result;
       }
@@ -217,6 +251,24 @@ export function createHandler(deps: TriggerDependencies): (event: unknown, conte
       }
       record(result, { ...(object ? objectContext(object) : { trigger: 'schedule', eventId }), state: next.state });
       return result;
+    }
+  }
+
+  /**
+   * Writes the end of a claimed start over whatever the state is now: other invocations may have counted objects
+   * while the claim held (they never start), so the write reads, merges and writes conditionally again.
+   */
+  async function settle(merge: (current: VersionedState) => VersionedState): Promise<VersionedState> {
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await deps.store.load(config.modelName);
+      const next = merge(current);
+      try {
+        await deps.store.save(config.modelName, next, now());
+        return next;
+      } catch (error) {
+        if (error instanceof StateConflictError && attempt < SETTLE_ATTEMPTS) continue;
+        throw error;
+      }
     }
   }
 
@@ -317,8 +369,15 @@ export function createHandler(deps: TriggerDependencies): (event: unknown, conte
     try {
       return await work();
     } catch (error) {
-      if (deps.sns && (await notifyNonRetryable(deps.sns, config.alertsTopicArn, config.modelName, event, error, logger))) {
-        const result: TriggerResult = { action: 'skip', reason: 'failed', detail: `${(error as Error).name}: ${(error as Error).message}` };
+      if (
+        deps.sns &&
+        (await notifyNonRetryable(deps.sns, config.alertsTopicArn, config.modelName, event, error, logger))
+      ) {
+        const result: TriggerResult = {
+          action: 'skip',
+          reason: 'failed',
+          detail: `${(error as Error).name}: ${(error as Error).message}`,
+        };
         record(result, { eventId: eventIdOf(event), notified: true }, 'warn');
         return result;
       }
@@ -362,6 +421,25 @@ export function createHandler(deps: TriggerDependencies): (event: unknown, conte
       firstResult: result,
     });
     return duplicate;
+  };
+}
+
+/**
+ * `current` without what `claimed` added over `base`: the pending objects and bytes counted since `base`, minus
+ * the ones the claim held, on top of `base`. With `base` the reset state of a start, what arrived after the claim.
+ */
+export function uncount(
+  current: VersionedState['state'],
+  claimed: VersionedState['state'],
+  base: VersionedState['state'],
+): VersionedState['state'] {
+  const objects = Math.max(0, current.pendingObjects - claimed.pendingObjects) + base.pendingObjects;
+  const bytes = Math.max(0, current.pendingBytes - claimed.pendingBytes) + base.pendingBytes;
+  return {
+    ...current,
+    pendingObjects: objects,
+    pendingBytes: bytes,
+    pendingSince: objects > 0 ? (base.pendingSince ?? current.pendingSince) : undefined,
   };
 }
 

@@ -32,9 +32,19 @@ interface Service {
 }
 
 /** CloudWatch over the AWS JSON 1.0 protocol. */
-export const CLOUDWATCH = { signingName: 'monitoring', endpointId: 'CLOUDWATCH', target: 'GraniteServiceVersion20100801', jsonVersion: '1.0' };
+export const CLOUDWATCH = {
+  signingName: 'monitoring',
+  endpointId: 'CLOUDWATCH',
+  target: 'GraniteServiceVersion20100801',
+  jsonVersion: '1.0',
+};
 /** EventBridge over the AWS JSON 1.1 protocol. */
-export const EVENTBRIDGE = { signingName: 'events', endpointId: 'EVENTBRIDGE', target: 'AWSEvents', jsonVersion: '1.1' };
+export const EVENTBRIDGE = {
+  signingName: 'events',
+  endpointId: 'EVENTBRIDGE',
+  target: 'AWSEvents',
+  jsonVersion: '1.1',
+};
 /** SNS over the query protocol. */
 export const SNS = { signingName: 'sns', endpointId: 'SNS', version: '2010-03-31' };
 
@@ -75,7 +85,12 @@ async function signedPost(
 ): Promise<{ status: number; text: string }> {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const url = endpointOf(service, region, env);
-  const signer = new SignatureV4({ service: service.signingName, region, credentials: defaultProvider(), sha256: Sha256 });
+  const signer = new SignatureV4({
+    service: service.signingName,
+    region,
+    credentials: defaultProvider(),
+    sha256: Sha256,
+  });
   const request = {
     method: 'POST',
     protocol: url.protocol,
@@ -116,7 +131,10 @@ export function jsonProtocolClient(
 }
 
 /** A client of one service over the query protocol; the output is the raw XML, under `xml`. */
-export function queryProtocolClient(service: Service & { readonly version: string }, env: NodeJS.ProcessEnv = process.env): AwsCall {
+export function queryProtocolClient(
+  service: Service & { readonly version: string },
+  env: NodeJS.ProcessEnv = process.env,
+): AwsCall {
   return async (operation, input) => {
     const form = new URLSearchParams({ Action: operation, Version: service.version });
     for (const [key, value] of Object.entries(input)) form.set(key, String(value));

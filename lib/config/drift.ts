@@ -75,13 +75,17 @@ export const retrainingLoop = z
       .min(1)
       .max(1000)
       .optional()
-      .describe('Runs of the training pipeline per calendar month (UTC) after which drift no longer retrains. Default 4.'),
+      .describe(
+        'Runs of the training pipeline per calendar month (UTC) after which drift no longer retrains. Default 4.',
+      ),
     maxTrainingInstanceHoursPerMonth: z
       .number()
       .positive()
       .max(100_000)
       .optional()
-      .describe('Training instance-hours per month, measured from the executions, after which drift no longer retrains. Default 24.'),
+      .describe(
+        'Training instance-hours per month, measured from the executions, after which drift no longer retrains. Default 24.',
+      ),
   })
   .describe('When drift or falling quality retrains the model (stage 5): N of M windows, cooldown, monthly budget.');
 
@@ -135,7 +139,9 @@ export function resolveDrift(model: {
 }
 
 /** Problems of the loop's windows, by field path: N cannot exceed M. */
-export function driftProblems(models: readonly { readonly retraining: { readonly onDrift?: z.output<typeof retrainingLoop> } }[]): string[] {
+export function driftProblems(
+  models: readonly { readonly retraining: { readonly onDrift?: z.output<typeof retrainingLoop> } }[],
+): string[] {
   const problems: string[] = [];
   models.forEach((model, i) => {
     const loop = model.retraining.onDrift;

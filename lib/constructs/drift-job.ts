@@ -1,7 +1,7 @@
+import type { ProcessingInstanceType } from '@aws-sdk/client-sagemaker';
 import { ArnFormat, type CfnCondition, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type { ProcessingInstanceType } from '@aws-sdk/client-sagemaker';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -128,7 +128,11 @@ export class DriftJob extends Construct {
     validate(this, props);
     this.props = props;
     const stack = Stack.of(this);
-    this.pipelineArn = stack.formatArn({ service: 'sagemaker', resource: 'pipeline', resourceName: props.pipelineName });
+    this.pipelineArn = stack.formatArn({
+      service: 'sagemaker',
+      resource: 'pipeline',
+      resourceName: props.pipelineName,
+    });
 
     this.role = new PlatformRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', {
@@ -164,14 +168,18 @@ export class DriftJob extends Construct {
     });
     this.dataDriftAlarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
     if (props.settings.qualityMetric && props.groundTruth) {
-      this.qualityAlarm = this.metric(DRIFT_METRICS.names.qualityViolation, { period }).createAlarm(this, 'QualityAlarm', {
-        alarmName: props.alarmNames.quality,
-        alarmDescription: `Live ${props.settings.qualityMetric} of ${props.modelName} in ${props.environmentName} fell below ${props.settings.qualityMinimum} in the last window (platform drift job)`,
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      this.qualityAlarm = this.metric(DRIFT_METRICS.names.qualityViolation, { period }).createAlarm(
+        this,
+        'QualityAlarm',
+        {
+          alarmName: props.alarmNames.quality,
+          alarmDescription: `Live ${props.settings.qualityMetric} of ${props.modelName} in ${props.environmentName} fell below ${props.settings.qualityMinimum} in the last window (platform drift job)`,
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+      );
       this.qualityAlarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
     }
     this.alarmNames = [props.alarmNames.dataDrift, ...(this.qualityAlarm ? [props.alarmNames.quality] : [])];
@@ -202,7 +210,9 @@ export class DriftJob extends Construct {
       ...(props.baselines.modelStatisticsUri ? ['--model-statistics', props.baselines.modelStatisticsUri] : []),
       '--capture',
       props.capture.bucket.s3UrlForObject(props.capture.prefix),
-      ...(props.groundTruth ? ['--ground-truth', props.groundTruth.bucket.s3UrlForObject(props.groundTruth.prefix)] : []),
+      ...(props.groundTruth
+        ? ['--ground-truth', props.groundTruth.bucket.s3UrlForObject(props.groundTruth.prefix)]
+        : []),
       '--report',
       props.reports.bucket.s3UrlForObject(props.reports.prefix),
       '--namespace',
@@ -313,7 +323,10 @@ export class DriftJob extends Construct {
       'PutMetricData has no resource-level permissions; the namespace condition limits it to the drift contract',
     );
     const reason = (what: string) => `${what}: objects named by hour, run or execution under one prefix`;
-    role.justifyGrant(props.capture.bucket.grantRead(role, `${props.capture.prefix}*`), reason('the captured requests'));
+    role.justifyGrant(
+      props.capture.bucket.grantRead(role, `${props.capture.prefix}*`),
+      reason('the captured requests'),
+    );
     if (props.groundTruth) {
       role.justifyGrant(props.groundTruth.bucket.grantRead(role, `${props.groundTruth.prefix}*`), reason('the labels'));
     }
@@ -379,8 +392,13 @@ export function driftMetric(
 function validate(scope: Construct, props: DriftJobProps): void {
   const problems: string[] = [];
   const { settings } = props;
-  if (known(settings.windowHours) && (!Number.isInteger(settings.windowHours) || settings.windowHours < 1 || settings.windowHours > 24)) {
-    problems.push(`settings.windowHours must be a whole number of 1 to 24 (an alarm looks at most one day back), got ${settings.windowHours}`);
+  if (
+    known(settings.windowHours) &&
+    (!Number.isInteger(settings.windowHours) || settings.windowHours < 1 || settings.windowHours > 24)
+  ) {
+    problems.push(
+      `settings.windowHours must be a whole number of 1 to 24 (an alarm looks at most one day back), got ${settings.windowHours}`,
+    );
   }
   if (known(settings.minSamples) && (!Number.isInteger(settings.minSamples) || settings.minSamples < 1)) {
     problems.push(`settings.minSamples must be a whole number of at least 1, got ${settings.minSamples}`);

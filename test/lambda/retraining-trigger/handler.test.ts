@@ -196,7 +196,9 @@ describe('GIVEN a trigger that needs 3 objects', () => {
 
     expect(startCalls()).toHaveLength(1);
     expect(startCalls()[0].PipelineParameters).toContainEqual({ Name: 'TriggerReason', Value: 'new-data' });
-    expect(startCalls()[0].PipelineExecutionDescription).toBe('new-data: 3 objects, 10.2 MB since 2025-03-01T02:55:00Z');
+    expect(startCalls()[0].PipelineExecutionDescription).toBe(
+      'new-data: 3 objects, 10.2 MB since 2025-03-01T02:55:00Z',
+    );
   });
 });
 
