@@ -30,9 +30,9 @@ import {
   kindFromName,
   SUBNET_PREFIX,
 } from './defaults';
+import { driftProblems } from './drift';
 import { featureGroupProblems } from './feature-groups';
 import { modelCodeProblems } from './model-code';
-import { driftProblems } from './drift';
 import { modelProblems, monitoringProblems, pipelineServingProblems, type ResolvedModel, resolveModel } from './models';
 import { notificationsBySeverity, type ResolvedNotifications, reachesAnyone } from './notifications';
 import { availabilityZoneProblem, closestRegion } from './regions';

@@ -49,6 +49,14 @@ const FEATURE_STORE_ENDPOINTS: ReadonlyArray<[string, ec2.InterfaceVpcEndpointAw
 ];
 
 /**
+ * Interface endpoint of the platform's drift job (stage 5, `driftRetraining`): it publishes the drift metric
+ * contract to CloudWatch itself; it reads the capture and writes its reports through the S3 gateway endpoint.
+ */
+const DRIFT_ENDPOINTS: ReadonlyArray<[string, ec2.InterfaceVpcEndpointAwsService]> = [
+  ['CloudWatchMonitoring', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING],
+];
+
+/**
  * Stage 1 network: a VPC with private isolated subnets in at least two AZs and the VPC endpoints SageMaker
  * needs, or an existing VPC imported from ids in config. Nothing is looked up at synth.
  */
@@ -117,7 +125,12 @@ export class NetworkStack extends PlatformStack {
       endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(vpcCidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
       // each endpoint costs per hour and AZ, so the feature store's come only with the feature store
       const featureStore = this.envConfig.maturity.capabilities.has('featureStore');
-      for (const [endpointId, service] of [...INTERFACE_ENDPOINTS, ...(featureStore ? FEATURE_STORE_ENDPOINTS : [])]) {
+      const drift = this.envConfig.maturity.capabilities.has('driftRetraining');
+      for (const [endpointId, service] of [
+        ...INTERFACE_ENDPOINTS,
+        ...(featureStore ? FEATURE_STORE_ENDPOINTS : []),
+        ...(drift ? DRIFT_ENDPOINTS : []),
+      ]) {
         const endpoint = vpc.addInterfaceEndpoint(endpointId, {
           service,
           subnets: this.workloadSubnets,

@@ -32,6 +32,11 @@ export interface ModelMonitoringProps extends ModelWorkloadProps {
   readonly trained: boolean;
   /** Whether the environment runs the model's retraining trigger. */
   readonly retrained: boolean;
+  /**
+   * Alarms of the platform's drift job (stage 5), shown with the model's other alarms.
+   * @default - none
+   */
+  readonly driftAlarmNames?: readonly string[];
 }
 
 /** Where Model Monitor writes its reports in the artifacts bucket, per model. */
@@ -143,6 +148,7 @@ export class ModelMonitoring extends Construct {
         ...(endpoint ? Object.values(endpointAlarmNames(endpoint.endpointName)) : []),
         ...(this.monitor?.alarmNames ?? []),
         ...(props.trained ? [pipelineFailureAlarmName(project, envConfig.name, model.name)] : []),
+        ...(props.driftAlarmNames ?? []),
       ],
     });
   }
