@@ -271,8 +271,8 @@ export class RetrainingTriggers extends Construct {
           source: ['aws.cloudwatch'],
           detailType: ['CloudWatch Alarm State Change'],
           detail: {
-            alarmName: loop.alarmNames.map((name) =>
-              name.endsWith('*') ? events.Match.prefix(name.slice(0, -1)) : name,
+            alarmName: loop.alarmNames.flatMap((name) =>
+              name.endsWith('*') ? events.Match.prefix(name.slice(0, -1)) : [name],
             ),
             state: { value: ['ALARM'] },
           },
