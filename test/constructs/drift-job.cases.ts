@@ -35,7 +35,14 @@ function givenADriftStack(overrides: Partial<DriftJobProps> = {}) {
     pipelineName: 'mlops-prod-churn-drift',
     code: { bucket: codeBucket, s3ObjectUrl: 's3://code/asset.zip' },
     imageUri: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
-    imageRepositoryArns: ['arn:aws:ecr:eu-west-1:141502667606:repository/sagemaker-scikit-learn'],
+    imageRepositoryArns: [
+      stack.formatArn({
+        service: 'ecr',
+        account: '141502667606',
+        resource: 'repository',
+        resourceName: 'sagemaker-scikit-learn',
+      }),
+    ],
     baselines: {
       dataStatisticsUri: 's3://artifacts/b/statistics.json',
       modelStatisticsUri: 's3://artifacts/m/statistics.json',
@@ -77,7 +84,9 @@ describe('DriftJob', () => {
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: 'rate(1 day)',
         Target: Match.objectLike({
-          Arn: 'arn:aws:sagemaker:eu-west-1:123456789012:pipeline/mlops-prod-churn-drift',
+          Arn: stack.resolve(
+            stack.formatArn({ service: 'sagemaker', resource: 'pipeline', resourceName: 'mlops-prod-churn-drift' }),
+          ),
           RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
           DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^JobScheduleDeadLettersQueue'), 'Arn'] } },
         }),
