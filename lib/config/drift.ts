@@ -138,12 +138,20 @@ export function resolveDrift(model: {
   };
 }
 
-/** Problems of the loop's windows, by field path: N cannot exceed M. */
+/** Problems of the loop's windows (N cannot exceed M) and of the engine (Model Monitor must run), by field path. */
 export function driftProblems(
-  models: readonly { readonly retraining: { readonly onDrift?: z.output<typeof retrainingLoop> } }[],
+  models: readonly {
+    readonly monitoring: { readonly engine?: MonitoringEngine; readonly modelMonitor: boolean };
+    readonly retraining: { readonly onDrift?: z.output<typeof retrainingLoop> };
+  }[],
 ): string[] {
   const problems: string[] = [];
   models.forEach((model, i) => {
+    if (model.monitoring.engine === 'modelMonitor' && !model.monitoring.modelMonitor) {
+      problems.push(
+        `models[${i}].monitoring.engine: "modelMonitor" needs Model Monitor, but models[${i}].monitoring.modelMonitor is false; set engine to "platform" (works in every account) or turn modelMonitor on`,
+      );
+    }
     const loop = model.retraining.onDrift;
     const n = loop?.violatingWindows ?? DRIFT_DEFAULTS.violatingWindows;
     const m = loop?.windows ?? DRIFT_DEFAULTS.windows;
