@@ -6,7 +6,7 @@ import type { AwsCall } from '../shared/aws-call';
 import { isRetryable, type RetryOptions, withRetries } from './clients';
 import { DECISION_METRIC, SUPPRESSED_METRIC, type TriggerConfig } from './config';
 import { fetchWindows, measureBudget } from './evidence';
-import { decideLoop, type LoopDecision } from './loop';
+import { type Budget, decideLoop, type LoopDecision } from './loop';
 import type { LoopStore } from './loop-state';
 import { StateConflictError } from './state';
 
@@ -79,18 +79,15 @@ export function createLoop(deps: LoopDependencies) {
     for (let attempt = 1; ; attempt += 1) {
       const time = now();
       const loaded = await deps.store.load(config.modelName);
-      const [windows, budget] = await Promise.all([
-        fetchWindows(deps.cloudWatch, loop.evidence, loop.policy, time),
-        measureBudget(deps.sageMaker, config.pipelineName, time),
-      ]);
-      const decision = decideLoop({
-        windows,
-        source: loop.evidence,
-        policy: loop.policy,
-        state: loaded.state,
-        budget,
-        now: time,
-      });
+      const windows = await fetchWindows(deps.cloudWatch, loop.evidence, loop.policy, time);
+      const decide = (budget?: Budget) =>
+        decideLoop({ windows, source: loop.evidence, policy: loop.policy, state: loaded.state, budget, now: time });
+      // the budget is measured from the month's executions only when nothing else holds the run back
+      const preliminary = decide();
+      const decision =
+        preliminary.action === 'start'
+          ? decide(await measureBudget(deps.sageMaker, config.pipelineName, time))
+          : preliminary;
       if (decision.action === 'suppress') {
         if (quietWithoutViolations && decision.evidence.violating === 0) {
           return { action: 'skip', reason: 'no-violations', detail: decision.detail };

@@ -87,7 +87,8 @@ export interface Evidence {
   readonly windows: readonly JudgedWindow[];
   readonly violating: number;
   readonly required: string;
-  readonly budget: Budget & {
+  /** Measured only when the windows, the claim and the cooldown allow a run. */
+  readonly budget?: Budget & {
     readonly maxRuns: number;
     readonly maxTrainingInstanceHours: number;
     readonly runsLeft: number;
@@ -159,7 +160,8 @@ export function decideLoop(input: {
   readonly source: EvidenceSource;
   readonly policy: LoopPolicy;
   readonly state: LoopState;
-  readonly budget: Budget;
+  /** The month's spend; undefined to decide everything but the budget (a start then needs a second decision). */
+  readonly budget?: Budget;
   readonly now: Date;
 }): LoopDecision {
   const { policy, state, budget, now } = input;
@@ -171,15 +173,19 @@ export function decideLoop(input: {
     windows,
     violating: violating.length,
     required: `${policy.violatingWindows} of ${policy.windows}`,
-    budget: {
-      ...budget,
-      maxRuns: policy.maxRunsPerMonth,
-      maxTrainingInstanceHours: policy.maxTrainingInstanceHoursPerMonth,
-      runsLeft: Math.max(0, policy.maxRunsPerMonth - budget.runs),
-      trainingInstanceHoursLeft: round(
-        Math.max(0, policy.maxTrainingInstanceHoursPerMonth - budget.trainingInstanceHours),
-      ),
-    },
+    ...(budget
+      ? {
+          budget: {
+            ...budget,
+            maxRuns: policy.maxRunsPerMonth,
+            maxTrainingInstanceHours: policy.maxTrainingInstanceHoursPerMonth,
+            runsLeft: Math.max(0, policy.maxRunsPerMonth - budget.runs),
+            trainingInstanceHoursLeft: round(
+              Math.max(0, policy.maxTrainingInstanceHoursPerMonth - budget.trainingInstanceHours),
+            ),
+          },
+        }
+      : {}),
     ...(cooldownEnds !== undefined ? { cooldownEndsAt: new Date(cooldownEnds).toISOString() } : {}),
   };
   const suppress = (reason: SuppressReason, detail: string): LoopDecision => ({
@@ -203,6 +209,9 @@ export function decideLoop(input: {
       `${windowsText}; the last run started at ${state.lastRunAt}, the cooldown of ${policy.cooldownMinutes} minutes ends at ${evidence.cooldownEndsAt}`,
     );
   }
+  if (budget === undefined) {
+    return { action: 'start', reason: 'drift', detail: `${windowsText}; budget not measured yet`, evidence };
+  }
   if (budget.runs >= policy.maxRunsPerMonth) {
     return suppress(
       'budget-exhausted',
@@ -219,7 +228,7 @@ export function decideLoop(input: {
   return {
     action: 'start',
     reason,
-    detail: `${windowsText}; run ${budget.runs + 1} of ${policy.maxRunsPerMonth} in ${budget.month}, ${evidence.budget.trainingInstanceHoursLeft} training instance-hours left`,
+    detail: `${windowsText}; run ${budget.runs + 1} of ${policy.maxRunsPerMonth} in ${budget.month}, ${evidence.budget?.trainingInstanceHoursLeft} training instance-hours left`,
     evidence,
   };
 }
