@@ -148,6 +148,7 @@ export class ModelStack extends PlatformStack {
         trained: this.training !== undefined,
         retrained: this.retraining !== undefined,
         driftAlarmNames: this.drift?.job.alarmNames,
+        driftWindowHours: this.drift ? resolveDrift(model).job.windowHours : undefined,
       });
       // the monitoring schedules watch the endpoint: it must exist first (both exist once a version is approved)
       const { monitor } = this.monitoring;

@@ -62,6 +62,17 @@ describe('stage 5 drift and the closed retraining loop', () => {
     },
   );
 
+  test.each(ENVIRONMENTS)("%s: the model's dashboard shows the contract and the drift alarms", (env) => {
+    if (!monitored.includes(env)) return;
+    const dashboards = Object.values(
+      resourcesOfType(modelPart(stage(5, env), 'Monitoring'), 'AWS::CloudWatch::Dashboard'),
+    );
+    const body = JSON.stringify(dashboards[0]?.Properties?.DashboardBody);
+    expect(body).toContain(DRIFT_METRICS.namespace);
+    expect(body).toContain(DRIFT_METRICS.names.maxFeaturePsi);
+    expect(body).toContain(`mlops-${env.toLowerCase()}-churn-data-drift`);
+  });
+
   test('stage 4 has none of it: no drift job, no alarm rule, no re-evaluation', () => {
     for (const env of ENVIRONMENTS) {
       const template = stage(4, env);

@@ -37,6 +37,11 @@ export interface ModelMonitoringProps extends ModelWorkloadProps {
    * @default - none
    */
   readonly driftAlarmNames?: readonly string[];
+  /**
+   * The window of the platform's drift job (stage 5), whose contract the dashboard shows.
+   * @default - no drift row
+   */
+  readonly driftWindowHours?: number;
 }
 
 /** Where Model Monitor writes its reports in the artifacts bucket, per model. */
@@ -144,6 +149,10 @@ export class ModelMonitoring extends Construct {
       },
       pipelineName: props.trained ? trainingPipelineName(project, envConfig.name, model.name) : undefined,
       retrainingDecisions: props.retrained ? retrainingDecisionsSource(model.name) : undefined,
+      driftContract:
+        props.driftWindowHours !== undefined
+          ? { environmentName: envConfig.name, windowHours: props.driftWindowHours }
+          : undefined,
       alarmNames: [
         ...(endpoint ? Object.values(endpointAlarmNames(endpoint.endpointName)) : []),
         ...(this.monitor?.alarmNames ?? []),
