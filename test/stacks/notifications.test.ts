@@ -177,6 +177,16 @@ const RUNBOOKS: ReadonlyArray<{ readonly matches: RegExp; readonly file: string;
   },
   { matches: /^mlops-\w+-[\w-]+-training-failures$/, file: 'model-alarms.md', heading: '## `<pipeline>-failures`' },
   {
+    matches: /^mlops-\w+-[\w-]+-data-drift$/,
+    file: 'drift-but-no-retrain.md',
+    heading: '## `<project>-<env>-<model>-data-drift`',
+  },
+  {
+    matches: /^mlops-\w+-[\w-]+-quality-violation$/,
+    file: 'drift-but-no-retrain.md',
+    heading: '## `<project>-<env>-<model>-quality-violation`',
+  },
+  {
     matches: /^Failed deliveries of notifications to email addresses and HTTPS endpoints are waiting/,
     file: 'alerts.md',
     heading: '## `Failed deliveries of notifications to email addresses and HTTPS endpoints',
