@@ -57,7 +57,8 @@ describe('stage 5 drift and the closed retraining loop', () => {
       const pattern = rules[0]?.Properties?.EventPattern as { detail: { alarmName: string[] } };
       const prefix = `mlops-${env.toLowerCase()}-churn`;
       expect(pattern.detail.alarmName).toEqual([`${prefix}-data-drift`, `${prefix}-quality-violation`]);
-      const [target] = rules[0]?.Properties?.Targets as { DeadLetterConfig?: { Arn: unknown } }[];
+      const targets = (rules[0]?.Properties?.Targets ?? []) as { DeadLetterConfig?: { Arn: unknown } }[];
+      const [target] = targets;
       expect(target?.DeadLetterConfig?.Arn).toBeDefined();
     },
   );
