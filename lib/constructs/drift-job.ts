@@ -3,6 +3,7 @@ import { ArnFormat, type CfnCondition, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -15,6 +16,7 @@ import { PipelineDefinition, ProcessingStep } from '../pipeline-definition';
 import { DRIFT_METRICS } from '../vocabulary';
 import { applyConditionToScope } from './conditions';
 import { DeadLetterQueue } from './dead-letter-queue';
+import { notifyOnEvents } from './event-notification';
 import { PlatformRole } from './platform-role';
 import { schedulerPrincipal } from './principals';
 import { PipelineReference } from './retraining-triggers';
@@ -118,6 +120,8 @@ export class DriftJob extends Construct {
   readonly schedule: scheduler.Schedule;
   readonly scheduleDeadLetterQueue: DeadLetterQueue;
   readonly dataDriftAlarm: cloudwatch.Alarm;
+  /** Tells the alerts topic of every failed or stopped run: drift goes unwatched until the job runs again. */
+  readonly failedRunsRule: events.Rule;
   readonly qualityAlarm?: cloudwatch.Alarm;
   /** Names of the alarms, for dashboards and the retraining loop outside the condition. */
   readonly alarmNames: string[];
@@ -156,6 +160,20 @@ export class DriftJob extends Construct {
       purpose: `the drift job schedule of ${props.modelName}`,
     });
     this.schedule = this.createSchedule(props);
+    this.failedRunsRule = notifyOnEvents(this, {
+      idPrefix: 'FailureEvents',
+      ruleId: 'FailedRuns',
+      description: `A run of the drift job ${props.pipelineName} failed or was stopped`,
+      eventPattern: {
+        source: ['aws.sagemaker'],
+        detailType: ['SageMaker Model Building Pipeline Execution Status Change'],
+        detail: { pipelineArn: [this.pipelineArn], currentPipelineExecutionStatus: ['Failed', 'Stopped'] },
+      },
+      topic: props.alarmTopic,
+      deadLetterKey: props.deadLetterKey,
+      purpose: `failure notifications of ${props.pipelineName}`,
+      roleDescription: `EventBridge reports failed runs of ${props.pipelineName}`,
+    });
 
     const period = Duration.hours(props.settings.windowHours);
     this.dataDriftAlarm = this.metric(DRIFT_METRICS.names.dataDrift, { period }).createAlarm(this, 'DataDriftAlarm', {

@@ -134,6 +134,16 @@ describe('DriftJob', () => {
       expect(job.alarmNames).toEqual(['mlops-prod-churn-data-drift', 'mlops-prod-churn-quality-violation']);
     });
 
+    test('THEN a failed or stopped run is reported to the alerts topic', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.sagemaker'],
+          'detail-type': ['SageMaker Model Building Pipeline Execution Status Change'],
+          detail: Match.objectLike({ currentPipelineExecutionStatus: ['Failed', 'Stopped'] }),
+        },
+      });
+    });
+
     test('THEN the job may publish metrics only into the contract namespace', () => {
       template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
         PolicyDocument: {
