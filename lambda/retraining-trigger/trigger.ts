@@ -369,6 +369,8 @@ export function createHandler(deps: TriggerDependencies): (event: unknown, conte
     try {
       return await work();
     } catch (error) {
+      // a conflict that outlasted the attempts is contention, not a broken event: Lambda's retry decides again
+      if (error instanceof StateConflictError) throw error;
       if (
         deps.sns &&
         (await notifyNonRetryable(deps.sns, config.alertsTopicArn, config.modelName, event, error, logger))

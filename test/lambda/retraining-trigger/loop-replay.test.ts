@@ -545,3 +545,17 @@ describe('GIVEN the scheduled re-evaluation', () => {
     expect(table.state('churn')).toMatchObject({ pendingObjects: 0, runsToday: 2 });
   });
 });
+
+describe('GIVEN writers that keep changing the state', () => {
+  test('WHEN the conditional writes fail more often than the attempts THEN the error goes to Lambda for a retry, not to the alerts topic', async () => {
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { objectCreated } = await import('./fixtures');
+    table.documents.on(PutCommand).callsFake(() => {
+      throw table.conditionFailed();
+    });
+
+    await expect(givenALoop()(objectCreated(), lambdaContext())).rejects.toMatchObject({ name: 'StateConflictError' });
+
+    expect(calls.filter((c) => c.operation === 'Publish')).toEqual([]);
+  });
+});
