@@ -47,6 +47,7 @@ export const MODEL_PART_IDS = {
   budget: 'Budget',
   promotion: 'Promotion',
   rollout: 'Rollout',
+  drift: 'Drift',
 } as const;
 
 /**
@@ -173,6 +174,17 @@ export function modelDashboardName(project: string, environment: string, model: 
 /** The alarm on failed runs of a model's training pipeline (stage 4). */
 export function pipelineFailureAlarmName(project: string, environment: string, model: string): string {
   return `${trainingPipelineName(project, environment, model)}-failures`;
+}
+
+/** The single-step pipeline of a model's platform drift job (stage 5): `<project>-<env>-<model>-drift`. */
+export function driftPipelineName(project: string, environment: string, model: string): string {
+  return `${project}-${environment}-${model}-drift`;
+}
+
+/** The alarms on a model's drift metric contract (stage 5), which the retraining loop follows. */
+export function driftAlarmNames(project: string, environment: string, model: string) {
+  const prefix = `${project}-${environment}-${model}`;
+  return { dataDrift: `${prefix}-data-drift`, quality: `${prefix}-quality-violation` } as const;
 }
 
 /** Suffixes of a monitored endpoint's schedule names: `<endpoint><suffix>`, at most 63 characters in all. */

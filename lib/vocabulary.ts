@@ -67,3 +67,44 @@ export type PlatformEventType = (typeof PLATFORM_EVENT_TYPES)[keyof typeof PLATF
 
 /** The cost-allocation tag that names the model a resource belongs to (ADR 0030): activate it in Billing. */
 export const MODEL_TAG_KEY = 'model';
+
+/**
+ * Engines that measure drift and quality for the retraining loop (stage 5, `models[].monitoring.engine`): the
+ * platform's own scheduled drift job, or SageMaker Model Monitor (closed to new customers; ADR 0025).
+ */
+export const MONITORING_ENGINES = ['platform', 'modelMonitor'] as const;
+export type MonitoringEngine = (typeof MONITORING_ENGINES)[number];
+
+/**
+ * The drift metric contract (stage 5, docs/stage-5-continuous-training.md): what the platform's drift job
+ * (ml/mlops_shared/drift.py, whose constants a test keeps equal to these) publishes once per window. The alarms,
+ * the dashboard and the retraining loop read only these names. Every metric has the dimensions `Environment` and
+ * `Model`; `FeaturePSI` and `FeatureKS` also `Feature`, `LiveQuality` also `Metric`.
+ */
+export const DRIFT_METRICS = {
+  namespace: 'MLOps/ModelDrift',
+  dimensions: { environment: 'Environment', model: 'Model', feature: 'Feature', metric: 'Metric' },
+  names: {
+    /** Records judged in the window. */
+    samples: 'Samples',
+    /** 1 when the window had fewer records than the minimum: no distance is computed, DataDrift is 0. */
+    insufficientData: 'InsufficientData',
+    featurePsi: 'FeaturePSI',
+    featureKs: 'FeatureKS',
+    maxFeaturePsi: 'MaxFeaturePSI',
+    driftedFeatures: 'DriftedFeatures',
+    predictionPsi: 'PredictionPSI',
+    /** 1 when a feature's or the predictions' PSI reached the threshold, else 0: a violating window. */
+    dataDrift: 'DataDrift',
+    missingValueViolations: 'MissingValueViolations',
+    schemaViolations: 'SchemaViolations',
+    groundTruthSamples: 'GroundTruthSamples',
+    liveQuality: 'LiveQuality',
+    /** 1 when the live training metric fell below its minimum with enough ground truth, else 0. */
+    qualityViolation: 'QualityViolation',
+  },
+} as const;
+
+/** What started a run of the model-building pipeline: its `TriggerReason` parameter, the start of its value. */
+export const TRIGGER_REASONS = ['schedule', 'new-data', 'drift', 'quality', 'manual'] as const;
+export type TriggerReason = (typeof TRIGGER_REASONS)[number];

@@ -24,6 +24,7 @@ import { replacementsBetween } from './support/upgrade-safety';
 import './stacks/stage2.cases';
 import './stacks/stage3.cases';
 import './stacks/stage4.cases';
+import './stacks/stage5-drift.cases';
 import './stacks/delivery.cases';
 import './stacks/delivery-handoff.cases';
 import './stacks/hardening-perimeter.cases';

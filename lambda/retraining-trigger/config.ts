@@ -1,3 +1,4 @@
+import { type EvidenceSource, type LoopPolicy, loopPolicyProblems } from './loop';
 import { parseWindow, policyProblems, type RetrainingPolicy } from './policy';
 
 /** Names of the environment variables the trigger reads; the construct sets them from the same list. */
@@ -12,6 +13,12 @@ export const ENV = {
   cooldownMinutes: 'COOLDOWN_MINUTES',
   maxRunsPerDay: 'MAX_RUNS_PER_DAY',
   allowedWindow: 'ALLOWED_WINDOW',
+  projectName: 'PROJECT_NAME',
+  environmentName: 'ENVIRONMENT_NAME',
+  alertsTopicArn: 'ALERTS_TOPIC_ARN',
+  loopPolicy: 'LOOP_POLICY',
+  loopEvidence: 'LOOP_EVIDENCE',
+  loopAlarms: 'LOOP_ALARMS',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
 } as const;
@@ -29,6 +36,17 @@ export const TTL_ATTRIBUTE = 'expiration';
 /** The decision metric: one per event, with the dimensions `Decision` (start, skip) and `Reason`. */
 export const DECISION_METRIC = 'RetrainingDecision';
 
+/** Suppressed loop decisions, one per decision, with the dimension `Reason`. */
+export const SUPPRESSED_METRIC = 'RetrainingSuppressed';
+
+/** The closed retraining loop (stage 5): which alarms it follows, where its evidence is, its policy. */
+export interface LoopConfig {
+  readonly policy: LoopPolicy;
+  readonly evidence: EvidenceSource;
+  /** Names of the alarms whose state changes the loop follows; a name ending in `*` is a prefix. */
+  readonly alarms: readonly string[];
+}
+
 export interface TriggerConfig {
   readonly pipelineName: string;
   readonly modelName: string;
@@ -39,6 +57,13 @@ export interface TriggerConfig {
   readonly policy: RetrainingPolicy;
   readonly metricsNamespace: string;
   readonly serviceName: string;
+  /** For the platform's events (stage 5); default empty. */
+  readonly projectName?: string;
+  readonly environmentName?: string;
+  /** Topic that hears of events the trigger cannot process, with the event. */
+  readonly alertsTopicArn?: string;
+  /** The closed loop, when `LOOP_POLICY` is set. */
+  readonly loop?: LoopConfig;
 }
 
 /** Reads the configuration from the environment; throws once, listing every missing or bad variable. */
@@ -85,6 +110,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): T
     policy,
     metricsNamespace: env[ENV.metricsNamespace]?.trim() || DEFAULT_METRICS_NAMESPACE,
     serviceName: env[ENV.serviceName]?.trim() || DEFAULT_SERVICE_NAME,
+    projectName: env[ENV.projectName]?.trim() || undefined,
+    environmentName: env[ENV.environmentName]?.trim() || undefined,
+    alertsTopicArn: env[ENV.alertsTopicArn]?.trim() || undefined,
+    loop: loadLoop(env, problems),
   };
   problems.push(
     ...policyProblems(policy, {
@@ -98,4 +127,30 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): T
     throw new Error(`the retraining trigger is misconfigured:\n- ${problems.join('\n- ')}`);
   }
   return config;
+}
+
+/** The loop's settings, when `LOOP_POLICY` is set: all three variables, as JSON and a list. */
+function loadLoop(env: Readonly<Record<string, string | undefined>>, problems: string[]): LoopConfig | undefined {
+  const rawPolicy = env[ENV.loopPolicy]?.trim();
+  if (!rawPolicy) return undefined;
+  const json = (name: string, raw: string | undefined): unknown => {
+    try {
+      return JSON.parse(raw ?? '');
+    } catch {
+      problems.push(`${name} must be JSON, got '${raw ?? ''}'`);
+      return undefined;
+    }
+  };
+  const policy = json(ENV.loopPolicy, rawPolicy) as LoopPolicy | undefined;
+  const evidence = json(ENV.loopEvidence, env[ENV.loopEvidence]) as EvidenceSource | undefined;
+  const alarms = (env[ENV.loopAlarms] ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  if (policy) problems.push(...loopPolicyProblems(policy).map((p) => `${ENV.loopPolicy}: ${p}`));
+  if (evidence && (!Array.isArray(evidence.violations) || evidence.violations.length === 0)) {
+    problems.push(`${ENV.loopEvidence} must list at least one violation query`);
+  }
+  if (alarms.length === 0) problems.push(`${ENV.loopAlarms} must name at least one alarm`);
+  return policy && evidence ? { policy, evidence, alarms } : undefined;
 }

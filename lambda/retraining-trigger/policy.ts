@@ -159,7 +159,20 @@ export function accumulate(state: TriggerState, object: NewObject, now: Date): T
  * (a run may start exactly when it ends), the daily cap.
  */
 export function decide(state: TriggerState, object: NewObject, policy: RetrainingPolicy, now: Date): Decision {
-  const pending = accumulate(state, object, now);
+  return judgePending(state, accumulate(state, object, now), policy, now);
+}
+
+/**
+ * Decides on the data already pending, without a new object: the scheduled re-evaluation, so data that arrived
+ * during a cooldown or outside the window starts a run once they end, not only when more data arrives.
+ */
+export function decidePending(state: TriggerState, policy: RetrainingPolicy, now: Date): Decision {
+  const today = utcDay(now);
+  const pending = { ...state, runsDay: today, runsToday: state.runsDay === today ? state.runsToday : 0 };
+  return judgePending(state, pending, policy, now);
+}
+
+function judgePending(state: TriggerState, pending: TriggerState, policy: RetrainingPolicy, now: Date): Decision {
   const amount = `${pending.pendingObjects} objects, ${formatBytes(pending.pendingBytes)}`;
   const skip = (reason: PolicyReason, detail: string): Decision => ({
     action: 'skip',

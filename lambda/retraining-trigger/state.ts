@@ -10,6 +10,11 @@ export interface VersionedState {
   readonly version: number;
   /** ARN of the last execution the trigger started, kept for operators. */
   readonly lastExecutionArn?: string;
+  /**
+   * A start in progress: the invocation that wrote it may start the pipeline until `until`; every other one
+   * decides again after it (conditional writes, not reserved concurrency, keep two starts apart).
+   */
+  readonly claim?: { readonly token: string; readonly until: string };
 }
 
 /** Another writer changed the state since it was read; read it again and decide again. */
@@ -55,18 +60,19 @@ export class StateStore {
       },
       version: numberOr(Item.version, 0),
       lastExecutionArn: textOrUndefined(Item.lastExecutionArn),
+      claim: claimOf(Item.claimToken, Item.claimUntil),
     };
   }
 
   /** Stores the state if nobody wrote since `version` was read; throws {@link StateConflictError} otherwise. */
   async save(modelName: string, next: VersionedState, now: Date): Promise<void> {
-    const { state, version, lastExecutionArn } = next;
+    const { state, version, lastExecutionArn, claim } = next;
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...withoutUndefined({ ...state, lastExecutionArn }),
+            ...withoutUndefined({ ...state, lastExecutionArn, claimToken: claim?.token, claimUntil: claim?.until }),
             [KEY_ATTRIBUTE]: stateKey(modelName),
             version: version + 1,
             updatedAt: now.toISOString(),
@@ -93,4 +99,11 @@ function numberOr(value: unknown, fallback: number): number {
 
 function textOrUndefined(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** A claim read back from its two attributes. */
+export function claimOf(token: unknown, until: unknown): { token: string; until: string } | undefined {
+  const t = textOrUndefined(token);
+  const u = textOrUndefined(until);
+  return t && u ? { token: t, until: u } : undefined;
 }

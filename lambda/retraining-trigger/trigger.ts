@@ -10,19 +10,40 @@ import {
   StartPipelineExecutionCommand,
 } from '@aws-sdk/client-sagemaker';
 import type { Context } from 'aws-lambda';
+import type { AwsCall } from '../shared/aws-call';
 import { type RetryOptions, withRetries } from './clients';
 import { DECISION_METRIC, type TriggerConfig } from './config';
 import { type ObjectCreatedEvent, parseEvent, type RejectReason } from './events';
-import { accumulate, type Decision, decide, type NewObject, type PolicyReason } from './policy';
+import { type createLoop, notifyNonRetryable, parseAlarmEvent } from './loop-runner';
+import { accumulate, type Decision, decide, decidePending, type NewObject, type PolicyReason } from './policy';
 import { StateConflictError, type StateStore, type VersionedState } from './state';
 
 /** Every reason a decision can have; the `Reason` dimension of the `RetrainingDecision` metric. */
-export type DecisionReason = PolicyReason | RejectReason | 'already-running' | 'duplicate';
+export type DecisionReason =
+  | PolicyReason
+  | RejectReason
+  | 'already-running'
+  | 'duplicate'
+  | 'nothing-pending'
+  | 'loop-disabled'
+  | 'failed';
+
+/** The event the re-evaluation schedule sends: `detail-type` names it, Scheduler fills in `id` and `time`. */
+export const REEVALUATION_DETAIL_TYPE = 'Retraining Reevaluation';
+
+/** Whether an event is the scheduled re-evaluation. */
+export function isReevaluation(event: unknown): boolean {
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    (event as Record<string, unknown>)['detail-type'] === REEVALUATION_DETAIL_TYPE
+  );
+}
 
 /** What the trigger did with one event; also the result stored in its idempotency record. */
 export interface TriggerResult {
   readonly action: 'start' | 'skip';
-  readonly reason: DecisionReason;
+  readonly reason: DecisionReason | string;
   readonly detail: string;
   readonly executionArn?: string;
   readonly clientRequestToken?: string;
@@ -40,7 +61,17 @@ export interface TriggerDependencies {
   readonly metrics: Metrics;
   readonly retry: RetryOptions;
   readonly now?: () => Date;
+  /** The closed loop (stage 5): alarm state changes and the re-evaluation go to it. */
+  readonly loop?: ReturnType<typeof createLoop>;
+  /** SNS, to notify the alerts topic of events that no retry would fix. */
+  readonly sns?: AwsCall;
 }
+
+/** How long a claim to start a run holds: longer than one start with its retries takes. */
+const CLAIM_MS = 2 * 60_000;
+
+/** Reads and writes of the end of a start, while others count objects concurrently. */
+const SETTLE_ATTEMPTS = 10;
 
 /** The object version an event is about: a duplicate delivery of it has the same key. */
 export const IDEMPOTENCY_KEY_PATH = '[detail.bucket.name, detail.object.key, detail.object.sequencer]';
@@ -114,11 +145,101 @@ export function createHandler(deps: TriggerDependencies): (event: unknown, conte
   }
 
   async function processObject(object: NewObject): Promise<TriggerResult> {
+    return decideAndAct(object, (state, time) => decide(state, object, config.policy, time), object.eventId);
+  }
+
+  /**
+   * Decides on the stored state and acts, deciding again when another writer got in between. A start is claimed
+   * first with a conditional write, so of two concurrent decisions exactly one calls SageMaker; the pending data
+   * is reset only once SageMaker accepted the start, and a failed start leaves the state as it was.
+   */
+  async function decideAndAct(
+    object: NewObject | undefined,
+    judge: (state: VersionedState['state'], time: Date) => Decision,
+    eventId: string,
+  ): Promise<TriggerResult> {
     for (let attempt = 1; ; attempt += 1) {
       const loaded = await deps.store.load(config.modelName);
       const time = now();
-      const decision = decide(loaded.state, object, config.policy, time);
-      const { result, next } = await act(decision, loaded, object, time);
+      const decision = judge(loaded.state, time);
+      const token = object
+        ? clientRequestToken(config.pipelineName, object)
+        : pendingToken(config.pipelineName, loaded.state);
+      // another decision is starting a run; a retry of this very decision (same token) may go on, SageMaker
+      // answers the same token with the execution it already started
+      const claimed = loaded.claim && loaded.claim.token !== token && Date.parse(loaded.claim.until) > time.getTime();
+      const counted = object ? accumulate(loaded.state, object, time) : loaded.state;
+      let result: TriggerResult;
+      let next: VersionedState;
+      if (decision.action === 'skip' || claimed) {
+        result =
+          decision.action === 'skip'
+            ? { action: 'skip', reason: decision.reason, detail: decision.detail }
+            : {
+                action: 'skip',
+                reason: 'already-running',
+                detail: `another invocation is starting a run until ${loaded.claim?.until}`,
+              };
+        next = { ...loaded, state: decision.action === 'skip' ? decision.nextState : counted };
+      } else {
+        const claim: VersionedState = {
+          ...loaded,
+          state: counted,
+          claim: { token, until: new Date(time.getTime() + CLAIM_MS).toISOString() },
+        };
+        try {
+          await deps.store.save(config.modelName, claim, time);
+        } catch (error) {
+          if (error instanceof StateConflictError && attempt < STATE_ATTEMPTS) {
+            logger.warn('the state changed while deciding; deciding again', { attempt, error: error.message });
+            continue;
+          }
+          throw error;
+        }
+        let outcome: StartOutcome;
+        try {
+          outcome = await startPipeline(decision.triggerReason ?? 'new-data', token);
+        } catch (error) {
+          // nothing is lost: the claim is released and this object's count taken back (Lambda's retry counts it
+          // again); what other invocations counted meanwhile stays
+          await settle((current) => ({
+            ...current,
+            claim: undefined,
+            state: uncount(current.state, counted, loaded.state),
+          }));
+          throw error;
+        }
+        if (!outcome.started) {
+          // the data stays pending: the next object or re-evaluation after the running execution ends can start a run
+          result = { action: 'skip', reason: 'already-running', detail: outcome.detail };
+          next = await settle((current) => ({ ...current, claim: undefined }));
+        } else {
+          result = {
+            action: 'start',
+            reason: 'start',
+            detail: `${decision.detail}; ${decision.triggerReason}`,
+            executionArn: outcome.executionArn,
+            clientRequestToken: token,
+          };
+          // the run trains on what was pending at the claim; objects counted since stay pending for the next one
+          const started = outcome.executionArn;
+          next = await settle((current) => {
+            const after = uncount(current.state, counted, decision.nextState);
+            return {
+              state: {
+                ...decision.nextState,
+                pendingObjects: after.pendingObjects,
+                pendingBytes: after.pendingBytes,
+                pendingSince: after.pendingSince,
+              },
+              version: current.version,
+              lastExecutionArn: started,
+            };
+          });
+        }
+        record(result, { ...(object ? objectContext(object) : { trigger: 'schedule', eventId }), state: next.state });
+        return result;
+      }
       try {
         await deps.store.save(config.modelName, next, time);
       } catch (error) {
@@ -128,45 +249,36 @@ export function createHandler(deps: TriggerDependencies): (event: unknown, conte
         }
         throw error;
       }
-      record(result, {
-        object: { bucket: object.bucket, key: object.key, size: object.size, eventId: object.eventId },
-        state: next.state,
-      });
+      record(result, { ...(object ? objectContext(object) : { trigger: 'schedule', eventId }), state: next.state });
       return result;
     }
   }
 
-  async function act(
-    decision: Decision,
-    loaded: VersionedState,
-    object: NewObject,
-    time: Date,
-  ): Promise<{ result: TriggerResult; next: VersionedState }> {
-    if (decision.action === 'skip') {
-      return {
-        result: { action: 'skip', reason: decision.reason, detail: decision.detail },
-        next: { ...loaded, state: decision.nextState },
-      };
+  /**
+   * Writes the end of a claimed start over whatever the state is now: other invocations may have counted objects
+   * while the claim held (they never start), so the write reads, merges and writes conditionally again.
+   */
+  async function settle(merge: (current: VersionedState) => VersionedState): Promise<VersionedState> {
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await deps.store.load(config.modelName);
+      const next = merge(current);
+      try {
+        await deps.store.save(config.modelName, next, now());
+        return next;
+      } catch (error) {
+        if (error instanceof StateConflictError && attempt < SETTLE_ATTEMPTS) continue;
+        throw error;
+      }
     }
-    const token = clientRequestToken(config.pipelineName, object);
-    const outcome = await startPipeline(decision.triggerReason ?? 'new-data', token);
-    if (!outcome.started) {
-      // the data stays pending: the next object after the running execution ends can start a run
-      return {
-        result: { action: 'skip', reason: 'already-running', detail: outcome.detail },
-        next: { ...loaded, state: accumulate(loaded.state, object, time) },
-      };
+  }
+
+  /** Re-evaluates the data already pending; quiet when there is none. */
+  async function processPending(eventId: string): Promise<TriggerResult> {
+    const loaded = await deps.store.load(config.modelName);
+    if (loaded.state.pendingObjects === 0) {
+      return { action: 'skip', reason: 'nothing-pending', detail: 'no new data is pending' };
     }
-    return {
-      result: {
-        action: 'start',
-        reason: 'start',
-        detail: `${decision.detail}; ${decision.triggerReason}`,
-        executionArn: outcome.executionArn,
-        clientRequestToken: token,
-      },
-      next: { state: decision.nextState, version: loaded.version, lastExecutionArn: outcome.executionArn },
-    };
+    return decideAndAct(undefined, (state, time) => decidePending(state, config.policy, time), eventId);
   }
 
   async function startPipeline(triggerReason: string, token: string): Promise<StartOutcome> {
@@ -189,7 +301,8 @@ export function createHandler(deps: TriggerDependencies): (event: unknown, conte
               PipelineExecutionDescription: triggerReason,
               PipelineParameters: [
                 { Name: 'InputDataUrl', Value: `s3://${config.inputBucket}/${config.inputPrefix}` },
-                { Name: 'TriggerReason', Value: triggerReason },
+                // one of schedule, new-data, drift, quality, manual; the numbers are in the description
+                { Name: 'TriggerReason', Value: 'new-data' },
               ],
             }),
           ),
@@ -251,8 +364,44 @@ export function createHandler(deps: TriggerDependencies): (event: unknown, conte
     };
   }
 
+  /** Runs `work`; an error no retry would fix is sent to the alerts topic with the event instead of thrown. */
+  async function guarded(event: unknown, work: () => Promise<TriggerResult>): Promise<TriggerResult> {
+    try {
+      return await work();
+    } catch (error) {
+      // a conflict that outlasted the attempts is contention, not a broken event: Lambda's retry decides again
+      if (error instanceof StateConflictError) throw error;
+      if (
+        deps.sns &&
+        (await notifyNonRetryable(deps.sns, config.alertsTopicArn, config.modelName, event, error, logger))
+      ) {
+        const result: TriggerResult = {
+          action: 'skip',
+          reason: 'failed',
+          detail: `${(error as Error).name}: ${(error as Error).message}`,
+        };
+        record(result, { eventId: eventIdOf(event), notified: true }, 'warn');
+        return result;
+      }
+      throw error;
+    }
+  }
+
   return async function handler(event: unknown, context: Context): Promise<TriggerResult> {
     logger.addContext(context);
+    const alarm = parseAlarmEvent(event);
+    if (alarm) {
+      const loop = deps.loop;
+      if (!loop) return { action: 'skip', reason: 'loop-disabled', detail: 'this trigger has no retraining loop' };
+      return guarded(event, () => loop.onAlarm(alarm));
+    }
+    if (isReevaluation(event)) {
+      return guarded(event, async () => {
+        const pending = await processPending(String(eventIdOf(event) ?? ''));
+        const looped = deps.loop ? await deps.loop.reevaluate() : undefined;
+        return looped?.action === 'start' || pending.action !== 'start' ? (looped ?? pending) : pending;
+      });
+    }
     const parsed = parseEvent(event, { bucket: config.inputBucket, prefix: config.inputPrefix });
     if (!parsed.ok) {
       const result: TriggerResult = { action: 'skip', reason: parsed.reason, detail: parsed.detail };
@@ -261,7 +410,7 @@ export function createHandler(deps: TriggerDependencies): (event: unknown, conte
     }
     idempotency.registerLambdaContext(context);
     const invocation: Invocation = { object: parsed.object, processed: false };
-    const result = await processOnce(parsed.event, invocation);
+    const result = await guarded(event, () => processOnce(parsed.event, invocation));
     if (invocation.processed) return result;
     const duplicate: TriggerResult = {
       action: 'skip',
@@ -275,6 +424,36 @@ export function createHandler(deps: TriggerDependencies): (event: unknown, conte
     });
     return duplicate;
   };
+}
+
+/**
+ * `current` without what `claimed` added over `base`: the pending objects and bytes counted since `base`, minus
+ * the ones the claim held, on top of `base`. With `base` the reset state of a start, what arrived after the claim.
+ */
+export function uncount(
+  current: VersionedState['state'],
+  claimed: VersionedState['state'],
+  base: VersionedState['state'],
+): VersionedState['state'] {
+  const objects = Math.max(0, current.pendingObjects - claimed.pendingObjects) + base.pendingObjects;
+  const bytes = Math.max(0, current.pendingBytes - claimed.pendingBytes) + base.pendingBytes;
+  return {
+    ...current,
+    pendingObjects: objects,
+    pendingBytes: bytes,
+    pendingSince: objects > 0 ? (base.pendingSince ?? current.pendingSince) : undefined,
+  };
+}
+
+function objectContext(object: NewObject): Record<string, unknown> {
+  return { object: { bucket: object.bucket, key: object.key, size: object.size, eventId: object.eventId } };
+}
+
+/** The token of a run the re-evaluation starts: the pending data, named by its oldest object and its amount. */
+function pendingToken(pipelineName: string, state: VersionedState['state']): string {
+  return createHash('sha256')
+    .update([pipelineName, 'pending', state.pendingSince ?? '', state.pendingObjects, state.pendingBytes].join('\n'))
+    .digest('hex');
 }
 
 function eventIdOf(event: unknown): unknown {

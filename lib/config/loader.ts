@@ -31,6 +31,7 @@ import {
   kindFromName,
   SUBNET_PREFIX,
 } from './defaults';
+import { driftProblems } from './drift';
 import { featureGroupProblems } from './feature-groups';
 import { modelCodeProblems } from './model-code';
 import { checkModelLock, MODEL_LOCK_FILE, type ModelLockFile, readModelLock } from './model-lock';
@@ -547,6 +548,7 @@ export function resolveConfig(
     ),
   );
   problems.push(...promotionProblemsOf(config, trainedEnvironments));
+  problems.push(...driftProblems(config.models));
 
   let selectedNames = config.environments.map((e) => e.name);
   if (overrides.environments !== undefined) {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CAPABILITIES } from '../maturity';
 import { type FeatureGroupDefinition, PERSONAS } from '../vocabulary';
 import { DEFAULT_MATURITY, ENVIRONMENT_KINDS } from './defaults';
+import { driftJob, monitoringEngine, retrainingLoop } from './drift';
 import { featureGroup } from './feature-groups';
 import { checkedString, quoted, resourceName } from './fields';
 import { notifications } from './notifications';
@@ -355,6 +356,8 @@ const monitoring = z
     instanceType: instanceType.default('ml.m5.large').describe('Instance of the monitoring jobs.'),
     bias: clarifyMonitoring('bias').optional(),
     explainability: clarifyMonitoring('explainability').optional(),
+    engine: monitoringEngine,
+    drift: driftJob.optional(),
   })
   .describe('Model Monitor over the captured traffic of an instance endpoint (stage 4).');
 
@@ -403,6 +406,7 @@ const retraining = z
       })
       .optional()
       .describe('UTC time of day in which new data may start a run. Default: any time.'),
+    onDrift: retrainingLoop.optional(),
   })
   .describe('When the model retrains from stage 4: on a schedule and when new training data arrives.');
 

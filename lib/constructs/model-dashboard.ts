@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import { DRIFT_METRICS } from '../vocabulary';
 import type { IModelEndpoint } from './model-endpoint';
 import type { ModelMonitor } from './model-monitor';
 
@@ -45,6 +46,12 @@ export interface ModelDashboardProps {
    * @default - none
    */
   readonly alarmNames?: readonly string[];
+  /**
+   * The drift metric contract of the platform's drift job (stage 5, `DRIFT_METRICS`): one row of PSI, samples and
+   * violations per window.
+   * @default - no drift row
+   */
+  readonly driftContract?: { readonly environmentName: string; readonly windowHours: number };
 }
 
 const FULL = 24;
@@ -78,6 +85,7 @@ export class ModelDashboard extends Construct {
     }
     if (props.endpoint) this.addEndpointRow(props.endpoint);
     if (props.monitor) this.addMonitoringRow(props.monitor, props.features ?? [], props.qualityMetric);
+    if (props.driftContract) this.addDriftContractRow(props.modelName, props.driftContract);
     const lifecycle: cloudwatch.IWidget[] = [];
     if (props.pipelineName) lifecycle.push(this.pipelineWidget(props.pipelineName));
     if (props.retrainingDecisions) lifecycle.push(this.retrainingWidget(props.retrainingDecisions));
@@ -136,6 +144,36 @@ export class ModelDashboard extends Construct {
       );
     }
     this.dashboard.addWidgets(...widgets);
+  }
+
+  private addDriftContractRow(modelName: string, contract: NonNullable<ModelDashboardProps['driftContract']>): void {
+    const { names, dimensions } = DRIFT_METRICS;
+    const metric = (metricName: string, label: string, statistic: string = cloudwatch.Stats.MAXIMUM) =>
+      new cloudwatch.Metric({
+        namespace: DRIFT_METRICS.namespace,
+        metricName,
+        dimensionsMap: { [dimensions.environment]: contract.environmentName, [dimensions.model]: modelName },
+        statistic,
+        period: Duration.hours(contract.windowHours),
+        label,
+      });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Drift per window (platform drift job): largest feature PSI and prediction PSI',
+        left: [metric(names.maxFeaturePsi, 'max feature PSI'), metric(names.predictionPsi, 'prediction PSI')],
+        width: HALF,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Violations and samples per window',
+        left: [
+          metric(names.dataDrift, 'data drift (1 = violating)'),
+          metric(names.qualityViolation, 'quality violation'),
+          metric(names.insufficientData, 'insufficient data'),
+        ],
+        right: [metric(names.samples, 'samples'), metric(names.schemaViolations, 'schema violations')],
+        width: HALF,
+      }),
+    );
   }
 
   private pipelineWidget(pipelineName: string): cloudwatch.IWidget {

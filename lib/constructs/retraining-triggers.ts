@@ -22,7 +22,10 @@ import {
   KEY_ATTRIBUTE,
   TTL_ATTRIBUTE,
 } from '../../lambda/retraining-trigger/config';
+import { type EvidenceSource, type LoopPolicy, loopPolicyProblems } from '../../lambda/retraining-trigger/loop';
+import { PLATFORM_EVENT_SOURCE } from '../../lambda/retraining-trigger/loop-runner';
 import { parseWindow, policyProblems } from '../../lambda/retraining-trigger/policy';
+import { REEVALUATION_DETAIL_TYPE } from '../../lambda/retraining-trigger/trigger';
 import { acknowledge } from '../compliance/acknowledge';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { PlatformFunction } from './platform-function';
@@ -55,6 +58,25 @@ export function retrainingDecisionsSource(modelName: string) {
     metricName: DECISION_METRIC,
     dimensions: { service: DEFAULT_SERVICE_NAME, Model: modelName },
   } as const;
+}
+
+/**
+ * The closed retraining loop (stage 5): drift and quality alarms whose state changes go to the trigger, the
+ * evidence it counts (N of M windows of the drift contract), its cooldown and monthly budget.
+ */
+export interface RetrainingLoopProps {
+  readonly policy: LoopPolicy;
+  readonly evidence: EvidenceSource;
+  /** Alarms the loop follows; a name ending in `*` is a prefix (numbered alarms). */
+  readonly alarmNames: readonly string[];
+  /** For the platform's events. */
+  readonly projectName: string;
+  readonly environmentName: string;
+  /**
+   * How often pending new data and the loop's evidence are re-evaluated without a new event.
+   * @default rate(1 hour)
+   */
+  readonly reevaluationSchedule?: string;
 }
 
 export interface RetrainingTriggersProps {
@@ -93,6 +115,11 @@ export interface RetrainingTriggersProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The closed loop (stage 5): alarm state changes and a scheduled re-evaluation also go to the trigger.
+   * @default - new data and the schedule only
+   */
+  readonly loop?: RetrainingLoopProps;
 }
 
 /** Where the trigger function's code is. */
@@ -128,6 +155,14 @@ export class RetrainingTriggers extends Construct {
   readonly schedule?: scheduler.Schedule;
   /** Catches schedule deliveries that failed after all retries, if `schedule` is set. */
   readonly scheduleDeadLetterQueue?: DeadLetterQueue;
+  /** The rule that sends the loop's alarm state changes to the function, if `loop` is set. */
+  readonly alarmRule?: events.Rule;
+  /** Catches alarm events EventBridge could not deliver, if `loop` is set. */
+  readonly alarmDeadLetterQueue?: DeadLetterQueue;
+  /** The re-evaluation of pending data and evidence, if `loop` is set. */
+  readonly reevaluation?: scheduler.Schedule;
+  /** Catches re-evaluations that could not be delivered, if `loop` is set. */
+  readonly reevaluationDeadLetterQueue?: DeadLetterQueue;
 
   private readonly modelName: string;
 
@@ -220,6 +255,44 @@ export class RetrainingTriggers extends Construct {
       });
       this.schedule = this.createSchedule(props, props.schedule, this.scheduleDeadLetterQueue);
     }
+
+    if (props.loop) {
+      const loop = props.loop;
+      this.grantLoop(props);
+      this.alarmDeadLetterQueue = new DeadLetterQueue(this, 'AlarmDeadLetters', {
+        encryptionKey: props.logsKey,
+        alarmTopic: props.alarmTopic,
+        purpose: `drift and quality alarm events of ${props.modelName} to its retraining loop`,
+        removalPolicy,
+      });
+      this.alarmRule = new events.Rule(this, 'DriftAlarms', {
+        description: `Drift and quality alarms of ${props.modelName} that may retrain it`,
+        eventPattern: {
+          source: ['aws.cloudwatch'],
+          detailType: ['CloudWatch Alarm State Change'],
+          detail: {
+            alarmName: loop.alarmNames.flatMap((name) =>
+              name.endsWith('*') ? events.Match.prefix(name.slice(0, -1)) : [name],
+            ),
+            state: { value: ['ALARM'] },
+          },
+        },
+        targets: [
+          new targets.LambdaFunction(this.function, {
+            deadLetterQueue: this.alarmDeadLetterQueue.queue,
+            retryAttempts: 8,
+            maxEventAge: Duration.hours(6),
+          }),
+        ],
+      });
+      this.reevaluationDeadLetterQueue = new DeadLetterQueue(this, 'ReevaluationDeadLetters', {
+        encryptionKey: props.logsKey,
+        alarmTopic: props.alarmTopic,
+        purpose: `the retraining re-evaluation of ${props.modelName}`,
+        removalPolicy,
+      });
+      this.reevaluation = this.createReevaluation(props, loop, this.reevaluationDeadLetterQueue);
+    }
   }
 
   /**
@@ -264,7 +337,85 @@ export class RetrainingTriggers extends Construct {
       ...(policy.allowedWindow ? { [ENV.allowedWindow]: policy.allowedWindow } : {}),
       [ENV.serviceName]: DEFAULT_SERVICE_NAME,
       [ENV.metricsNamespace]: DEFAULT_METRICS_NAMESPACE,
+      ...(props.loop
+        ? {
+            [ENV.projectName]: props.loop.projectName,
+            [ENV.environmentName]: props.loop.environmentName,
+            [ENV.alertsTopicArn]: props.alarmTopic.topicArn,
+            [ENV.loopPolicy]: JSON.stringify(props.loop.policy),
+            [ENV.loopEvidence]: JSON.stringify(props.loop.evidence),
+            [ENV.loopAlarms]: props.loop.alarmNames.join(','),
+          }
+        : {}),
     };
+  }
+
+  /** The loop reads the contract's metrics and the month's executions, and sends decisions and failures. */
+  private grantLoop(props: RetrainingTriggersProps): void {
+    const role = this.trigger.role;
+    const stack = Stack.of(this);
+    role.addWildcardStatement(
+      new iam.PolicyStatement({ sid: 'ReadTheDriftEvidence', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+      'GetMetricData has no resource-level permissions; the function reads only the metric queries of its LOOP_EVIDENCE',
+    );
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'MeasureTheMonthlyBudget',
+        actions: ['sagemaker:ListPipelineExecutionSteps', 'sagemaker:DescribeTrainingJob'],
+        resources: [
+          `${props.pipelineArn}/execution/*`,
+          stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: '*' }),
+        ],
+      }),
+      "the budget is measured from this pipeline's executions, whose ids and training jobs SageMaker names at run time",
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'AnnounceRetrainingDecisions',
+        actions: ['events:PutEvents'],
+        resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
+        conditions: { StringEquals: { 'events:source': PLATFORM_EVENT_SOURCE } },
+      }),
+    );
+    props.alarmTopic.grantPublish(role);
+  }
+
+  private createReevaluation(
+    props: RetrainingTriggersProps,
+    loop: RetrainingLoopProps,
+    deadLetters: DeadLetterQueue,
+  ): scheduler.Schedule {
+    const role = new PlatformRole(this, 'ReevaluationRole', {
+      assumedBy: schedulerPrincipal(this),
+      description: `EventBridge Scheduler re-evaluates the retraining of ${props.modelName}`,
+    });
+    deadLetters.queue.grantSendMessages(role);
+    role.justifyActions(
+      ['kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+      'sending to the KMS-encrypted dead-letter queue needs data keys of that one queue key',
+    );
+    role.justifyGrant(
+      this.function.grantInvoke(role),
+      "Lambda's invoke grant covers the function and its versions (arn:*); the schedule invokes the unqualified function",
+    );
+    const schedule = new scheduler.Schedule(this, 'Reevaluation', {
+      description: `Re-evaluates pending data and drift evidence of ${props.modelName}`,
+      schedule: scheduler.ScheduleExpression.expression(loop.reevaluationSchedule ?? 'rate(1 hour)'),
+      target: new schedulerTargets.LambdaInvoke(this.function, {
+        role,
+        deadLetterQueue: deadLetters.queue,
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(1),
+        input: scheduler.ScheduleTargetInput.fromObject({
+          'detail-type': REEVALUATION_DETAIL_TYPE,
+          source: PLATFORM_EVENT_SOURCE,
+          id: scheduler.ContextAttribute.executionId,
+          time: scheduler.ContextAttribute.scheduledTime,
+        }),
+      }),
+    });
+    schedule.node.addDependency(role.policy);
+    return schedule;
   }
 
   private grantTrigger(props: RetrainingTriggersProps): void {
@@ -319,7 +470,7 @@ export class RetrainingTriggers extends Construct {
 }
 
 /** A SageMaker pipeline known by name and ARN, as the Scheduler target takes it. Creates nothing. */
-class PipelineReference extends Resource implements sagemaker.IPipeline {
+export class PipelineReference extends Resource implements sagemaker.IPipeline {
   readonly pipelineName: string;
   readonly pipelineArn: string;
 
@@ -372,6 +523,12 @@ function validate(scope: Construct, props: RetrainingTriggersProps): void {
     } catch (error) {
       problems.push((error as Error).message);
     }
+  }
+  if (props.loop) {
+    problems.push(...loopPolicyProblems(props.loop.policy).map((p) => `loop.policy.${p}`));
+    if (props.loop.alarmNames.length === 0) problems.push('loop.alarmNames must name at least one alarm');
+    if (props.loop.evidence.violations.length === 0)
+      problems.push('loop.evidence must list at least one violation query');
   }
   if (known(props.schedule) && !SCHEDULE.test(props.schedule.trim())) {
     problems.push(

@@ -2,12 +2,14 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { resolveDrift } from '../config/drift';
 import type { ResolvedModel } from '../config/models';
 import type { TrainingFeatureStore } from '../constructs/training-pipeline';
 import { MODEL_PART_IDS } from '../naming';
 import { applyModelTag } from '../tagging';
 import { ModelBatch } from './model/batch';
 import { ModelBudget } from './model/budget';
+import { ModelDrift, platformDriftWatches, retrainingLoopOf } from './model/drift';
 import { ModelMonitoring } from './model/monitoring';
 import type { ModelPartProps, ModelWorkloadProps, PlatformImageSource } from './model/part';
 import { ModelPromotion, pipelinePromotion } from './model/promotion';
@@ -78,6 +80,8 @@ export class ModelStack extends PlatformStack {
   readonly budget?: ModelBudget;
   readonly promotion?: ModelPromotion;
   readonly rollout?: ModelRolloutPart;
+  /** The platform's drift job (stage 5, `driftRetraining` with engine `platform`). */
+  readonly drift?: ModelDrift;
 
   constructor(scope: Construct, id: string, props: ModelStackProps) {
     super(scope, id, props);
@@ -89,6 +93,8 @@ export class ModelStack extends PlatformStack {
       model,
       removalPolicy: this.statefulRemovalPolicy,
     };
+    // stage 5: drift that every account can measure, and drift and quality alarms that retrain the model
+    const driftRetraining = this.envConfig.maturity.capabilities.has('driftRetraining') && parts.monitoring;
     const workload: ModelWorkloadProps = {
       ...part,
       vpc: props.vpc,
@@ -146,10 +152,19 @@ export class ModelStack extends PlatformStack {
           dataKey: props.dataKey,
           logsKey: props.logsKey,
           alertsTopic: props.alertsTopic,
+          loop: driftRetraining ? retrainingLoopOf(part, parts.serving) : undefined,
         });
         // the triggers start the pipeline by name: it must exist first
         this.retraining.node.addDependency(this.training);
       }
+    }
+    if (driftRetraining && this.serving && resolveDrift(model).engine === 'platform' && platformDriftWatches(model)) {
+      this.drift = new ModelDrift(this, MODEL_PART_IDS.drift, {
+        ...workload,
+        rawDataBucket: props.rawDataBucket,
+        artifactsBucket: props.artifactsBucket,
+        alertsTopic: props.alertsTopic,
+      });
     }
     if (parts.monitoring) {
       this.monitoring = new ModelMonitoring(this, MODEL_PART_IDS.monitoring, {
@@ -160,6 +175,8 @@ export class ModelStack extends PlatformStack {
         servedInRealTime: this.serving !== undefined,
         trained: this.training !== undefined,
         retrained: this.retraining !== undefined,
+        driftAlarmNames: this.drift?.job.alarmNames,
+        driftWindowHours: this.drift ? resolveDrift(model).job.windowHours : undefined,
       });
       // the monitoring schedules watch the endpoint: it must exist first (both exist once a version is approved)
       const { monitor } = this.monitoring;

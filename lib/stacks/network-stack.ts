@@ -60,6 +60,14 @@ const CONTINUOUS_DEPLOYMENT_ENDPOINTS: ReadonlyArray<[string, ec2.InterfaceVpcEn
 ];
 
 /**
+ * Interface endpoint of the platform's drift job (stage 5, `driftRetraining`): it publishes the drift metric
+ * contract to CloudWatch itself; it reads the capture and writes its reports through the S3 gateway endpoint.
+ */
+const DRIFT_ENDPOINTS: ReadonlyArray<[string, ec2.InterfaceVpcEndpointAwsService]> = [
+  ['CloudWatchMonitoring', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING],
+];
+
+/**
  * Stage 1 network: a VPC with private isolated subnets in at least two AZs and the VPC endpoints SageMaker
  * needs, or an existing VPC imported from ids in config. Nothing is looked up at synth.
  */
@@ -130,10 +138,12 @@ export class NetworkStack extends PlatformStack {
       // each endpoint costs per hour and AZ, so the feature store's come only with the feature store
       const featureStore = this.envConfig.maturity.capabilities.has('featureStore');
       const continuousDeployment = this.envConfig.maturity.capabilities.has('continuousDeployment');
+      const drift = this.envConfig.maturity.capabilities.has('driftRetraining');
       for (const [endpointId, service] of [
         ...INTERFACE_ENDPOINTS,
         ...(featureStore ? FEATURE_STORE_ENDPOINTS : []),
         ...(continuousDeployment ? CONTINUOUS_DEPLOYMENT_ENDPOINTS : []),
+        ...(drift ? DRIFT_ENDPOINTS : []),
       ]) {
         const endpoint = vpc.addInterfaceEndpoint(endpointId, {
           service,

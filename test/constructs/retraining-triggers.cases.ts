@@ -400,3 +400,113 @@ describe('RetrainingTriggers', () => {
     );
   });
 });
+
+describe('RetrainingTriggers with the closed loop (stage 5)', () => {
+  const { app, stack, props } = givenAStack();
+  const loop = {
+    policy: {
+      violatingWindows: 2,
+      windows: 5,
+      windowMinutes: 1440,
+      minSamples: 100,
+      cooldownMinutes: 360,
+      maxRunsPerMonth: 4,
+      maxTrainingInstanceHoursPerMonth: 24,
+    },
+    evidence: {
+      violations: [
+        {
+          id: 'drift',
+          reason: 'drift' as const,
+          namespace: 'MLOps/ModelDrift',
+          metricName: 'DataDrift',
+          dimensions: { Environment: 'dev', Model: 'churn' },
+          stat: 'Maximum',
+          comparison: 'GreaterThanOrEqualToThreshold' as const,
+          threshold: 1,
+        },
+      ],
+    },
+    alarmNames: ['mlops-dev-churn-data-drift', 'mlops-dev-churn-feature-drift*'],
+    projectName: 'mlops',
+    environmentName: 'dev',
+  };
+  const triggers = new RetrainingTriggers(stack, 'ChurnRetraining', props({ loop }));
+  const template = Template.fromStack(stack);
+
+  test('THEN the alarm rule sends the ALARM state changes of the named alarms (prefix for numbered ones) to the function, with a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: {
+          alarmName: ['mlops-dev-churn-data-drift', { prefix: 'mlops-dev-churn-feature-drift' }],
+          state: { value: ['ALARM'] },
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: arnOf('ChurnRetrainingTrigger'),
+          DeadLetterConfig: { Arn: arnOf('ChurnRetrainingAlarmDeadLettersQueue') },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21_600 },
+        }),
+      ],
+    });
+    expect(triggers.alarmRule).toBeDefined();
+    expect(triggers.alarmDeadLetterQueue).toBeDefined();
+  });
+
+  test('THEN an hourly schedule re-evaluates pending data and evidence, with the execution id and the scheduled time', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Target: Match.objectLike({
+        Arn: arnOf('ChurnRetrainingTrigger'),
+        Input: Match.serializedJson({
+          'detail-type': 'Retraining Reevaluation',
+          source: 'mlops.platform',
+          id: '<aws.scheduler.execution-id>',
+          time: '<aws.scheduler.scheduled-time>',
+        }),
+        DeadLetterConfig: { Arn: arnOf('ChurnRetrainingReevaluationDeadLettersQueue') },
+      }),
+    });
+  });
+
+  test('THEN the function gets the loop policy, evidence and alarms, and may announce decisions only as mlops.platform', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          LOOP_POLICY: JSON.stringify(loop.policy),
+          LOOP_EVIDENCE: JSON.stringify(loop.evidence),
+          LOOP_ALARMS: 'mlops-dev-churn-data-drift,mlops-dev-churn-feature-drift*',
+          PROJECT_NAME: 'mlops',
+          ENVIRONMENT_NAME: 'dev',
+        }),
+      },
+    });
+    const statements = statementsOf(template, 'ChurnRetrainingTriggerRole');
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: 'events:PutEvents',
+        Condition: { StringEquals: { 'events:source': 'mlops.platform' } },
+      }),
+    );
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'cloudwatch:GetMetricData', Resource: '*' }));
+  });
+
+  test('THEN cdk-nag AwsSolutions, NIST 800-53 rev 5 and Serverless find nothing', () => {
+    expect(violationsOf(app, stack)).toEqual([]);
+  });
+
+  test('GIVEN a loop that needs more violating windows than it looks at THEN the construct refuses it', () => {
+    const other = givenAStack();
+    expect(
+      () =>
+        new RetrainingTriggers(
+          other.stack,
+          'Bad',
+          other.props({ loop: { ...loop, policy: { ...loop.policy, violatingWindows: 6 } } }),
+        ),
+    ).toThrow(/loop.policy.violatingWindows \(6\) must be at most windows \(5\)/);
+  });
+});

@@ -2,6 +2,7 @@
 // each construct keeps its own cases file, mirroring lib/constructs/.
 import './model-endpoint.cases';
 import './model-api.cases';
+import './drift-job.cases';
 import './model-monitor.cases';
 import './model-package-baselines.cases';
 import './persona-roles.cases';

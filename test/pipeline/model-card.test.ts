@@ -111,7 +111,9 @@ describe('GIVEN a model card from config WHEN the model-building pipeline is ren
         '--file',
         file,
         '--schema',
-        path.join(REPO_ROOT, '..', '..', 'shared', 'schemas', 'sagemaker-pipeline-definition.schema.json'),
+        // the public schema beside the checkout, as .ci/run finds it
+        process.env.PIPELINE_SCHEMA ??
+          path.join(REPO_ROOT, '..', 'shared', 'schemas', 'sagemaker-pipeline-definition.schema.json'),
       ],
       { encoding: 'utf8' },
     );

@@ -182,6 +182,16 @@ const RUNBOOKS: ReadonlyArray<{ readonly matches: RegExp; readonly file: string;
     heading: '## When the alarm `…-rollout-failed` fires',
   },
   {
+    matches: /^mlops-\w+-[\w-]+-data-drift$/,
+    file: 'drift-but-no-retrain.md',
+    heading: '## `<project>-<env>-<model>-data-drift`',
+  },
+  {
+    matches: /^mlops-\w+-[\w-]+-quality-violation$/,
+    file: 'drift-but-no-retrain.md',
+    heading: '## `<project>-<env>-<model>-quality-violation`',
+  },
+  {
     matches: /^Failed deliveries of notifications to email addresses and HTTPS endpoints are waiting/,
     file: 'alerts.md',
     heading: '## `Failed deliveries of notifications to email addresses and HTTPS endpoints',

@@ -32,6 +32,16 @@ export interface ModelMonitoringProps extends ModelWorkloadProps {
   readonly trained: boolean;
   /** Whether the environment runs the model's retraining trigger. */
   readonly retrained: boolean;
+  /**
+   * Alarms of the platform's drift job (stage 5), shown with the model's other alarms.
+   * @default - none
+   */
+  readonly driftAlarmNames?: readonly string[];
+  /**
+   * The window of the platform's drift job (stage 5), whose contract the dashboard shows.
+   * @default - no drift row
+   */
+  readonly driftWindowHours?: number;
 }
 
 /** Where Model Monitor writes its reports in the artifacts bucket, per model. */
@@ -140,10 +150,15 @@ export class ModelMonitoring extends Construct {
       },
       pipelineName: props.trained ? trainingPipelineName(project, envConfig.name, model.name) : undefined,
       retrainingDecisions: props.retrained ? retrainingDecisionsSource(model.name) : undefined,
+      driftContract:
+        props.driftWindowHours !== undefined
+          ? { environmentName: envConfig.name, windowHours: props.driftWindowHours }
+          : undefined,
       alarmNames: [
         ...(endpoint ? Object.values(endpointAlarmNames(endpoint.endpointName)) : []),
         ...(this.monitor?.alarmNames ?? []),
         ...(props.trained ? [pipelineFailureAlarmName(project, envConfig.name, model.name)] : []),
+        ...(props.driftAlarmNames ?? []),
       ],
     });
   }

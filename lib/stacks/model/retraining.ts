@@ -4,7 +4,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { RetrainingTriggers } from '../../constructs/retraining-triggers';
+import { type RetrainingLoopProps, RetrainingTriggers } from '../../constructs/retraining-triggers';
 import { trainingPipelineName } from '../../naming';
 import type { ModelPartProps } from './part';
 import { TRAINING_DATA_PREFIX } from './training';
@@ -14,6 +14,11 @@ export interface ModelRetrainingProps extends ModelPartProps {
   readonly dataKey: kms.IKey;
   readonly logsKey: kms.IKey;
   readonly alertsTopic: sns.ITopic;
+  /**
+   * The closed loop (stage 5, capability `driftRetraining`): drift and quality alarms retrain the model.
+   * @default - new data and the schedule only
+   */
+  readonly loop?: RetrainingLoopProps;
 }
 
 /**
@@ -41,6 +46,7 @@ export class ModelRetraining extends Construct {
       alarmTopic: props.alertsTopic,
       logRetention: props.envConfig.settings.logRetentionDays as logs.RetentionDays,
       removalPolicy: props.removalPolicy,
+      loop: props.loop,
     });
   }
 }

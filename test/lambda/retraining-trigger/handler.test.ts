@@ -114,7 +114,7 @@ describe('GIVEN a trigger that starts on every new object', () => {
         PipelineExecutionDescription: 'new-data: 1 objects, 3.4 MB since 2025-03-01T02:55:00Z',
         PipelineParameters: [
           { Name: 'InputDataUrl', Value: 's3://mlops-dev-raw/training-data/churn/' },
-          { Name: 'TriggerReason', Value: 'new-data: 1 objects, 3.4 MB since 2025-03-01T02:55:00Z' },
+          { Name: 'TriggerReason', Value: 'new-data' },
         ],
       },
     ]);
@@ -136,9 +136,11 @@ describe('GIVEN a trigger that starts on every new object', () => {
       runsDay: '2025-03-01',
       runsToday: 1,
       lastExecutionArn: EXECUTION_ARN,
-      version: 1,
+      // version 1 is the claim of the start, version 2 the reset after SageMaker accepted it
+      version: 2,
     });
     expect(table.state('churn')).not.toHaveProperty('pendingSince');
+    expect(table.state('churn')).not.toHaveProperty('claimToken');
   });
 
   test('WHEN it decides THEN it logs one structured decision and counts it in RetrainingDecision', async () => {
@@ -193,10 +195,10 @@ describe('GIVEN a trigger that needs 3 objects', () => {
     }
 
     expect(startCalls()).toHaveLength(1);
-    expect(startCalls()[0].PipelineParameters).toContainEqual({
-      Name: 'TriggerReason',
-      Value: 'new-data: 3 objects, 10.2 MB since 2025-03-01T02:55:00Z',
-    });
+    expect(startCalls()[0].PipelineParameters).toContainEqual({ Name: 'TriggerReason', Value: 'new-data' });
+    expect(startCalls()[0].PipelineExecutionDescription).toBe(
+      'new-data: 3 objects, 10.2 MB since 2025-03-01T02:55:00Z',
+    );
   });
 });
 
@@ -211,7 +213,8 @@ describe('GIVEN a duplicate event (Powertools idempotency on bucket, key and seq
     expect(second).toMatchObject({ action: 'skip', reason: 'duplicate', duplicate: true });
     expect(second.detail).toBe('this object version was processed before: start (start)');
     expect(startCalls()).toHaveLength(1);
-    expect(table.state('churn')).toMatchObject({ runsToday: 1, version: 1 });
+    // version 1 is the claim of the start, version 2 the reset after it
+    expect(table.state('churn')).toMatchObject({ runsToday: 1, version: 2 });
     expect(output.metrics('RetrainingDecision').map((m) => [m.Decision, m.Reason])).toEqual([
       ['start', 'start'],
       ['skip', 'duplicate'],
@@ -244,6 +247,7 @@ describe('GIVEN a duplicate event (Powertools idempotency on bucket, key and seq
     const trigger = givenATrigger();
     table.documents
       .on(PutCommand)
+      .callsFakeOnce(table.putState) // the claim
       .rejectsOnce(Object.assign(new Error('Internal server error'), { name: 'InternalServerError' }))
       .callsFake(table.putState);
 
@@ -298,7 +302,9 @@ describe('GIVEN SageMaker throttles', () => {
 
     expect(startCalls()).toHaveLength(DEFAULT_RETRY.maxAttempts);
     expect(sleeps).toEqual([200, 400, 800]);
-    expect(table.state('churn')).toMatchObject({ pendingObjects: 4, pendingBytes: 100, version: 1 });
+    // claimed (version 2), then released to the state as it was (version 3): the counters are kept
+    expect(table.state('churn')).toMatchObject({ pendingObjects: 4, pendingBytes: 100, version: 3 });
+    expect(table.state('churn')?.claimToken).toBeUndefined();
     // the idempotency record is released, so Lambda's retry processes the event again
     expect(table.idempotencyRecords.size).toBe(0);
     expect(output.metrics('RetrainingDecision')).toEqual([]);
@@ -327,7 +333,9 @@ describe('GIVEN SageMaker refuses the request', () => {
     });
 
     expect(startCalls()).toHaveLength(1);
-    expect(table.state('churn')).toBeUndefined();
+    // claimed, then released to the empty state it was: nothing counted, nothing reset
+    expect(table.state('churn')).toMatchObject({ pendingObjects: 0, runsToday: 0, version: 2 });
+    expect(table.state('churn')?.claimToken).toBeUndefined();
     expect(output.logs('SageMaker did not start the pipeline')).toEqual([
       expect.objectContaining({ level: 'ERROR', errorName: 'ValidationException', pipeline: PIPELINE }),
     ]);
@@ -439,7 +447,7 @@ describe('GIVEN a cooldown of 60 minutes after a run at 02:00', () => {
     clock = new Date('2025-03-01T03:00:00Z');
 
     expect(await givenATrigger()(objectCreated(), lambdaContext())).toMatchObject({ action: 'start' });
-    expect(table.state('churn')).toMatchObject({ runsToday: 2, version: 2 });
+    expect(table.state('churn')).toMatchObject({ runsToday: 2, version: 3 });
   });
 });
 
