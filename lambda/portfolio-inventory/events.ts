@@ -113,6 +113,12 @@ const num = (value: unknown): number | undefined => {
 };
 
 /** An ISO 8601 time with milliseconds in UTC, so that times compare as strings; undefined if it is no time. */
+/** The version number at the end of a model package ARN, if it has one. */
+export function versionOfPackageArn(arn: string | undefined): number | undefined {
+  const found = arn && /:model-package\/[^/]+\/(\d+)$/.exec(arn);
+  return found ? Number(found[1]) : undefined;
+}
+
 export function isoTime(value: unknown): string | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
   const date = new Date(value);
@@ -310,7 +316,8 @@ function readPlatformEvent(e: InventoryEvent, d: Record<string, unknown>, catalo
   if (project !== catalog.project) return ignore('other-project', project);
   const at = isoTime(d.eventTime);
   if (!at) return ignore('malformed', 'a platform event without an eventTime');
-  const version = num(d.modelPackageVersion ?? d.version);
+  // the gate and the rollout name the version by its package ARN (`…:model-package/<group>/<version>`)
+  const version = num(d.modelPackageVersion ?? d.version) ?? versionOfPackageArn(text(d.modelPackageArn));
   let change: Change | undefined;
   switch (e['detail-type']) {
     case PLATFORM_EVENT_TYPES.promotionVerdict: {

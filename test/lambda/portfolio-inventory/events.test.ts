@@ -8,12 +8,43 @@ import {
   readEvent,
 } from '../../../lambda/portfolio-inventory/events';
 import * as vocabulary from '../../../lib/vocabulary';
-import { alarmEvent, CATALOG, packageEvent, pipelineEvent, platformEvent } from './fixtures';
+import { alarmEvent, CATALOG, PARTITION, packageEvent, pipelineEvent, platformEvent } from './fixtures';
 
 describe('portfolio inventory events', () => {
   test("GIVEN the platform's vocabulary WHEN the function's copy is compared THEN they agree", () => {
     expect(PLATFORM_EVENT_SOURCE).toBe(vocabulary.PLATFORM_EVENT_SOURCE);
     expect(PLATFORM_EVENT_TYPES).toEqual(vocabulary.PLATFORM_EVENT_TYPES);
+  });
+
+  test('GIVEN the detail the gate (promotion.py) and the rollout state machine publish WHEN read THEN the version comes from the package ARN', () => {
+    // GIVEN the fields mlops_shared/promotion.py and lib/constructs/model-rollout.ts put in their events
+    const arn = `arn:${PARTITION}:sagemaker:eu-west-1:111111111111:model-package/mlops-dev-churn/7`;
+    const verdict = platformEvent('Promotion Verdict', 'dev', 'churn', '2026-11-01T00:00:00Z', {
+      modelPackageArn: arn,
+      decision: 'approve',
+      action: 'approve',
+      mode: 'enabled',
+      reason: 'auc 0.82 beats the champion 0.80 by 0.02',
+      metric: 'auc',
+      challengerScore: 0.82,
+      championScore: 0.8,
+      samples: 900,
+    });
+    const rollout = platformEvent('Rollout Outcome', 'dev', 'churn', '2026-11-01T01:00:00Z', {
+      outcome: 'succeeded',
+      modelPackageArn: arn,
+      execution: `arn:${PARTITION}:states:eu-west-1:111111111111:execution:mlops-dev-churn-rollout:x`,
+    });
+
+    // WHEN / THEN
+    expect(readEvent(verdict, CATALOG)).toMatchObject({
+      ok: true,
+      observation: { change: { kind: 'verdict', decision: 'approve', version: 7, metric: 'auc', score: 0.82 } },
+    });
+    expect(readEvent(rollout, CATALOG)).toMatchObject({
+      ok: true,
+      observation: { change: { kind: 'rollout', outcome: 'succeeded', version: 7, arn } },
+    });
   });
 
   test('GIVEN names with hyphenated models WHEN parsed THEN the longest model of the catalog wins', () => {

@@ -16,7 +16,7 @@ export const CATALOG: Catalog = {
 };
 
 /** The partition of the recorded events. */
-const PARTITION = 'aws';
+export const PARTITION = 'aws';
 const ACCOUNTS: Record<string, string> = { dev: '111111111111', test: '222222222222', prod: '333333333333' };
 let counter = 0;
 
