@@ -22,6 +22,7 @@ export function settingsFrom(env: NodeJS.ProcessEnv): RolloutSettings {
     realtime: required('REALTIME') === 'true',
     requireVerdict: required('REQUIRE_VERDICT') === 'true',
     requireBaselines: required('REQUIRE_BASELINES') === 'true',
+    requireApprovedCard: required('REQUIRE_APPROVED_CARD') === 'true',
   };
 }
 

@@ -1,4 +1,5 @@
 import { AddTagsCommand, DescribeModelPackageCommand } from '@aws-sdk/client-sagemaker';
+import { rolloutCardCheck } from '../shared/model-card';
 import {
   approvedParameterOf,
   type BindingClients,
@@ -37,6 +38,11 @@ export interface RolloutSettings {
   readonly requireVerdict: boolean;
   /** Model Monitor (stage 4) moves to the version's drift baselines: a version without them cannot roll out. */
   readonly requireBaselines: boolean;
+  /**
+   * Prod from stage 5 (ADR 0029): only a version whose model card is Approved and names its owner rolls out;
+   * a break-glass rollout may pass it, and says so in its outcome.
+   */
+  readonly requireApprovedCard: boolean;
 }
 
 /** The errors the state machine catches by name; each message is meant for the person on call. */
@@ -124,6 +130,11 @@ async function prepare(state: RolloutState, deps: RolloutDeps): Promise<RolloutS
         ? `${arn} has no verdict of the champion/challenger gate; only a break-glass rollout (npm run approve -- --force) may roll it out`
         : `the gate's verdict on ${arn} is "${decision}" (${metadata['promotion-reason'] ?? 'no reason recorded'}); only a break-glass rollout may roll it out`,
     );
+  }
+  if (settings.requireApprovedCard && !state.force) {
+    // the strict rule of lambda/shared/model-card.ts is prod's
+    const card = rolloutCardCheck(pkg?.ModelCard, 'prod');
+    if (!card.allowed) throw new RolloutError(ROLLOUT_ERRORS.refused, `${arn} cannot roll out: ${card.reason}`);
   }
   if (settings.requireBaselines) {
     const baselines = pkg?.DriftCheckBaselines;

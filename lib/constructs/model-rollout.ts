@@ -48,6 +48,11 @@ export interface ModelRolloutProps {
   readonly requireVerdict: boolean;
   /** Versions must carry drift baselines (Model Monitor moves to them). */
   readonly requireBaselines: boolean;
+  /**
+   * Refuse a version whose model card is not Approved with an owner (prod from stage 5), unless forced.
+   * @default false
+   */
+  readonly requireApprovedCard?: boolean;
   /** Failures, and the alarm on failed rollouts, go here. */
   readonly alertsTopic: sns.ITopic;
   /** Encrypts the execution logs, the state machine's data and the dead-letter queue. */
@@ -100,6 +105,7 @@ export class ModelRollout extends Construct {
         REALTIME: String(props.realtime),
         REQUIRE_VERDICT: String(props.requireVerdict),
         REQUIRE_BASELINES: String(props.requireBaselines),
+        REQUIRE_APPROVED_CARD: String(props.requireApprovedCard ?? false),
       },
       logsKey: props.logsKey,
       logRetention: props.logRetention,

@@ -207,6 +207,19 @@ def lifecycle(verdict: Verdict) -> Dict[str, str]:
     }
 
 
+def card_status_with(package: Mapping[str, Any], approval: str) -> Optional[str]:
+    """The model card status that goes with the gate's approval, as lambda/shared/model-card.ts decides it.
+
+    Approved with the version, Archived when it is rejected; None when the version has no card (registered below
+    stage 5), when the card already has that status, or when it is archived (SageMaker refuses to change one).
+    """
+    current = (package.get("ModelCard") or {}).get("ModelCardStatus")
+    if not current or current == "Archived":
+        return None
+    wanted = "Approved" if approval == "Approved" else "Archived"
+    return None if wanted == current else wanted
+
+
 @dataclass(frozen=True)
 class GateContext:
     project: str
@@ -229,11 +242,15 @@ def apply_verdict(sagemaker: Any, events: Any, context: GateContext, verdict: Ve
     sagemaker.update_model_package(**request)
     status = {ACT_APPROVE: "Approved", ACT_REJECT: "Rejected"}.get(verdict.action)
     if status is not None:
-        sagemaker.update_model_package(
-            ModelPackageArn=context.package_arn,
-            ModelApprovalStatus=status,
-            ApprovalDescription=f"champion/challenger gate: {verdict.reason}"[:1024],
-        )
+        approval: Dict[str, Any] = {
+            "ModelPackageArn": context.package_arn,
+            "ModelApprovalStatus": status,
+            "ApprovalDescription": f"champion/challenger gate: {verdict.reason}"[:1024],
+        }
+        card = card_status_with(sagemaker.describe_model_package(ModelPackageName=context.package_arn), status)
+        if card is not None:
+            approval["ModelCard"] = {"ModelCardStatus": card}
+        sagemaker.update_model_package(**approval)
         request = {**request, "ModelApprovalStatus": status}
     detail = {
         "project": context.project,

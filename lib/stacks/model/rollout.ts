@@ -51,6 +51,8 @@ export class ModelRolloutPart extends Construct {
       // with mode "dryRun" or "off" the gate does not act, and a ModelApprover's approval is the decision
       requireVerdict: model.promotion.mode === 'enabled',
       requireBaselines: props.monitored && props.servedInRealTime && model.monitoring.modelMonitor,
+      // a prod rollout needs an approved model card (stage 5, ADR 0029)
+      requireApprovedCard: envConfig.kind === 'prod' && envConfig.maturity.capabilities.has('modelPortfolio'),
       alertsTopic: props.alertsTopic,
       logsKey: props.logsKey,
       logRetention: envConfig.settings.logRetentionDays as logs.RetentionDays,

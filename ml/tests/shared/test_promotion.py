@@ -150,6 +150,23 @@ def test_an_approving_verdict_sets_the_status_metadata_lifecycle_and_publishes_t
     }
 
 
+def test_the_gate_moves_the_model_card_with_the_approval():
+    # GIVEN a version registered at stage 5, whose card waits for review
+    card = {"ModelCard": {"ModelCardStatus": "PendingReview", "ModelCardContent": "{}"}}
+    for verdict, status in ((decide(policy(), 0.86, 0.82, 500, CHAMPION), "Approved"), (decide(policy(), 0.7, 0.82, 500, CHAMPION), "Archived")):
+        sagemaker, events = Recorder({"describe_model_package": card}), Recorder({"put_events": {"FailedEntryCount": 0}})
+        # WHEN the gate approves or rejects it
+        promotion.apply_verdict(sagemaker, events, CONTEXT, verdict, NOW)
+        # THEN the card follows the approval in the same call
+        assert sagemaker.named("update_model_package")[-1]["ModelCard"] == {"ModelCardStatus": status}
+
+
+def test_a_version_without_a_card_or_with_an_archived_one_keeps_it_as_it_is():
+    assert promotion.card_status_with({}, "Approved") is None
+    assert promotion.card_status_with({"ModelCard": {"ModelCardStatus": "Archived"}}, "Approved") is None
+    assert promotion.card_status_with({"ModelCard": {"ModelCardStatus": "Approved"}}, "Approved") is None
+
+
 def test_a_dry_run_verdict_leaves_the_approval_status_alone():
     sagemaker, events = Recorder(), Recorder({"put_events": {"FailedEntryCount": 0}})
     promotion.apply_verdict(sagemaker, events, CONTEXT, decide(policy(mode="dryRun"), 0.9, 0.8, 500, CHAMPION), NOW)

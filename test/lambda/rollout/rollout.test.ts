@@ -47,6 +47,13 @@ const SETTINGS: RolloutSettings = {
   realtime: true,
   requireVerdict: true,
   requireBaselines: true,
+  requireApprovedCard: true,
+};
+
+/** The card of a version registered at stage 5 and approved, naming its owner (lib/pipeline/model-card.ts). */
+const APPROVED_CARD = {
+  ModelCardStatus: 'Approved',
+  ModelCardContent: JSON.stringify({ model_overview: { model_creator: 'ml-team@example.com' } }),
 };
 
 const ssm = mockClient(SSMClient);
@@ -67,6 +74,7 @@ function approvedPackage(decision = 'approve'): DescribeModelPackageCommandOutpu
     ModelApprovalStatus: 'Approved',
     CustomerMetadataProperties: { 'promotion-decision': decision, 'promotion-reason': 'auc 0.80 against 0.82' },
     DriftCheckBaselines: { ModelDataQuality: { Statistics: stats }, ModelQuality: { Statistics: stats } },
+    ModelCard: APPROVED_CARD,
   } as unknown as DescribeModelPackageCommandOutput;
 }
 
@@ -277,6 +285,12 @@ describe('the checks before any change', () => {
     ['no verdict', { ...approvedPackage(), CustomerMetadataProperties: {} }, 'has no verdict'],
     ['a pending version', { ...approvedPackage(), ModelApprovalStatus: 'PendingManualApproval' }, 'not Approved'],
     ['no drift baselines', { ...approvedPackage(), DriftCheckBaselines: undefined }, 'drift baseline'],
+    ['no model card in prod', { ...approvedPackage(), ModelCard: undefined }, 'has no model card'],
+    [
+      'a card still pending review in prod',
+      { ...approvedPackage(), ModelCard: { ...APPROVED_CARD, ModelCardStatus: 'PendingReview' } },
+      'the model card is PendingReview, not Approved',
+    ],
   ])('GIVEN %s WHEN prepared THEN the rollout is refused and nothing is written', async (_what, pkg, message) => {
     // GIVEN
     sagemaker.on(DescribeModelPackageCommand).resolves(pkg as DescribeModelPackageCommandOutput);
@@ -298,6 +312,18 @@ describe('the checks before any change', () => {
 
     // WHEN
     const state = await runStep('prepare', { modelPackageArn: CHALLENGER, force: true }, deps());
+
+    // THEN
+    expect(state.previous).toEqual({ value: CHAMPION, version: 1 });
+  });
+
+  test('GIVEN a card pending review WHERE the environment needs no approved card (dev, test) THEN the rollout proceeds', async () => {
+    // GIVEN
+    const pending = { ...approvedPackage(), ModelCard: { ...APPROVED_CARD, ModelCardStatus: 'PendingReview' } };
+    sagemaker.on(DescribeModelPackageCommand).resolves(pending as DescribeModelPackageCommandOutput);
+
+    // WHEN
+    const state = await runStep('prepare', { modelPackageArn: CHALLENGER }, deps({ requireApprovedCard: false }));
 
     // THEN
     expect(state.previous).toEqual({ value: CHAMPION, version: 1 });
