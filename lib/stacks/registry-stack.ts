@@ -335,19 +335,19 @@ function createBreakGlassRole(stack: RegistryStack, logsKey: kms.IKey): Platform
     }),
     maxSessionDuration: Duration.hours(1),
   });
-  const parameters = stack.envConfig.models.map((model) =>
-    stack.formatArn({
-      service: 'ssm',
-      resource: 'parameter',
-      resourceName: approvedModelParameterName(project, environment, model.name).replace(/^\//, ''),
-    }),
-  );
-  role.addToPrincipalPolicy(
+  // one name pattern, not one ARN per model: the policy stays the same size for any number of models
+  const parameters = stack.formatArn({
+    service: 'ssm',
+    resource: 'parameter',
+    resourceName: approvedModelParameterName(project, environment, '*').replace(/^\//, ''),
+  });
+  role.addWildcardStatement(
     new iam.PolicyStatement({
       sid: 'WriteTheApprovedVersionByHand',
       actions: ['ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:PutParameter'],
-      resources: parameters,
+      resources: [parameters],
     }),
+    'the approved-version parameters of every model of this environment share one name pattern, and hold nothing but the approved version',
   );
   const stateMachines = stack.formatArn({
     service: 'states',
