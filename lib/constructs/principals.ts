@@ -22,7 +22,7 @@ export function schedulerPrincipal(scope: IConstruct): iam.IPrincipal {
  * How a service's trust is bound to its source (the confused-deputy keys `aws:SourceAccount` and `aws:SourceArn`):
  * `required` where the service documents that it sends the keys when it assumes a role, `ifPresent` where it does
  * not (the condition then holds whenever the key is sent, and never refuses an assumption that lacks it).
- * ADR 0032 says, per service, why.
+ * ADR 0026 says, per service, why.
  */
 export type SourceBinding = 'required' | 'ifPresent';
 

@@ -217,19 +217,19 @@ function ownPrincipalsStatement(stack: NetworkStack): iam.PolicyStatement {
   });
 }
 
-/** Construct id of the CDK's provider of `Custom::VpcRestrictDefaultSG`, one per stack (ADR 0032). */
+/** Construct id of the CDK's provider of `Custom::VpcRestrictDefaultSG`, one per stack (ADR 0026). */
 export const DEFAULT_SECURITY_GROUP_PROVIDER = 'Custom::VpcRestrictDefaultSGCustomResourceProvider';
 
 /**
  * Binds the trust of the CDK's default-security-group provider role to this account and its region's functions, as
  * every Lambda trust of the platform is (lib/constructs/principals.ts). The CDK writes that role as a raw
- * `AWS::IAM::Role`, so the condition goes in by override; ADR 0032 says why the provider stays.
+ * `AWS::IAM::Role`, so the condition goes in by override; ADR 0026 says why the provider stays.
  */
 function bindDefaultSecurityGroupProvider(stack: Stack): void {
   const role = stack.node.tryFindChild(DEFAULT_SECURITY_GROUP_PROVIDER)?.node.tryFindChild('Role');
   if (!CfnResource.isCfnResource(role)) {
     throw new Error(
-      `${stack.node.path}: the CDK no longer creates ${DEFAULT_SECURITY_GROUP_PROVIDER}; revisit ADR 0032`,
+      `${stack.node.path}: the CDK no longer creates ${DEFAULT_SECURITY_GROUP_PROVIDER}; revisit ADR 0026`,
     );
   }
   role.addPropertyOverride(

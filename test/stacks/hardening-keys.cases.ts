@@ -2,7 +2,7 @@ import { DEFAULT_SECURITY_GROUP_PROVIDER } from '../../lib/stacks/network-stack'
 import { type CloudFormationTemplate, resourcesOfType, synthAtStage } from '../support/platform';
 
 // Issue 12, finding 8: Step Functions, EventBridge Scheduler and Lambda environment variables used AWS-owned keys,
-// and the CDK's Custom::VpcRestrictDefaultSG role and function are out of cdk-nag's sight (ADR 0032).
+// and the CDK's Custom::VpcRestrictDefaultSG role and function are out of cdk-nag's sight (ADR 0026).
 
 const ENVIRONMENTS = ['Dev', 'Test', 'Prod'] as const;
 
@@ -72,7 +72,7 @@ describe.each(ENVIRONMENTS)('GIVEN the reference fixture at stage 4 WHEN %s is s
     // WHEN
     const functions = everyOfType(environment, 'AWS::Lambda::Function');
 
-    // THEN only the CDK's default-security-group function, which has no environment, is left (ADR 0032)
+    // THEN only the CDK's default-security-group function, which has no environment, is left (ADR 0026)
     const platformFunctions = functions.filter(({ logicalId }) => !logicalId.startsWith('CustomVpcRestrictDefaultSG'));
     expect(functions.length - platformFunctions.length).toBe(1);
     expect(platformFunctions.length).toBeGreaterThanOrEqual(3);
@@ -107,7 +107,7 @@ describe.each(ENVIRONMENTS)('GIVEN the reference fixture at stage 4 WHEN %s is s
     );
   });
 
-  test('THEN the CDK default-security-group provider may change only the default security group (ADR 0032)', () => {
+  test('THEN the CDK default-security-group provider may change only the default security group (ADR 0026)', () => {
     // WHEN
     const network = stacksOf(environment).find(([p]) => p.endsWith('/Network'))?.[1] as CloudFormationTemplate;
     const roles = Object.entries(resourcesOfType(network, 'AWS::IAM::Role')).filter(([id]) =>

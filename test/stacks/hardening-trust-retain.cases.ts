@@ -90,7 +90,7 @@ describe.each(ENVIRONMENTS)('GIVEN the reference fixture at stage 4 WHEN %s is s
     // WHEN
     const lambdaTrusts = serviceTrusts(environment).filter((t) => t.service === 'lambda.amazonaws.com');
 
-    // THEN the CDK's own default-security-group function included (ADR 0032)
+    // THEN the CDK's own default-security-group function included (ADR 0026)
     expect(lambdaTrusts.some((t) => t.role.includes('CustomVpcRestrictDefaultSG'))).toBe(true);
     for (const { role, condition } of lambdaTrusts) {
       expect({ role, condition }).toEqual({
