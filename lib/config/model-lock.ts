@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { type ReadLockFile, readLockFile } from '../lock-file';
 import { DEFAULT_CONFIG_PATH } from '../vocabulary';
 import { MODEL_LIFECYCLES, type ModelLifecycle } from './portfolio';
 
@@ -41,16 +41,7 @@ const lockSchema = z.strictObject({
 export type ModelLock = z.output<typeof lockSchema>;
 
 /** A lock file as read: its path for messages, and the lock, or the problems that kept it from being read. */
-export interface ModelLockFile {
-  /** Path as messages show it, e.g. `config/models.lock.json`. */
-  readonly path: string;
-  /** @default - no lock file: a fresh fork, which gets a warning */
-  readonly lock?: ModelLock;
-  /** @default - none */
-  readonly problems?: readonly string[];
-  /** @default - config/platform.json */
-  readonly configPath?: string;
-}
+export type ModelLockFile = ReadLockFile<ModelLock>;
 
 /** What the guard reads of a declared model. */
 export interface LockableModel {
@@ -183,30 +174,5 @@ export function renderModelLock(lock: ModelLock): string {
 
 /** Reads a lock file. A missing file is no problem (a fresh fork); an unreadable one is. */
 export function readModelLock(file: string, displayPath: string, configPath?: string): ModelLockFile {
-  const command = modelLockCommand(configPath);
-  if (!existsSync(file)) return { path: displayPath, configPath };
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    return {
-      path: displayPath,
-      configPath,
-      problems: [
-        `${displayPath}: not valid JSON: ${(error as Error).message}; restore it from version control or rerun ${command}`,
-      ],
-    };
-  }
-  const parsed = lockSchema.safeParse(json);
-  if (!parsed.success) {
-    return {
-      path: displayPath,
-      configPath,
-      problems: parsed.error.issues.map(
-        (issue) =>
-          `${displayPath} ${issue.path.join('.') || '(root)'}: ${issue.message}; restore it from version control or rerun ${command}`,
-      ),
-    };
-  }
-  return { path: displayPath, lock: parsed.data, configPath };
+  return readLockFile(file, displayPath, lockSchema, modelLockCommand(configPath), configPath);
 }

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { type ReadLockFile, readLockFile } from '../lock-file';
 import {
   DEFAULT_CONFIG_PATH,
   FEATURE_TYPES,
@@ -61,20 +61,7 @@ export type LockedFeatureGroup = z.output<typeof lockedGroup>;
 export type FeatureGroupLock = z.output<typeof lockSchema>;
 
 /** A lock file as read: its path for messages, and the lock, or the problems that kept it from being read. */
-export interface FeatureGroupLockFile {
-  /** Path as messages show it, e.g. `config/feature-groups.lock.json`. */
-  readonly path: string;
-  /** @default - no lock file: a fresh fork, which gets a warning */
-  readonly lock?: FeatureGroupLock;
-  /** @default - none */
-  readonly problems?: readonly string[];
-  /**
-   * The config file the lock belongs to, as `-c config=` and the lock command's `--config` take it; messages
-   * name it in the command they suggest.
-   * @default - config/platform.json
-   */
-  readonly configPath?: string;
-}
+export type FeatureGroupLockFile = ReadLockFile<FeatureGroupLock>;
 
 export interface EvolutionCheck {
   /** Changes SageMaker cannot make in place, one line each, starting with the field path. */
@@ -120,32 +107,7 @@ export function renderFeatureGroupLock(lock: FeatureGroupLock): string {
 
 /** Reads a lock file. A missing file is no problem (a fresh fork); an unreadable one is. */
 export function readFeatureGroupLock(file: string, displayPath: string, configPath?: string): FeatureGroupLockFile {
-  const command = lockCommand(configPath);
-  if (!existsSync(file)) return { path: displayPath, configPath };
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    return {
-      path: displayPath,
-      configPath,
-      problems: [
-        `${displayPath}: not valid JSON: ${(error as Error).message}; restore it from version control or rerun ${command}`,
-      ],
-    };
-  }
-  const parsed = lockSchema.safeParse(json);
-  if (!parsed.success) {
-    return {
-      path: displayPath,
-      configPath,
-      problems: parsed.error.issues.map(
-        (issue) =>
-          `${displayPath} ${issue.path.join('.') || '(root)'}: ${issue.message}; restore it from version control or rerun ${command}`,
-      ),
-    };
-  }
-  return { path: displayPath, lock: parsed.data, configPath };
+  return readLockFile(file, displayPath, lockSchema, lockCommand(configPath), configPath);
 }
 
 /** The name the migration suggests for the group that replaces `name`: `-v2`, or the next version. */

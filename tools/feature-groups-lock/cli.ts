@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, DEFAULT_CONFIG_PATH } from '../../lib/config/loader';
+import { ConfigError } from '../../lib/config/loader';
+import { parseLockArgs } from '../shared/lock-args';
 import { type LockRequest, planFeatureGroupLock, writeFeatureGroupLock } from './lock';
 
 // `npm run feature-groups:lock [-- --config <file>] [--drop <group> ...]`
@@ -12,20 +13,8 @@ export const USAGE = 'usage: npm run feature-groups:lock [-- --config <file>] [-
 
 /** The arguments after `npm run feature-groups:lock --`, or the usage problem as a string. */
 export function parseArgs(argv: readonly string[]): LockRequest | string {
-  let config = DEFAULT_CONFIG_PATH;
-  const drop: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = argv[i + 1];
-    if ((arg === '--config' || arg === '--drop') && (value === undefined || value.startsWith('--'))) {
-      return `${arg} needs a value`;
-    }
-    if (arg === '--config') config = value as string;
-    else if (arg === '--drop') drop.push(value as string);
-    else return `unknown argument ${JSON.stringify(arg)}`;
-    i++;
-  }
-  return { config, drop };
+  const args = parseLockArgs(argv, '--drop');
+  return typeof args === 'string' ? args : { config: args.config, drop: args.names };
 }
 
 function main(argv: readonly string[]): number {

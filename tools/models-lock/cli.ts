@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, DEFAULT_CONFIG_PATH } from '../../lib/config/loader';
+import { ConfigError } from '../../lib/config/loader';
+import { parseLockArgs } from '../shared/lock-args';
 import { type ModelLockRequest, planModelLock, writeModelLock } from './lock';
 
 // `npm run models:lock [-- --config <file>] [--remove <model> ...]`
@@ -12,20 +13,8 @@ export const USAGE = 'usage: npm run models:lock [-- --config <file>] [--remove 
 
 /** The arguments after `npm run models:lock --`, or the usage problem as a string. */
 export function parseArgs(argv: readonly string[]): ModelLockRequest | string {
-  let config = DEFAULT_CONFIG_PATH;
-  const remove: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = argv[i + 1];
-    if ((arg === '--config' || arg === '--remove') && (value === undefined || value.startsWith('--'))) {
-      return `${arg} needs a value`;
-    }
-    if (arg === '--config') config = value as string;
-    else if (arg === '--remove') remove.push(value as string);
-    else return `unknown argument ${JSON.stringify(arg)}`;
-    i++;
-  }
-  return { config, remove };
+  const args = parseLockArgs(argv, '--remove');
+  return typeof args === 'string' ? args : { config: args.config, remove: args.names };
 }
 
 function main(argv: readonly string[]): number {

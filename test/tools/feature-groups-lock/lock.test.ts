@@ -128,10 +128,10 @@ describe('the lock job', () => {
 });
 
 describe('the layers', () => {
-  test('GIVEN the lock command THEN it imports from lib/ only the config loader and the schema guard, and no CDK', () => {
+  test('GIVEN the lock command THEN it imports from lib/ only the config loader and the schema guard, from tools/ only the shared argument parser, and no CDK', () => {
     // GIVEN
     const tool = path.join(REPO_ROOT, 'tools', 'feature-groups-lock');
-    const allowed = ['../../lib/config/loader', '../../lib/feature-store/schema-guard'];
+    const allowed = ['../../lib/config/loader', '../../lib/feature-store/schema-guard', '../shared/lock-args'];
 
     // WHEN
     const offending = readdirSync(tool)
