@@ -19,6 +19,7 @@ import { DeadLetterQueue } from './dead-letter-queue';
 import { PlatformRole } from './platform-role';
 import { schedulerPrincipal } from './principals';
 import { grantImagePull, grantSageMakerLogsAndMetrics, grantSageMakerVpcAccess } from './sagemaker-grants';
+import { grantStateMachineLogsAndTraces } from './state-machine-grants';
 import { known, throwIfInvalid } from './validation';
 
 /** Name of the partition column of the scores table; each run writes one partition. */
@@ -483,27 +484,7 @@ export class BatchScoring extends Construct {
         conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
       }),
     );
-    // The state machine adds these for its logging and tracing; they are stated again to give `*` its reason.
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        actions: [
-          'logs:CreateLogDelivery',
-          'logs:GetLogDelivery',
-          'logs:UpdateLogDelivery',
-          'logs:DeleteLogDelivery',
-          'logs:ListLogDeliveries',
-          'logs:PutResourcePolicy',
-          'logs:DescribeResourcePolicies',
-          'logs:DescribeLogGroups',
-          'xray:PutTraceSegments',
-          'xray:PutTelemetryRecords',
-          'xray:GetSamplingRules',
-          'xray:GetSamplingTargets',
-        ],
-        resources: ['*'],
-      }),
-      'CloudWatch Logs vended log delivery and X-Ray tracing actions have no resource-level permissions',
-    );
+    grantStateMachineLogsAndTraces(role);
   }
 
   private grantModelRole(props: BatchScoringProps): void {

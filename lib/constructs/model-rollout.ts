@@ -16,6 +16,7 @@ import { PLATFORM_EVENT_SOURCE, PLATFORM_EVENT_TYPES } from '../vocabulary';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { PlatformFunction } from './platform-function';
 import { PlatformRole } from './platform-role';
+import { grantStateMachineLogsAndTraces } from './state-machine-grants';
 
 const ENTRY = path.join(__dirname, '..', '..', 'lambda', 'rollout', 'handler.ts');
 
@@ -420,25 +421,6 @@ export class ModelRollout extends Construct {
         conditions: { StringEquals: { 'events:source': PLATFORM_EVENT_SOURCE } },
       }),
     );
-    role.addWildcardStatement(
-      new iam.PolicyStatement({
-        actions: [
-          'logs:CreateLogDelivery',
-          'logs:GetLogDelivery',
-          'logs:UpdateLogDelivery',
-          'logs:DeleteLogDelivery',
-          'logs:ListLogDeliveries',
-          'logs:PutResourcePolicy',
-          'logs:DescribeResourcePolicies',
-          'logs:DescribeLogGroups',
-          'xray:PutTraceSegments',
-          'xray:PutTelemetryRecords',
-          'xray:GetSamplingRules',
-          'xray:GetSamplingTargets',
-        ],
-        resources: ['*'],
-      }),
-      'CloudWatch Logs vended log delivery and X-Ray tracing actions have no resource-level permissions',
-    );
+    grantStateMachineLogsAndTraces(role);
   }
 }
