@@ -25,7 +25,7 @@ describe('npm run portfolio', () => {
 
     // THEN
     expect({ code, err }).toEqual({ code: 0, err: [] });
-    expect(out.join('')).toContain('7 records from');
+    expect(out.join('')).toContain('8 records from');
     expect(readFileSync(path.join(dir, 'report', 'out.html'), 'utf8')).toContain('id="portfolio-grid"');
     rmSync(dir, { recursive: true, force: true });
   });
