@@ -86,7 +86,8 @@ export function buildPortfolio(app: App, config: ResolvedPlatformConfig): Portfo
     catalog: {
       project: config.project,
       environments: forwarding.map((e) => ({ name: e.name, account: e.account, region: e.region })),
-      models: config.config.models.map((m) => ({ name: m.name })),
+      // what the config says of each model, so records and the report show owner and lifecycle before any event
+      models: config.config.models.map((m) => ({ name: m.name, owner: m.card?.owner, lifecycle: m.lifecycle })),
     },
     notifications: config.config.tooling?.notifications,
     tags: config.tags,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import puppeteer, { type Browser } from 'puppeteer-core';
-import { renderHtml, STATUS_COLOURS } from '../../tools/portfolio/html';
+import { RETIRED_COLOUR, renderHtml, STATUS_COLOURS } from '../../tools/portfolio/html';
 import { loadFixture } from '../../tools/portfolio/inventory';
 import { countColour, decodePng } from './png';
 
@@ -70,17 +70,28 @@ describe('portfolio report in Chromium', () => {
 
     // THEN nothing erred, and nothing was loaded from elsewhere
     expect(problems).toEqual([]);
-    // the grid is laid out: three models by three environments, seven records
+    // the grid is laid out: four models by three environments, eight records
     expect(box?.width).toBeGreaterThan(600);
     expect(box?.height).toBeGreaterThan(200);
-    expect(cells.filter((s) => s !== null).sort()).toEqual(['alarm', 'alarm', 'attention', 'ok', 'ok', 'ok', 'ok']);
+    expect(cells.filter((s) => s !== null).sort()).toEqual([
+      'alarm',
+      'alarm',
+      'attention',
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+    ]);
     // its cells are painted in their status colours, and most of it is not background
     expect(countColour(gridShot, STATUS_COLOURS.alarm)).toBeGreaterThan(5_000);
     expect(countColour(gridShot, STATUS_COLOURS.attention)).toBeGreaterThan(2_000);
     expect(countColour(gridShot, STATUS_COLOURS.ok)).toBeGreaterThan(10_000);
+    // the retired model's cell is greyed
+    expect(countColour(gridShot, RETIRED_COLOUR)).toBeGreaterThan(2_000);
     expect(countColour(gridShot, BACKGROUND, 2)).toBeLessThan(gridShot.width * gridShot.height * 0.6);
     // every model's three charts are drawn
-    expect(charts).toHaveLength(9);
+    expect(charts).toHaveLength(12);
     expect(charts.every((w) => w > 200)).toBe(true);
     const whole = decodePng(screenshot);
     expect(whole.height).toBeGreaterThan(900);

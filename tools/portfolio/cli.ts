@@ -2,9 +2,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AwsCall } from '../../lambda/shared/aws-call';
 import { ConfigError, loadConfig } from '../../lib/config/loader';
 import { portfolioLocation } from '../../lib/config/portfolio-location';
 import { portfolioTableName } from '../../lib/naming';
+import { costExplorerClient, readCosts, withCosts } from './cost';
 import { renderHtml } from './html';
 import { loadFixture, type Portfolio, PortfolioError, scanInventory, sortRecords } from './inventory';
 import { renderTable } from './table';
@@ -14,7 +16,7 @@ import { renderTable } from './table';
 // 0 done, 1 failed (the message says why), 2 usage error.
 
 export const PORTFOLIO_USAGE =
-  'usage: npm run portfolio -- [--fixture <file>] [--html <file>] [--config <path>] [--table <name>] [--region <region>]';
+  'usage: npm run portfolio -- [--fixture <file>] [--html <file>] [--config <path>] [--table <name>] [--region <region>] [--no-cost]';
 
 export const PORTFOLIO_HELP = `${PORTFOLIO_USAGE}
 
@@ -27,8 +29,12 @@ metric, drift and cost trends. The page loads nothing from elsewhere.
   --config <path>    the platform config, for the project and the portfolio's account (default config/platform.json)
   --table <name>     the inventory table (default <project>-portfolio-inventory)
   --region <region>  the portfolio's region (default portfolio.region, tooling.region)
+  --no-cost          do not ask Cost Explorer for each model's spend
 
-Your credentials need dynamodb:Scan on the table in the portfolio account (tooling, or portfolio.account).`;
+Your credentials need dynamodb:Scan on the table in the portfolio account (tooling, or portfolio.account). For
+spend per model (month to date and the last months), they also need ce:GetCostAndUsage, and the cost-allocation tag
+"model" must be active; with consolidated billing, the payer account's credentials see every environment's account,
+a member account's only its own. Without them the report says "no cost data" (docs/stage-5-portfolio.md).`;
 
 export interface PortfolioArgs {
   readonly fixture?: string;
@@ -36,6 +42,8 @@ export interface PortfolioArgs {
   readonly config?: string;
   readonly table?: string;
   readonly region?: string;
+  /** Skip Cost Explorer. */
+  readonly noCost?: boolean;
 }
 
 export type ParsedPortfolioArgs = { readonly help: true } | ({ readonly help: false } & PortfolioArgs);
@@ -55,8 +63,14 @@ export function parseArgs(argv: readonly string[]): ParsedPortfolioArgs {
   if (argv.includes('--help') || argv.includes('-h')) return { help: true };
   const args: Record<string, string> = {};
   const problems: string[] = [];
+  let noCost = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
+    if (flag === '--no-cost') {
+      if (noCost) problems.push('--no-cost given twice');
+      noCost = true;
+      continue;
+    }
     const key = (FLAGS as Record<string, string>)[flag];
     const value = argv[i + 1];
     if (!key) problems.push(`unknown argument ${JSON.stringify(flag)}`);
@@ -70,12 +84,17 @@ export function parseArgs(argv: readonly string[]): ParsedPortfolioArgs {
   if (args.fixture !== undefined && (args.table !== undefined || args.region !== undefined)) {
     problems.push('--fixture reads no AWS account: leave out --table and --region');
   }
+  if (args.fixture !== undefined && noCost) problems.push('--fixture reads no AWS account: leave out --no-cost');
   if (problems.length > 0) throw new UsageError(`${problems.join('; ')}\n${PORTFOLIO_USAGE}`);
-  return { help: false, ...args };
+  return { help: false, ...args, ...(noCost ? { noCost } : {}) };
 }
 
 /** Reads the portfolio: the fixture, or the inventory table named by the arguments and the config. */
-export async function readPortfolio(args: PortfolioArgs, now = () => new Date()): Promise<Portfolio> {
+export async function readPortfolio(
+  args: PortfolioArgs,
+  now = () => new Date(),
+  costExplorer: (region: string) => AwsCall = costExplorerClient,
+): Promise<Portfolio> {
   if (args.fixture !== undefined) return loadFixture(args.fixture);
   const config = loadConfig(args.config === undefined ? {} : { config: args.config });
   const location = portfolioLocation(config.config);
@@ -86,15 +105,33 @@ export async function readPortfolio(args: PortfolioArgs, now = () => new Date())
   const table = args.table ?? portfolioTableName(config.project);
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region, maxAttempts: 5 }));
   try {
-    const records = await scanInventory(client, table);
+    const readAt = now();
+    // owner and lifecycle as the config says them now, whatever the last event wrote
+    const models = new Map(config.config.models.map((m) => [m.name, m]));
+    const records = (await scanInventory(client, table)).map((r) => {
+      const model = models.get(r.model);
+      if (!model) return r;
+      const { owner: _owner, ...rest } = r;
+      return { ...rest, lifecycle: model.lifecycle, ...(model.card?.owner ? { owner: model.card.owner } : {}) };
+    });
+    const cost = args.noCost
+      ? undefined
+      : await readCosts(
+          costExplorer(region),
+          config.allEnvironments.map((e) => ({ name: e.name, account: e.account })),
+          readAt,
+        );
     return {
       project: config.project,
       source: `${table} (${location?.account ?? 'account of your credentials'}, ${region})`,
-      readAt: now().toISOString(),
+      readAt: readAt.toISOString(),
       records: sortRecords(
-        records,
+        cost ? withCosts(records, cost, readAt.toISOString()) : records,
         config.allEnvironments.map((e) => e.name),
       ),
+      costNote: cost
+        ? cost.note
+        : 'no cost data: Cost Explorer not asked (--no-cost); spend shown is what the inventory recorded',
     };
   } catch (error) {
     if ((error as Error).name === 'ResourceNotFoundException') {

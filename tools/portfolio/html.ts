@@ -9,6 +9,8 @@ export const STATUS_COLOURS: Readonly<Record<Status, string>> = {
   ok: '#2e7d32',
   idle: '#9e9e9e',
 };
+/** The grey of a retired model's cells and section: it keeps its records, but nothing of it should run. */
+export const RETIRED_COLOUR = '#bdbdbd';
 const ENVIRONMENT_COLOURS = ['#1565c0', '#6a1b9a', '#00838f', '#ad1457', '#4e342e', '#37474f'];
 
 const STATUS_LABELS: Readonly<Record<Status, string>> = {
@@ -41,6 +43,11 @@ table.grid{border-collapse:separate;border-spacing:6px}
 .chart-empty{font-size:12px;fill:#9e9e9e}
 .chart-frame{fill:#fff;stroke:#e0e0e0}
 .chart-reference{stroke:#c62828;stroke-dasharray:4 3}
+.flag{background:#c62828;color:#fff;border-radius:4px;padding:1px 6px;font-size:11px;font-weight:600}
+.tag{background:#757575;color:#fff;border-radius:4px;padding:1px 6px;font-size:11px}
+.grid td.retired{color:#424242}
+.model.retired{opacity:.6;background:#f0f0f0}
+.cost-note{color:#8d6e63}
 `;
 
 /** The environments in the order they appear in the records (the records come sorted by the config's order). */
@@ -51,8 +58,10 @@ function environmentsOf(records: readonly PortfolioRecord[]): string[] {
 function cell(r: PortfolioRecord | undefined): string {
   if (!r) return '<td class="cell none">not in this environment</td>';
   const { status, reasons } = statusOf(r);
+  const retired = r.lifecycle === 'retired';
+  const cost = r.cost?.value;
   const lines = [
-    `<strong>${escapeHtml(status)}</strong>`,
+    `<strong>${escapeHtml(status)}</strong>${retired ? ' · retired' : ''}`,
     `serves ${r.served?.value.version === undefined ? '-' : `v${r.served.value.version}`} · approved ${r.approvedVersion === undefined ? '-' : `v${r.approvedVersion}`} · registered ${r.registeredVersion === undefined ? '-' : `v${r.registeredVersion}`}`,
   ];
   if (r.verdict) lines.push(`verdict: ${escapeHtml(r.verdict.value.decision)}`);
@@ -61,8 +70,10 @@ function cell(r: PortfolioRecord | undefined): string {
     lines.push(`training: ${escapeHtml(t.status)}${t.triggerReason ? ` (${escapeHtml(t.triggerReason)})` : ''}`);
   }
   lines.push(`drift: ${escapeHtml(r.drift)} · alarms: ${escapeHtml(r.alarm)}`);
+  lines.push(`cost: ${cost ? `${escapeHtml(money(cost.amount, cost.currency))} month to date` : 'no cost data'}`);
   if (reasons.length > 0) lines.push(`<span class="why">${escapeHtml(reasons.join('; '))}</span>`);
-  return `<td class="cell status-${status}" data-status="${status}" style="background:${STATUS_COLOURS[status]}" title="${escapeHtml(`${r.model} in ${r.environment}: ${STATUS_LABELS[status]}`)}">${lines.join('<br>')}</td>`;
+  const background = retired ? RETIRED_COLOUR : STATUS_COLOURS[status];
+  return `<td class="cell status-${status}${retired ? ' retired' : ''}" data-status="${status}" style="background:${background}" data-lifecycle="${escapeHtml(r.lifecycle)}" title="${escapeHtml(`${r.model} in ${r.environment}: ${STATUS_LABELS[status]}`)}">${lines.join('<br>')}</td>`;
 }
 
 function modelSection(model: string, records: readonly PortfolioRecord[], environments: readonly string[]): string {
@@ -75,20 +86,34 @@ function modelSection(model: string, records: readonly PortfolioRecord[], enviro
   const currency = costs[0]?.cost?.value.currency ?? 'USD';
   const total = costs.reduce((sum, r) => sum + (r.cost?.value.amount ?? 0), 0);
   const metricName = records.find((r) => r.verdict?.value.metric)?.verdict?.value.metric ?? 'metric';
+  const retired = isRetired(records);
   const facts = [
-    `owner: ${owners.length > 0 ? escapeHtml(owners.join(', ')) : '<em>none recorded</em>'}`,
+    `owner: ${owners.length > 0 ? escapeHtml(owners.join(', ')) : '<strong class="flag no-owner">no owner</strong>'}`,
     `lifecycle: ${escapeHtml(lifecycle.join(', '))}`,
-    `cost to date: ${costs.length > 0 ? escapeHtml(money(total, currency)) : 'no cost data'}`,
+    `cost month to date: ${costs.length > 0 ? `${escapeHtml(money(total, currency))}${costs.length < records.length ? ` (${costs.length} of ${records.length} environments)` : ''}` : 'no cost data'}`,
   ];
-  return `<section class="model" id="model-${escapeHtml(model)}"><h3>${escapeHtml(model)}</h3><p class="facts">${facts.join(' · ')}</p><div class="charts">${[
+  return `<section class="model${retired ? ' retired' : ''}" id="model-${escapeHtml(model)}"><h3>${escapeHtml(model)}</h3><p class="facts">${facts.join(' · ')}</p><div class="charts">${[
     lineChart({ title: `${metricName} of each verdict's candidate`, series: series((r) => r.trends.metric) }),
     lineChart({ title: 'feature drift (alarm datapoints)', series: series((r) => r.trends.drift) }),
     lineChart({
-      title: `cost to date (${currency})`,
+      title: `spend per month (${currency})`,
       series: series((r) => r.trends.cost),
       format: (v) => money(v, currency),
     }),
   ].join('')}</div></section>`;
+}
+
+/** Whether every record of a model says it is retired. */
+const isRetired = (records: readonly PortfolioRecord[]) =>
+  records.length > 0 && records.every((r) => r.lifecycle === 'retired');
+
+/** The row header of a model: its name, flagged when it has no owner, tagged when retired. */
+function modelHeader(model: string, records: readonly PortfolioRecord[]): string {
+  const flags = [
+    ...(records.some((r) => r.owner) ? [] : ['<span class="flag no-owner">no owner</span>']),
+    ...(isRetired(records) ? ['<span class="tag">retired</span>'] : []),
+  ];
+  return `<th><a href="#model-${escapeHtml(model)}">${escapeHtml(model)}</a>${flags.map((f) => ` ${f}`).join('')}</th>`;
 }
 
 /**
@@ -108,7 +133,10 @@ export function renderHtml(portfolio: Portfolio): string {
       : `<table class="grid" id="portfolio-grid"><thead><tr><th>model</th>${environments.map((e) => `<th>${escapeHtml(e)}</th>`).join('')}</tr></thead><tbody>${models
           .map(
             (m) =>
-              `<tr><th><a href="#model-${escapeHtml(m)}">${escapeHtml(m)}</a></th>${environments.map((e) => cell(byKey.get(`${m}|${e}`))).join('')}</tr>`,
+              `<tr>${modelHeader(
+                m,
+                records.filter((r) => r.model === m),
+              )}${environments.map((e) => cell(byKey.get(`${m}|${e}`))).join('')}</tr>`,
           )
           .join('')}</tbody></table>`;
   return `<!DOCTYPE html>
@@ -123,7 +151,7 @@ export function renderHtml(portfolio: Portfolio): string {
 <body>
 <h1>${escapeHtml(title)}</h1>
 <div class="meta">${records.length} records of ${models.length} models in ${environments.length} environments, from ${escapeHtml(portfolio.source)}, read ${escapeHtml(portfolio.readAt)}</div>
-<div class="summary">${counts.map(([s, n]) => `<span class="count" style="background:${STATUS_COLOURS[s]}">${n} ${escapeHtml(STATUS_LABELS[s])}</span>`).join('')}</div>
+${portfolio.costNote ? `<div class="meta cost-note" id="cost-note">${escapeHtml(portfolio.costNote)}</div>\n` : ''}<div class="summary">${counts.map(([s, n]) => `<span class="count" style="background:${STATUS_COLOURS[s]}">${n} ${escapeHtml(STATUS_LABELS[s])}</span>`).join('')}</div>
 <h2>Models by environment</h2>
 ${grid}
 <div class="legend">${STATUS_ORDER.map((s) => `<span><i class="swatch" style="background:${STATUS_COLOURS[s]}"></i>${escapeHtml(s)}: ${escapeHtml(STATUS_LABELS[s])}</span>`).join('')}</div>

@@ -13,6 +13,8 @@ export interface Portfolio {
   /** When the records were read (ISO 8601). */
   readonly readAt: string;
   readonly records: readonly PortfolioRecord[];
+  /** Why some or all spend is missing (Cost Explorer unavailable, tag not active), as the report prints it. */
+  readonly costNote?: string;
 }
 
 /** A problem the command reports without a stack trace: a bad fixture, a missing table. */

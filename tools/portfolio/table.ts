@@ -3,6 +3,18 @@ import { money, statusOf } from './status';
 
 const version = (v: number | undefined) => (v === undefined ? '-' : `v${v}`);
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Months of the cost trend the table shows, the newest last. */
+export const TABLE_TREND_MONTHS = 3;
+
+/** The newest months of a record's cost trend, as `Oct 12.40 Nov 13.10 Dec 4.20`. */
+export function monthlyTrend(r: PortfolioRecord): string {
+  const points = [...r.trends.cost].sort((a, b) => a.at.localeCompare(b.at)).slice(-TABLE_TREND_MONTHS);
+  if (points.length === 0) return '-';
+  return points.map((p) => `${MONTHS[new Date(p.at).getUTCMonth()]} ${p.value.toFixed(2)}`).join(' ');
+}
+
 /** The columns of the table, one row per model and environment. */
 export function tableRows(records: readonly PortfolioRecord[]): string[][] {
   return records.map((r) => {
@@ -22,9 +34,10 @@ export function tableRows(records: readonly PortfolioRecord[]): string[][] {
       training ? `${training.status}${training.triggerReason ? ` (${training.triggerReason})` : ''}` : '-',
       r.drift === 'none' ? '-' : r.drift,
       r.alarm === 'none' ? '-' : r.alarm,
-      r.owner ?? '-',
+      r.owner ?? 'NO OWNER',
       r.lifecycle,
-      cost ? money(cost.amount, cost.currency) : '-',
+      cost ? money(cost.amount, cost.currency) : 'no cost data',
+      monthlyTrend(r),
     ];
   });
 }
@@ -42,7 +55,8 @@ export const TABLE_HEADER = [
   'ALARMS',
   'OWNER',
   'LIFECYCLE',
-  'COST TO DATE',
+  'COST MONTH TO DATE',
+  'COST BY MONTH',
 ];
 
 /** The portfolio as a plain-text table for the terminal. */
@@ -57,5 +71,6 @@ export function renderTable(portfolio: Portfolio): string {
       .map((cell, c) => cell.padEnd(widths[c] ?? 0))
       .join('  ')
       .trimEnd();
-  return `${rows.map(line).join('\n')}\n\n${portfolio.records.length} records from ${portfolio.source}, read ${portfolio.readAt}\n`;
+  const cost = portfolio.costNote ? `${portfolio.costNote}\n` : '';
+  return `${rows.map(line).join('\n')}\n\n${portfolio.records.length} records from ${portfolio.source}, read ${portfolio.readAt}\n${cost}`;
 }

@@ -26,6 +26,28 @@ describe('portfolio inventory update', () => {
     table.mock.restore();
   });
 
+  test("GIVEN the catalog names a model's owner and lifecycle WHEN an event of it is applied THEN the record carries them", async () => {
+    // GIVEN the catalog as the portfolio stack writes it from the config: name, card owner, lifecycle
+    const table = inMemoryTable();
+    const store = new InventoryStore(table.client, 'inventory');
+    const catalog = {
+      ...CATALOG,
+      models: [{ name: 'churn', owner: 'churn-team@example.com', lifecycle: 'retired' }],
+    };
+
+    // WHEN
+    await applyEvent(packageEvent('prod', 'churn', 2, 'Approved', '2026-11-01T00:00:00Z'), { catalog, store });
+
+    // THEN
+    expect(table.mock.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
+      model: 'churn',
+      environment: 'prod',
+      owner: 'churn-team@example.com',
+      lifecycle: 'retired',
+    });
+    table.mock.restore();
+  });
+
   test('GIVEN a duplicate WHEN applied THEN nothing is written', async () => {
     // GIVEN
     const table = inMemoryTable();

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { lineChart } from '../../../tools/portfolio/charts';
-import { renderHtml, STATUS_COLOURS } from '../../../tools/portfolio/html';
+import { RETIRED_COLOUR, renderHtml, STATUS_COLOURS } from '../../../tools/portfolio/html';
 import { loadFixture, type Portfolio, PortfolioError, parseRecords } from '../../../tools/portfolio/inventory';
 import { statusOf } from '../../../tools/portfolio/status';
 import { renderTable } from '../../../tools/portfolio/table';
@@ -15,6 +15,7 @@ describe('portfolio report rendering', () => {
       'churn/dev',
       'churn/test',
       'churn/prod',
+      'churn-legacy/prod',
       'fraud-score/dev',
       'upsell/dev',
       'upsell/test',
@@ -43,10 +44,11 @@ describe('portfolio report rendering', () => {
     expect(lines.find((l) => l.startsWith('churn ') && l.includes(' prod '))).toContain('Executing (drift)');
     // every column starts where its header does
     const served = (lines[0] as string).indexOf('SERVED');
-    expect(lines.slice(1, 8).map((l) => l.slice(served, served + 2))).toEqual([
+    expect(lines.slice(1, 9).map((l) => l.slice(served, served + 2))).toEqual([
       'v5',
       'v5',
       'v5',
+      '- ',
       '- ',
       'v3',
       'v3',
@@ -68,12 +70,27 @@ describe('portfolio report rendering', () => {
   test('GIVEN the portfolio WHEN rendered as HTML THEN the grid has a coloured cell per model and environment', () => {
     const html = renderHtml(portfolio);
     const grid = html.slice(html.indexOf('id="portfolio-grid"'), html.indexOf('</table>'));
-    expect(grid.match(/<tr><th><a href="#model-/g)).toHaveLength(3);
-    expect(grid.match(/<td class="cell status-/g)).toHaveLength(7);
-    // fraud-score has no record in test and prod
-    expect(grid.match(/not in this environment/g)).toHaveLength(2);
+    expect(grid.match(/<tr><th><a href="#model-/g)).toHaveLength(4);
+    expect(grid.match(/<td class="cell status-/g)).toHaveLength(8);
+    // fraud-score has no record in test and prod, the retired churn-legacy none in dev and test
+    expect(grid.match(/not in this environment/g)).toHaveLength(4);
     expect(grid).toContain(`data-status="alarm" style="background:${STATUS_COLOURS.alarm}"`);
     expect(grid).toContain(`data-status="attention" style="background:${STATUS_COLOURS.attention}"`);
+  });
+
+  test('GIVEN a model without owner and a retired one WHEN rendered as HTML THEN the first is flagged and the second greyed', () => {
+    const html = renderHtml(portfolio);
+    const grid = html.slice(html.indexOf('id="portfolio-grid"'), html.indexOf('</table>'));
+    const row = (model: string) =>
+      grid.slice(grid.indexOf(`href="#model-${model}"`), grid.indexOf('</tr>', grid.indexOf(`href="#model-${model}"`)));
+    expect(row('fraud-score')).toContain('<span class="flag no-owner">no owner</span>');
+    expect(row('churn')).not.toContain('no owner');
+    expect(row('churn-legacy')).toContain('<span class="tag">retired</span>');
+    expect(row('churn-legacy')).toContain(`style="background:${RETIRED_COLOUR}" data-lifecycle="retired"`);
+    expect(row('churn').match(/data-lifecycle="active"/g)).toHaveLength(3);
+    expect(html).toContain('<section class="model retired" id="model-churn-legacy">');
+    expect(html).toContain('owner: <strong class="flag no-owner">no owner</strong>');
+    expect(renderTable(portfolio)).toMatch(/fraud-score +dev .* NO OWNER +active/);
   });
 
   test('GIVEN the portfolio WHEN rendered as HTML THEN each model has its metric, drift and cost charts as inline SVG', () => {
@@ -88,7 +105,8 @@ describe('portfolio report rendering', () => {
       html.indexOf('</section>', html.indexOf('id="model-churn"')),
     );
     expect(churn.match(/<polyline /g)).toHaveLength(9);
-    expect(churn).toContain('cost to date: $405.33');
+    expect(churn).toContain('cost month to date: $127.00');
+    expect(churn).toContain('spend per month (USD)');
   });
 
   test('GIVEN a record with markup in its fields WHEN rendered THEN the markup is escaped', () => {
