@@ -86,8 +86,10 @@ export function buildPortfolio(app: App, config: ResolvedPlatformConfig): Portfo
     catalog: {
       project: config.project,
       environments: forwarding.map((e) => ({ name: e.name, account: e.account, region: e.region })),
-      // what the config says of each model, so records and the report show owner and lifecycle before any event
-      models: config.config.models.map((m) => ({ name: m.name, owner: m.card?.owner, lifecycle: m.lifecycle })),
+      // names only: the catalog travels in the updater's environment (4 KB), and a name list holds a portfolio of
+      // 190 models, where owners would hold 30; `npm run portfolio` lays each owner and lifecycle over the records
+      // from the config it reads
+      models: config.config.models.map((m) => ({ name: m.name })),
     },
     notifications: config.config.tooling?.notifications,
     tags: config.tags,

@@ -172,7 +172,7 @@ function validate(props: PortfolioInventoryProps): string[] {
   const catalogBytes = Buffer.byteLength(JSON.stringify(props.catalog));
   if (catalogBytes > CATALOG_BUDGET_BYTES) {
     problems.push(
-      `catalog: ${props.catalog.models.length} models and ${props.catalog.environments.length} environments take ${catalogBytes} bytes of the updater's environment variables, over the ${CATALOG_BUDGET_BYTES} that Lambda's 4 KB limit leaves (each model's name, card owner and lifecycle count); shorten model names or owners, or split the portfolio`,
+      `catalog: ${props.catalog.models.length} models and ${props.catalog.environments.length} environments take ${catalogBytes} bytes of the updater's environment variables, over the ${CATALOG_BUDGET_BYTES} that Lambda's 4 KB limit leaves; shorten model names or split the portfolio`,
     );
   }
   const catalog = catalogProblem(props.catalog);

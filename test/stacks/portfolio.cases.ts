@@ -94,7 +94,7 @@ describe('model portfolio at stage 5', () => {
     expect(catalog).toEqual({
       project: 'mlops',
       environments: ENVIRONMENTS.map((e) => ({ name: e.name, account: e.account, region: 'eu-west-1' })),
-      models: [{ name: 'churn', owner: 'churn-team@example.com', lifecycle: 'active' }],
+      models: [{ name: 'churn' }],
     });
   });
 
