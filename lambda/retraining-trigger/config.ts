@@ -39,6 +39,9 @@ export const DECISION_METRIC = 'RetrainingDecision';
 /** Suppressed loop decisions, one per decision, with the dimension `Reason`. */
 export const SUPPRESSED_METRIC = 'RetrainingSuppressed';
 
+/** Outcomes of loop-started runs joined onto their decision, one per joined record, with the dimension `Outcome`. */
+export const OUTCOME_METRIC = 'RetrainingOutcome';
+
 /** The closed retraining loop (stage 5): which alarms it follows, where its evidence is, its policy. */
 export interface LoopConfig {
   readonly policy: LoopPolicy;

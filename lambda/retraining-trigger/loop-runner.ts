@@ -4,10 +4,11 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type SageMakerClient, StartPipelineExecutionCommand } from '@aws-sdk/client-sagemaker';
 import type { AwsCall } from '../shared/aws-call';
 import { isRetryable, type RetryOptions, withRetries } from './clients';
-import { DECISION_METRIC, SUPPRESSED_METRIC, type TriggerConfig } from './config';
+import { DECISION_METRIC, OUTCOME_METRIC, SUPPRESSED_METRIC, type TriggerConfig } from './config';
 import { fetchWindows, measureBudget } from './evidence';
 import { type Budget, decideLoop, type LoopDecision } from './loop';
-import type { LoopStore } from './loop-state';
+import type { JoinWrite, LoopStore } from './loop-state';
+import { type JoinedOutcome, outcomeOf, planJoin, screenVerdict, type Verdict } from './outcome';
 import { StateConflictError } from './state';
 
 /** The platform's event contract (lib/vocabulary.ts spells the same; a test keeps them equal). */
@@ -20,7 +21,8 @@ const STATE_ATTEMPTS = 3;
 
 /** What the loop did with one event. */
 export interface LoopResult {
-  readonly action: 'start' | 'skip';
+  /** `outcome`: a verdict of the gate, kept and (when the loop started its execution) joined. */
+  readonly action: 'start' | 'skip' | 'outcome';
   readonly reason: string;
   readonly detail: string;
   readonly executionArn?: string;
@@ -189,7 +191,12 @@ export function createLoop(deps: LoopDependencies) {
       executionArn,
       evidence: decision.evidence,
     };
-    await deps.store.record(config.modelName, time, `${action}-${decision.reason}`, detail);
+    const key = await deps.store.record(config.modelName, time, `${action}-${decision.reason}`, detail);
+    if (executionArn) {
+      // a verdict that arrived before this record was kept on the execution's run record: join it now
+      const run = await deps.store.noteDecision(config.modelName, executionArn, key, time);
+      if (run.outcome) await join(key, run.outcome, executionArn, 'decision');
+    }
     const output = await deps.eventBridge('PutEvents', {
       Entries: [
         {
@@ -205,7 +212,59 @@ export function createLoop(deps: LoopDependencies) {
     }
   }
 
+  /** Joins an outcome onto a decision record (once), counting and logging a join that happened. */
+  async function join(
+    key: string,
+    outcome: JoinedOutcome,
+    executionArn: string,
+    by: 'verdict' | 'decision',
+  ): Promise<JoinWrite> {
+    const written = await deps.store.joinOutcome(key, outcome);
+    if (written === 'joined') {
+      logger.info('retraining outcome joined', { executionArn, decisionKey: key, outcome, joinedBy: by });
+      const metric = deps.metrics.singleMetric();
+      metric.addDimensions({ Outcome: outcome.result });
+      metric.addMetric(OUTCOME_METRIC, MetricUnit.Count, 1);
+    } else if (written === 'no-record') {
+      logger.warn('the decision record of a run is missing; the outcome stays on the run record', {
+        executionArn,
+        decisionKey: key,
+      });
+    }
+    return written;
+  }
+
+  /**
+   * A verdict of the gate: kept on the run record of the execution that produced the version, and joined onto the
+   * loop's decision that started it, if any. Idempotent: the first verdict of an execution stays, a join is a
+   * conditional write, so a duplicate (or a replay after a failure half-way) changes nothing.
+   */
+  async function onVerdict(verdict: Verdict): Promise<LoopResult> {
+    const ignored = screenVerdict(verdict, { model: config.modelName, environment: config.environmentName ?? '' });
+    if (ignored) {
+      logger.info('promotion verdict ignored', {
+        reason: ignored.reason,
+        detail: ignored.detail,
+        verdictId: verdict.id,
+      });
+      return { action: 'skip', reason: ignored.reason, detail: ignored.detail };
+    }
+    const executionArn = verdict.pipelineExecutionArn as string;
+    const run = await deps.store.keepOutcome(config.modelName, executionArn, outcomeOf(verdict), now());
+    const plan = planJoin(verdict, run);
+    if (plan.action === 'keep') {
+      logger.info('retraining outcome kept', { executionArn, outcome: run.outcome, detail: plan.detail });
+      return { action: 'outcome', reason: 'outcome-kept', detail: plan.detail, executionArn };
+    }
+    const written = await join(plan.decisionKey, plan.outcome, executionArn, 'verdict');
+    const reason =
+      written === 'joined' ? 'outcome-joined' : written === 'already-joined' ? 'outcome-duplicate' : 'outcome-kept';
+    return { action: 'outcome', reason, detail: plan.detail, executionArn };
+  }
+
   return {
+    /** A Promotion Verdict of the model's gate. */
+    onVerdict,
     /** One alarm state change: evaluates when the alarm is one the loop follows and it went into ALARM. */
     async onAlarm(alarm: AlarmStateChange): Promise<LoopResult> {
       if (!followsAlarm(loop.alarms, alarm.alarmName)) {

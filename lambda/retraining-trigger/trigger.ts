@@ -14,7 +14,8 @@ import type { AwsCall } from '../shared/aws-call';
 import { type RetryOptions, withRetries } from './clients';
 import { DECISION_METRIC, type TriggerConfig } from './config';
 import { type ObjectCreatedEvent, parseEvent, type RejectReason } from './events';
-import { type createLoop, notifyNonRetryable, parseAlarmEvent } from './loop-runner';
+import { type createLoop, notifyNonRetryable, PLATFORM_EVENT_SOURCE, parseAlarmEvent } from './loop-runner';
+import { isVerdictEvent, parseVerdict } from './outcome';
 import { accumulate, type Decision, decide, decidePending, type NewObject, type PolicyReason } from './policy';
 import { StateConflictError, type StateStore, type VersionedState } from './state';
 
@@ -26,6 +27,7 @@ export type DecisionReason =
   | 'duplicate'
   | 'nothing-pending'
   | 'loop-disabled'
+  | 'malformed-verdict'
   | 'failed';
 
 /** The event the re-evaluation schedule sends: `detail-type` names it, Scheduler fills in `id` and `time`. */
@@ -42,7 +44,8 @@ export function isReevaluation(event: unknown): boolean {
 
 /** What the trigger did with one event; also the result stored in its idempotency record. */
 export interface TriggerResult {
-  readonly action: 'start' | 'skip';
+  /** `outcome`: a Promotion Verdict kept, and joined onto the loop's decision (stage 5). */
+  readonly action: 'start' | 'skip' | 'outcome';
   readonly reason: DecisionReason | string;
   readonly detail: string;
   readonly executionArn?: string;
@@ -394,6 +397,17 @@ export function createHandler(deps: TriggerDependencies): (event: unknown, conte
       const loop = deps.loop;
       if (!loop) return { action: 'skip', reason: 'loop-disabled', detail: 'this trigger has no retraining loop' };
       return guarded(event, () => loop.onAlarm(alarm));
+    }
+    if (isVerdictEvent(event, PLATFORM_EVENT_SOURCE)) {
+      const loop = deps.loop;
+      if (!loop) return { action: 'skip', reason: 'loop-disabled', detail: 'this trigger has no retraining loop' };
+      const parsed = parseVerdict(event as Record<string, unknown>);
+      if (!parsed.ok) {
+        const result: TriggerResult = { action: 'skip', reason: 'malformed-verdict', detail: parsed.detail };
+        record(result, { eventId: eventIdOf(event) }, 'warn');
+        return result;
+      }
+      return guarded(event, () => loop.onVerdict(parsed.verdict));
     }
     if (isReevaluation(event)) {
       return guarded(event, async () => {

@@ -24,6 +24,7 @@ import {
 } from '../../lambda/retraining-trigger/config';
 import { type EvidenceSource, type LoopPolicy, loopPolicyProblems } from '../../lambda/retraining-trigger/loop';
 import { PLATFORM_EVENT_SOURCE } from '../../lambda/retraining-trigger/loop-runner';
+import { PROMOTION_VERDICT_EVENT } from '../../lambda/retraining-trigger/outcome';
 import { parseWindow, policyProblems } from '../../lambda/retraining-trigger/policy';
 import { REEVALUATION_DETAIL_TYPE } from '../../lambda/retraining-trigger/trigger';
 import { acknowledge } from '../compliance/acknowledge';
@@ -159,6 +160,10 @@ export class RetrainingTriggers extends Construct {
   readonly alarmRule?: events.Rule;
   /** Catches alarm events EventBridge could not deliver, if `loop` is set. */
   readonly alarmDeadLetterQueue?: DeadLetterQueue;
+  /** The rule that sends the model's Promotion Verdicts to the function (outcomes of its runs), if `loop` is set. */
+  readonly verdictRule?: events.Rule;
+  /** Catches verdict events EventBridge could not deliver, if `loop` is set. */
+  readonly verdictDeadLetterQueue?: DeadLetterQueue;
   /** The re-evaluation of pending data and evidence, if `loop` is set. */
   readonly reevaluation?: scheduler.Schedule;
   /** Catches re-evaluations that could not be delivered, if `loop` is set. */
@@ -280,6 +285,28 @@ export class RetrainingTriggers extends Construct {
         targets: [
           new targets.LambdaFunction(this.function, {
             deadLetterQueue: this.alarmDeadLetterQueue.queue,
+            retryAttempts: 8,
+            maxEventAge: Duration.hours(6),
+          }),
+        ],
+      });
+      // the outcome of a run (promoted, or lost to the champion) is joined back onto the decision that started it
+      this.verdictDeadLetterQueue = new DeadLetterQueue(this, 'VerdictDeadLetters', {
+        encryptionKey: props.logsKey,
+        alarmTopic: props.alarmTopic,
+        purpose: `promotion verdicts of ${props.modelName} to its retraining loop`,
+        removalPolicy,
+      });
+      this.verdictRule = new events.Rule(this, 'PromotionVerdicts', {
+        description: `Promotion verdicts of ${props.modelName}, joined onto the retraining decisions`,
+        eventPattern: {
+          source: [PLATFORM_EVENT_SOURCE],
+          detailType: [PROMOTION_VERDICT_EVENT],
+          detail: { environment: [loop.environmentName], model: [props.modelName] },
+        },
+        targets: [
+          new targets.LambdaFunction(this.function, {
+            deadLetterQueue: this.verdictDeadLetterQueue.queue,
             retryAttempts: 8,
             maxEventAge: Duration.hours(6),
           }),

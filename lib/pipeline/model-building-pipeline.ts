@@ -557,6 +557,9 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
             preprocess.properties.outputUri('test'),
             '--champion-output',
             runPrefix('champion'),
+            // the verdict names the execution that produced the version, so the retraining loop can join it
+            '--pipeline-execution-arn',
+            ExecutionVariables.PIPELINE_EXECUTION_ARN,
           ],
         },
         Environment: promotionEnvironment(props.promotion, {

@@ -226,6 +226,8 @@ class GateContext:
     environment: str
     model: str
     package_arn: str
+    pipeline_execution_arn: str = ""
+    """The pipeline execution that produced the version; the retraining loop joins the verdict on it."""
 
 
 def apply_verdict(sagemaker: Any, events: Any, context: GateContext, verdict: Verdict, now: str) -> Dict[str, Any]:
@@ -236,7 +238,14 @@ def apply_verdict(sagemaker: Any, events: Any, context: GateContext, verdict: Ve
     """
     request: Dict[str, Any] = {
         "ModelPackageArn": context.package_arn,
-        "CustomerMetadataProperties": verdict_metadata(verdict, now),
+        "CustomerMetadataProperties": {
+            **verdict_metadata(verdict, now),
+            **(
+                {METADATA_PREFIX + "pipeline-execution-arn": context.pipeline_execution_arn[:256]}
+                if context.pipeline_execution_arn
+                else {}
+            ),
+        },
         "ModelLifeCycle": lifecycle(verdict),
     }
     sagemaker.update_model_package(**request)
@@ -258,6 +267,7 @@ def apply_verdict(sagemaker: Any, events: Any, context: GateContext, verdict: Ve
         "model": context.model,
         "eventTime": now,
         "modelPackageArn": context.package_arn,
+        "pipelineExecutionArn": context.pipeline_execution_arn or None,
         "decision": verdict.decision,
         "action": verdict.action,
         "mode": verdict.mode,
@@ -405,7 +415,13 @@ def run_gate(
     """Scores, decides and applies; returns the verdict."""
     policy = policy_from_environment(environ)
     now = now or datetime.now(timezone.utc).isoformat(timespec="seconds")
-    context = GateContext(environ["PROMOTION_PROJECT"], environ["PROMOTION_ENVIRONMENT"], environ["PROMOTION_MODEL"], package_arn)
+    context = GateContext(
+        environ["PROMOTION_PROJECT"],
+        environ["PROMOTION_ENVIRONMENT"],
+        environ["PROMOTION_MODEL"],
+        package_arn,
+        environ.get("PROMOTION_PIPELINE_EXECUTION_ARN", ""),
+    )
     labels = read_labels(test)
     challenger = score(labels, read_scores(predictions), policy.metric)
     champion_arn = read_champion(clients["ssm"], environ["PROMOTION_CHAMPION_PARAMETER"])
@@ -435,11 +451,19 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--predictions", type=Path, default=Path("/opt/ml/processing/predictions"))
     parser.add_argument("--test-uri", required=True, help="S3 prefix of the test split, for the champion's transform")
     parser.add_argument("--champion-output", required=True, help="S3 prefix the champion's predictions go to")
+    parser.add_argument(
+        "--pipeline-execution-arn", default="", help="the execution that produced the version (Execution.PipelineExecutionArn)"
+    )
     args = parser.parse_args(argv)
     import boto3  # the processing image has it; the tests inject fakes instead
 
     clients = {name: boto3.client(name) for name in ("sagemaker", "ssm", "s3", "events")}
-    environ = {**os.environ, "PROMOTION_TEST_URI": args.test_uri, "PROMOTION_OUTPUT_URI": args.champion_output}
+    environ = {
+        **os.environ,
+        "PROMOTION_TEST_URI": args.test_uri,
+        "PROMOTION_OUTPUT_URI": args.champion_output,
+        "PROMOTION_PIPELINE_EXECUTION_ARN": args.pipeline_execution_arn,
+    }
     verdict = run_gate(clients, environ, args.package_arn, args.test, args.predictions)
     print(json.dumps({"decision": verdict.decision, "action": verdict.action, "reason": verdict.reason}))
 

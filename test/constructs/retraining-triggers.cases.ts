@@ -456,6 +456,25 @@ describe('RetrainingTriggers with the closed loop (stage 5)', () => {
     expect(triggers.alarmDeadLetterQueue).toBeDefined();
   });
 
+  test("THEN the verdict rule sends the model's own Promotion Verdicts to the function, with retries and a dead-letter queue", () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['mlops.platform'],
+        'detail-type': ['Promotion Verdict'],
+        detail: { environment: ['dev'], model: ['churn'] },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: arnOf('ChurnRetrainingTrigger'),
+          DeadLetterConfig: { Arn: arnOf('ChurnRetrainingVerdictDeadLettersQueue') },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21_600 },
+        }),
+      ],
+    });
+    expect(triggers.verdictRule).toBeDefined();
+    expect(triggers.verdictDeadLetterQueue).toBeDefined();
+  });
+
   test('THEN an hourly schedule re-evaluates pending data and evidence, with the execution id and the scheduled time', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 hour)',

@@ -1,4 +1,4 @@
-import { DRIFT_METRICS } from '../../lib/vocabulary';
+import { DRIFT_METRICS, PLATFORM_EVENT_SOURCE, PLATFORM_EVENT_TYPES } from '../../lib/vocabulary';
 import { type CloudFormationTemplate, modelPart, resourcesOfType, synthAtStage } from '../support/platform';
 
 // Stage 5 continuous training (issue 14): with engine platform, every model whose endpoint captures its requests
@@ -63,6 +63,31 @@ describe('stage 5 drift and the closed retraining loop', () => {
     },
   );
 
+  test.each(ENVIRONMENTS)(
+    "%s: the verdict rule sends the model's Promotion Verdicts to the trigger, with a dead-letter queue",
+    (env) => {
+      if (!monitored.includes(env)) return;
+      const retraining = modelPart(stage(5, env), 'Retraining');
+      const rules = Object.values(resourcesOfType(retraining, 'AWS::Events::Rule')).filter(
+        (rule) =>
+          (rule.Properties?.EventPattern as { 'detail-type'?: string[] } | undefined)?.['detail-type']?.[0] ===
+          PLATFORM_EVENT_TYPES.promotionVerdict,
+      );
+      expect(rules).toHaveLength(1);
+      expect(rules[0]?.Properties?.EventPattern).toEqual({
+        source: [PLATFORM_EVENT_SOURCE],
+        'detail-type': [PLATFORM_EVENT_TYPES.promotionVerdict],
+        detail: { environment: [env.toLowerCase()], model: ['churn'] },
+      });
+      const [target] = (rules[0]?.Properties?.Targets ?? []) as {
+        DeadLetterConfig?: { Arn: unknown };
+        RetryPolicy?: { MaximumRetryAttempts: number };
+      }[];
+      expect(target?.DeadLetterConfig?.Arn).toBeDefined();
+      expect(target?.RetryPolicy?.MaximumRetryAttempts).toBe(8);
+    },
+  );
+
   test.each(ENVIRONMENTS)("%s: the model's dashboard shows the contract and the drift alarms", (env) => {
     if (!monitored.includes(env)) return;
     const dashboards = Object.values(
@@ -79,7 +104,9 @@ describe('stage 5 drift and the closed retraining loop', () => {
       const template = stage(4, env);
       expect(Object.keys(modelPart(template, 'Drift').Resources)).toEqual([]);
       const ids = Object.keys(modelPart(template, 'Retraining').Resources);
-      expect(ids.filter((id) => /DriftAlarms|Reevaluation|AlarmDeadLetters/.test(id))).toEqual([]);
+      expect(
+        ids.filter((id) => /DriftAlarms|Reevaluation|AlarmDeadLetters|PromotionVerdicts|VerdictDead/.test(id)),
+      ).toEqual([]);
     }
   });
 });

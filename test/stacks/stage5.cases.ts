@@ -51,6 +51,9 @@ describe('stage 5 champion/challenger gate', () => {
     expect(gate?.Arguments.AppSpecification.ContainerArguments).toEqual(
       expect.arrayContaining(['--package-arn', { Get: 'Steps.RegisterModel.ModelPackageArn' }]),
     );
+    // the verdict names the execution that produced the version: the retraining loop joins it on that
+    const args = gate?.Arguments.AppSpecification.ContainerArguments as unknown[];
+    expect(args[args.indexOf('--pipeline-execution-arn') + 1]).toEqual({ Get: 'Execution.PipelineExecutionArn' });
     expect(gate?.Arguments.Environment).toMatchObject({
       PROMOTION_METRIC: 'auc',
       PROMOTION_MODE: 'enabled',

@@ -311,3 +311,56 @@ def test_a_rejecting_verdict_rejects_the_version_with_its_reason():
     assert "below the minimum absolute improvement" in rejection["ApprovalDescription"]
     detail = json.loads(events.named("put_events")[0]["Entries"][0]["Detail"])
     assert (detail["decision"], detail["action"]) == ("reject", "rejected")
+
+
+# --- the execution that produced the version ---------------------------------------------------------------------
+
+EXECUTION = "arn:aws:sagemaker:eu-west-1:111111111111:pipeline/mlops-dev-churn-training/execution/abc123"
+
+
+def test_the_verdict_names_the_pipeline_execution_that_produced_the_version(tmp_path):
+    test, predictions, _ = generated_split(tmp_path)
+    clients = clients_with_champion("none")
+    environ = {**ENVIRON, "PROMOTION_PIPELINE_EXECUTION_ARN": EXECUTION}
+    promotion.run_gate(clients, environ, CHALLENGER, test, predictions, NOW)
+    (put,) = clients["events"].named("put_events")
+    detail = json.loads(put["Entries"][0]["Detail"])
+    assert (detail["pipelineExecutionArn"], detail["modelPackageArn"]) == (EXECUTION, CHALLENGER)
+    verdict_update = clients["sagemaker"].named("update_model_package")[0]
+    assert verdict_update["CustomerMetadataProperties"]["promotion-pipeline-execution-arn"] == EXECUTION
+
+
+def test_without_an_execution_the_verdict_says_none_and_writes_no_empty_metadata():
+    sagemaker, events = Recorder(), Recorder({"put_events": {"FailedEntryCount": 0}})
+    promotion.apply_verdict(sagemaker, events, CONTEXT, decide(policy(), 0.86, 0.82, 500, CHAMPION), NOW)
+    detail = json.loads(events.named("put_events")[0]["Entries"][0]["Detail"])
+    assert detail["pipelineExecutionArn"] is None
+    assert "promotion-pipeline-execution-arn" not in sagemaker.named("update_model_package")[0]["CustomerMetadataProperties"]
+
+
+def test_the_job_takes_the_execution_from_its_arguments(monkeypatch, tmp_path):
+    seen = {}
+
+    def fake_gate(_clients, environ, package_arn, _test, _predictions):
+        seen.update(environ=environ, package_arn=package_arn)
+        return decide(policy(), 0.86, 0.82, 500, CHAMPION)
+
+    class FakeBoto3:
+        @staticmethod
+        def client(name):
+            return Recorder()
+
+    monkeypatch.setattr(promotion, "run_gate", fake_gate)
+    monkeypatch.setitem(__import__("sys").modules, "boto3", FakeBoto3)
+    promotion.main(
+        [
+            "--package-arn", CHALLENGER,
+            "--test-uri", "s3://artifacts/test",
+            "--champion-output", "s3://artifacts/champion",
+            "--pipeline-execution-arn", EXECUTION,
+            "--test", str(tmp_path),
+            "--predictions", str(tmp_path),
+        ]
+    )
+    assert seen["package_arn"] == CHALLENGER
+    assert seen["environ"]["PROMOTION_PIPELINE_EXECUTION_ARN"] == EXECUTION

@@ -7,7 +7,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { lambdaContext as contextOf } from '../../support/lambda';
@@ -75,6 +75,7 @@ export class FakeTable {
       return { Item: item ? structuredClone(item) : undefined };
     });
     this.documents.on(PutCommand).callsFake(this.putState);
+    this.documents.on(UpdateCommand).callsFake(this.updateState);
 
     this.low.on(GetItemCommand).callsFake((input) => ({ Item: this.idempotencyRecords.get(keyOf(input.Key)) }));
     this.low.on(PutItemCommand).callsFake((input) => {
@@ -123,6 +124,43 @@ export class FakeTable {
     if (!allowed) throw conditionFailed();
     this.stateItems.set(id, structuredClone(input.Item ?? {}));
     return {};
+  };
+
+  /**
+   * The loop store's updates, as DynamoDB evaluates them: `SET #a = :a, #b = if_not_exists(#b, :b)` with a condition
+   * of `attribute_exists(#x)` / `attribute_not_exists(#x)` terms joined by AND, and `ReturnValues: ALL_NEW`.
+   */
+  readonly updateState = (input: {
+    Key?: StateItem;
+    UpdateExpression?: string;
+    ConditionExpression?: string;
+    ExpressionAttributeNames?: Record<string, string>;
+    ExpressionAttributeValues?: StateItem;
+    ReturnValues?: string;
+  }) => {
+    const names = input.ExpressionAttributeNames ?? {};
+    const values = input.ExpressionAttributeValues ?? {};
+    const id = input.Key?.id as string;
+    const existing = this.stateItems.get(id);
+    for (const term of (input.ConditionExpression ?? '').split(' AND ').filter(Boolean)) {
+      const [, fn, name] = /^(attribute_exists|attribute_not_exists)\((#\w+)\)$/.exec(term.trim()) ?? [];
+      if (!fn || !name) throw new Error(`the fake table does not evaluate the condition ${term}`);
+      const present = existing !== undefined && existing[names[name] as string] !== undefined;
+      if (present !== (fn === 'attribute_exists')) throw conditionFailed(existing ? ({} as RawItem) : undefined);
+    }
+    const item: StateItem = structuredClone(existing ?? { ...input.Key });
+    for (const assignment of (input.UpdateExpression ?? '').replace(/^SET /, '').split(/, (?=#)/)) {
+      const [name, expression] = assignment.split(' = ') as [string, string];
+      const attribute = names[name] as string;
+      const ifNotExists = /^if_not_exists\((#\w+), (:\w+)\)$/.exec(expression);
+      if (ifNotExists) {
+        if (item[attribute] === undefined) item[attribute] = structuredClone(values[ifNotExists[2] as string]);
+      } else {
+        item[attribute] = structuredClone(values[expression]);
+      }
+    }
+    this.stateItems.set(id, item);
+    return input.ReturnValues === 'ALL_NEW' ? { Attributes: structuredClone(item) } : {};
   };
 
   /** Stores a state item as if earlier decisions had written it. */

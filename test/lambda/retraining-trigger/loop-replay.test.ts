@@ -559,3 +559,178 @@ describe('GIVEN writers that keep changing the state', () => {
     expect(calls.filter((c) => c.operation === 'Publish')).toEqual([]);
   });
 });
+
+// The outcome of a run, joined back (issue 14): the gate's Promotion Verdict names the pipeline execution that
+// produced the version; the loop keeps it keyed by the execution and joins it onto the decision that started it.
+
+const GATE_VERSION = `arn:${PARTITION}:sagemaker:us-east-1:111122223333:model-package/mlops-dev-churn/7`;
+
+function verdictEvent(
+  overrides: { executionArn?: string | null; action?: string; decision?: string; eventTime?: string; id?: string } = {},
+) {
+  return {
+    version: '0',
+    id: overrides.id ?? 'verdict-event-1',
+    'detail-type': 'Promotion Verdict',
+    source: 'mlops.platform',
+    account: '111122223333',
+    time: '2026-12-07T14:40:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: {
+      project: 'mlops',
+      environment: 'dev',
+      model: 'churn',
+      eventTime: overrides.eventTime ?? '2026-12-07T14:40:00+00:00',
+      modelPackageArn: GATE_VERSION,
+      pipelineExecutionArn: overrides.executionArn === undefined ? EXECUTION_ARN : overrides.executionArn,
+      decision: overrides.decision ?? 'reject',
+      action: overrides.action ?? 'rejected',
+      mode: 'enabled',
+      reason:
+        "auc 0.801000 against the champion's 0.812000 (gain -0.011000, -1.35%): below the minimum absolute improvement 0.01",
+      metric: 'auc',
+      challengerScore: 0.801,
+      championScore: 0.812,
+      championArn: `arn:${PARTITION}:sagemaker:us-east-1:111122223333:model-package/mlops-dev-churn/6`,
+      window: 'test-split',
+      samples: 500,
+    },
+  };
+}
+
+const runRecord = (executionArn = EXECUTION_ARN) => table.stateItems.get(`run#churn#${executionArn}`);
+
+describe('GIVEN the loop started a run and the gate judged the version it produced', () => {
+  test('WHEN the verdict arrives after the decision THEN the outcome is joined onto the decision record and counted', async () => {
+    givenWindows([0, 3]);
+    const handler = givenALoop();
+    await handler(alarmEvent(), lambdaContext());
+
+    const result = await handler(verdictEvent(), lambdaContext());
+
+    expect(result).toMatchObject({ action: 'outcome', reason: 'outcome-joined', executionArn: EXECUTION_ARN });
+    const [record] = decisionRecords();
+    expect(record).toMatchObject({
+      decision: 'start',
+      reason: 'drift',
+      executionArn: EXECUTION_ARN,
+      outcome: {
+        result: 'lost',
+        decision: 'reject',
+        action: 'rejected',
+        modelPackageArn: GATE_VERSION,
+        challengerScore: 0.801,
+        championScore: 0.812,
+        verdictTime: '2026-12-07T14:40:00+00:00',
+        verdictEventId: 'verdict-event-1',
+      },
+    });
+    expect(runRecord()).toMatchObject({ executionArn: EXECUTION_ARN, decisionKey: record?.id });
+    expect(output.metrics('RetrainingOutcome')).toEqual([
+      expect.objectContaining({ Outcome: 'lost', RetrainingOutcome: 1, Model: 'churn' }),
+    ]);
+    // nothing new is announced: the verdict is the gate's event already
+    expect(putEvents().map((e) => e?.DetailType)).toEqual(['Retraining Decision']);
+  });
+
+  test('WHEN the same verdict arrives twice THEN the second changes nothing and is not counted again', async () => {
+    givenWindows([0, 3]);
+    const handler = givenALoop();
+    await handler(alarmEvent(), lambdaContext());
+    await handler(verdictEvent({ action: 'approved', decision: 'approve' }), lambdaContext());
+    const before = structuredClone([...table.stateItems.entries()]);
+
+    const duplicate = await handler(verdictEvent({ action: 'approved', decision: 'approve' }), lambdaContext());
+
+    expect(duplicate).toMatchObject({ action: 'outcome', reason: 'outcome-duplicate' });
+    expect([...table.stateItems.entries()]).toEqual(before);
+    expect(decisionRecords()[0]?.outcome).toMatchObject({ result: 'promoted' });
+    expect(output.metrics('RetrainingOutcome')).toHaveLength(1);
+  });
+
+  test('WHEN a later verdict of the same execution arrives (a re-run gate) THEN the first one stays', async () => {
+    givenWindows([0, 3]);
+    const handler = givenALoop();
+    await handler(alarmEvent(), lambdaContext());
+    await handler(verdictEvent(), lambdaContext());
+
+    const later = await handler(
+      verdictEvent({ action: 'approved', decision: 'approve', eventTime: '2026-12-07T15:00:00+00:00', id: 'v2' }),
+      lambdaContext(),
+    );
+
+    expect(later).toMatchObject({ action: 'outcome', reason: 'outcome-duplicate' });
+    expect(later.detail).toContain('already has the verdict of 2026-12-07T14:40:00+00:00');
+    expect(decisionRecords()[0]?.outcome).toMatchObject({ result: 'lost', verdictEventId: 'verdict-event-1' });
+    expect(runRecord()?.outcome).toMatchObject({ result: 'lost' });
+  });
+
+  test('WHEN the verdict arrives before the decision record THEN it is kept, and joined when the loop records the decision', async () => {
+    givenWindows([0, 3]);
+    const handler = givenALoop();
+
+    const early = await handler(verdictEvent({ action: 'approved', decision: 'approve' }), lambdaContext());
+
+    expect(early).toMatchObject({ action: 'outcome', reason: 'outcome-kept', executionArn: EXECUTION_ARN });
+    expect(decisionRecords()).toEqual([]);
+    expect(runRecord()).toMatchObject({ outcome: { result: 'promoted' } });
+    expect(runRecord()).not.toHaveProperty('decisionKey');
+
+    await handler(alarmEvent(), lambdaContext());
+
+    const [record] = decisionRecords();
+    expect(record).toMatchObject({ decision: 'start', executionArn: EXECUTION_ARN, outcome: { result: 'promoted' } });
+    expect(runRecord()).toMatchObject({ decisionKey: record?.id, outcome: { result: 'promoted' } });
+    expect(output.metrics('RetrainingOutcome')).toEqual([expect.objectContaining({ Outcome: 'promoted' })]);
+    expect(output.logs('retraining outcome joined')).toEqual([expect.objectContaining({ joinedBy: 'decision' })]);
+  });
+
+  test('WHEN the verdict is of an execution the loop did not start THEN it is recorded on its own and joined onto nothing', async () => {
+    givenWindows([0, 3]);
+    const handler = givenALoop();
+    await handler(alarmEvent(), lambdaContext());
+    const scheduled = `arn:${PARTITION}:sagemaker:us-east-1:111122223333:pipeline/${PIPELINE}/execution/scheduled1`;
+
+    const result = await handler(verdictEvent({ executionArn: scheduled }), lambdaContext());
+
+    expect(result).toMatchObject({ action: 'outcome', reason: 'outcome-kept', executionArn: scheduled });
+    expect(result.detail).toContain(`no decision of the loop names ${scheduled}`);
+    expect(decisionRecords()).toHaveLength(1);
+    expect(decisionRecords()[0]).not.toHaveProperty('outcome');
+    expect(runRecord(scheduled)).toMatchObject({ executionArn: scheduled, outcome: { result: 'lost' } });
+    expect(runRecord(scheduled)).not.toHaveProperty('decisionKey');
+    expect(output.metrics('RetrainingOutcome')).toEqual([]);
+  });
+
+  test('WHEN the verdict names no execution (a gate before this change) THEN nothing is stored', async () => {
+    const before = table.stateItems.size;
+
+    const result = await givenALoop()(verdictEvent({ executionArn: null }), lambdaContext());
+
+    expect(result).toMatchObject({ action: 'skip', reason: 'no-execution' });
+    expect(table.stateItems.size).toBe(before);
+  });
+
+  test("WHEN the verdict is another model's THEN it is ignored", async () => {
+    const event = verdictEvent();
+    const result = await givenALoop()({ ...event, detail: { ...event.detail, model: 'upsell' } }, lambdaContext());
+
+    expect(result).toMatchObject({ action: 'skip', reason: 'foreign-verdict' });
+    expect(table.stateItems.size).toBe(0);
+  });
+
+  test('WHEN the verdict is malformed THEN it is rejected with the reason, not retried', async () => {
+    const event = verdictEvent();
+    const result = await givenALoop()(
+      { ...event, detail: { ...event.detail, modelPackageArn: undefined } },
+      lambdaContext(),
+    );
+
+    expect(result).toMatchObject({
+      action: 'skip',
+      reason: 'malformed-verdict',
+      detail: 'detail.modelPackageArn is missing',
+    });
+  });
+});

@@ -13,6 +13,7 @@ import {
   loopPolicyProblems,
 } from '../../../lambda/retraining-trigger/loop';
 import { PLATFORM_EVENT_SOURCE, RETRAINING_DECISION_EVENT } from '../../../lambda/retraining-trigger/loop-runner';
+import { PROMOTION_VERDICT_EVENT } from '../../../lambda/retraining-trigger/outcome';
 import {
   DRIFT_METRICS,
   PLATFORM_EVENT_TYPES,
@@ -144,6 +145,7 @@ describe('the contracts the function and the job share with lib/vocabulary.ts', 
   test('the platform event source and the retraining decision type', () => {
     expect(PLATFORM_EVENT_SOURCE).toBe(VOCABULARY_SOURCE);
     expect(RETRAINING_DECISION_EVENT).toBe(PLATFORM_EVENT_TYPES.retrainingDecision);
+    expect(PROMOTION_VERDICT_EVENT).toBe(PLATFORM_EVENT_TYPES.promotionVerdict);
   });
 
   test('the drift job (ml/mlops_shared/drift.py) publishes exactly the names of DRIFT_METRICS', () => {
