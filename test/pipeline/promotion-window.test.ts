@@ -9,7 +9,7 @@ import { FIXTURE, MODEL_MONITOR_IMAGE, SKLEARN_IMAGE, XGBOOST_IMAGE } from '../p
 // traffic (ml/mlops_shared/promotion.py `window_from_environment`).
 
 const PROMOTION: PipelinePromotion = {
-  roleArn: 'arn:aws:iam::111111111111:role/mlops-dev-churn-gate',
+  roleArn: FIXTURE.roleArn,
   project: 'mlops',
   environment: 'dev',
   championParameterName: '/mlops/dev/models/churn/approved-model-package-arn',
