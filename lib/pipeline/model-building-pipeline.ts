@@ -154,6 +154,13 @@ export interface PipelineCapturedWindow {
   readonly windowHours: number;
   /** How late labels arrive: the window ends this many hours before the gate runs. */
   readonly groundTruthDelayHours: number;
+  /**
+   * Where the gate writes the window's joined rows for the two batch transforms, per execution: below the capture
+   * prefix (`s3://<raw bucket>/data-capture/<model>/promotion-windows`), so they keep the captured data's readers.
+   */
+  readonly inputUri: string;
+  /** The capture's key, which encrypts those rows. */
+  readonly inputKmsKeyArn: string;
 }
 
 const CODE_DIR = '/opt/ml/processing/code';
@@ -579,7 +586,14 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
             runPrefix('champion'),
             // the challenger is scored on the captured window through the model its test-split predictions came from
             ...(props.promotion.capturedWindow
-              ? ['--challenger-model', candidate.properties.modelName, '--window-output', runPrefix('captured-window')]
+              ? [
+                  '--challenger-model',
+                  candidate.properties.modelName,
+                  '--window-input',
+                  Join.on('/', [props.promotion.capturedWindow.inputUri, ExecutionVariables.PIPELINE_EXECUTION_ID]),
+                  '--window-output',
+                  runPrefix('captured-window'),
+                ]
               : []),
           ],
         },
@@ -670,6 +684,7 @@ function capturedWindowEnvironment(window: PipelineCapturedWindow | undefined): 
     PROMOTION_GROUND_TRUTH_URI: window.groundTruthUri,
     PROMOTION_WINDOW_HOURS: String(window.windowHours),
     PROMOTION_GROUND_TRUTH_DELAY_HOURS: String(window.groundTruthDelayHours),
+    PROMOTION_WINDOW_KMS_KEY_ARN: window.inputKmsKeyArn,
   };
 }
 

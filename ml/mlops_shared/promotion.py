@@ -519,8 +519,13 @@ class CapturedWindowSettings:
     ground_truth_uri: str
     hours: int
     delay_hours: int
+    input_uri: str
+    """Where the gate writes the window's rows, label first: below the capture prefix, so the joined rows keep the
+    captured data's key and readers (``data-capture/<model>/promotion-windows/<execution>``)."""
+    input_kms_key_arn: str
+    """The capture's key (the data key): the rows are encrypted as the captured requests they come from are."""
     prefix_uri: str
-    """Where the window's rows and both models' predictions of them go (under the pipeline run's prefix)."""
+    """Where both models' predictions of the window go (under the pipeline run's prefix)."""
     challenger_model: str
     """The pipeline's candidate model of the challenger's artifacts."""
 
@@ -536,6 +541,8 @@ def window_from_environment(environ: Mapping[str, str]) -> Optional[CapturedWind
         ground_truth_uri=environ["PROMOTION_GROUND_TRUTH_URI"],
         hours=hours,
         delay_hours=int(environ.get("PROMOTION_GROUND_TRUTH_DELAY_HOURS", "0")),
+        input_uri=environ["PROMOTION_WINDOW_INPUT_URI"].rstrip("/"),
+        input_kms_key_arn=environ["PROMOTION_WINDOW_KMS_KEY_ARN"],
         prefix_uri=environ["PROMOTION_WINDOW_URI"].rstrip("/"),
         challenger_model=environ["PROMOTION_CHALLENGER_MODEL"],
     )
@@ -583,18 +590,18 @@ def score_captured_window(
     metric: str,
     sleep: Callable[[float], None] = time.sleep,
 ) -> WindowScore:
-    """Writes the window's rows under the run's prefix and scores both models on them by batch transform."""
-    bucket, key = _split_uri(f"{settings.prefix_uri}/input/window.csv")
+    """Writes the window's rows beside the capture and scores both models on them by batch transform."""
+    bucket, key = _split_uri(f"{settings.input_uri}/window.csv")
     clients["s3"].put_object(
         Bucket=bucket,
         Key=key,
         Body=window_csv(window).encode("utf-8"),
         ContentType="text/csv",
         ServerSideEncryption="aws:kms",
-        SSEKMSKeyId=transform.kms_key_arn,
+        SSEKMSKeyId=settings.input_kms_key_arn,
     )
     labels = [label for label, _ in window.rows]
-    base = replace(transform, test_uri=f"{settings.prefix_uri}/input/")
+    base = replace(transform, test_uri=f"{settings.input_uri}/")
     champion_job = replace(base, output_uri=f"{settings.prefix_uri}/champion", job_name=_job_name(transform.job_name, "wc"))
     challenger_job = replace(base, output_uri=f"{settings.prefix_uri}/challenger", job_name=_job_name(transform.job_name, "wx"))
     challenger = model_scores(clients["sagemaker"], clients["s3"], settings.challenger_model, challenger_job, sleep)
@@ -677,14 +684,19 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--test-uri", required=True, help="S3 prefix of the test split, for the champion's transform")
     parser.add_argument("--champion-output", required=True, help="S3 prefix the champion's predictions go to")
     parser.add_argument("--challenger-model", default="", help="the pipeline's candidate model, for the captured window")
-    parser.add_argument("--window-output", default="", help="S3 prefix of the captured window's rows and predictions")
+    parser.add_argument("--window-input", default="", help="S3 prefix the captured window's rows are written to")
+    parser.add_argument("--window-output", default="", help="S3 prefix of both models' predictions of the window")
     args = parser.parse_args(argv)
     import boto3  # the processing image has it; the tests inject fakes instead
 
     clients = {name: boto3.client(name) for name in ("sagemaker", "ssm", "s3", "events")}
     environ = {**os.environ, "PROMOTION_TEST_URI": args.test_uri, "PROMOTION_OUTPUT_URI": args.champion_output}
-    if args.challenger_model and args.window_output:
-        environ.update(PROMOTION_CHALLENGER_MODEL=args.challenger_model, PROMOTION_WINDOW_URI=args.window_output)
+    if args.challenger_model and args.window_output and args.window_input:
+        environ.update(
+            PROMOTION_CHALLENGER_MODEL=args.challenger_model,
+            PROMOTION_WINDOW_URI=args.window_output,
+            PROMOTION_WINDOW_INPUT_URI=args.window_input,
+        )
     verdict = run_gate(clients, environ, args.package_arn, args.test, args.predictions)
     print(json.dumps({"decision": verdict.decision, "action": verdict.action, "reason": verdict.reason}))
 

@@ -60,6 +60,8 @@ describe('GIVEN the champion/challenger gate step', () => {
         groundTruthUri: 's3://mlops-dev-raw/ground-truth/churn/',
         windowHours: 24,
         groundTruthDelayHours: 6,
+        inputUri: 's3://mlops-dev-raw/data-capture/churn/promotion-windows',
+        inputKmsKeyArn: 'data-key',
       },
     });
 
@@ -73,6 +75,14 @@ describe('GIVEN the champion/challenger gate step', () => {
     const args = gate.Arguments.AppSpecification.ContainerArguments as Json[];
     expect(args[args.indexOf('--challenger-model') + 1]).toEqual({ Get: 'Steps.CreateCandidateModel.ModelName' });
     expect(JSON.stringify(args[args.indexOf('--window-output') + 1])).toContain('"captured-window"');
+    // the joined rows are written beside the capture, per execution, under the capture's key
+    expect(args[args.indexOf('--window-input') + 1]).toEqual({
+      'Std:Join': {
+        On: '/',
+        Values: ['s3://mlops-dev-raw/data-capture/churn/promotion-windows', { Get: 'Execution.PipelineExecutionId' }],
+      },
+    });
+    expect(gate.Arguments.Environment.PROMOTION_WINDOW_KMS_KEY_ARN).toBe('data-key');
   });
 
   test('WHEN the model has no ground truth THEN the step is the test split one, without window variables', () => {

@@ -141,8 +141,14 @@ describe('stage 5 champion/challenger gate', () => {
     expect(bySid.ListTheCapturedTrafficAndItsLabels?.Condition).toEqual({
       StringLike: { 's3:prefix': ['data-capture/churn/*', 'ground-truth/churn/*'] },
     });
-    expect(JSON.stringify(bySid.WriteTheCapturedWindow?.Resource)).toContain('/captured-window/*');
-    expect(all.some((s) => s.Action === 'kms:Decrypt')).toBe(true);
+    // the joined rows are written beside the capture, not under the write-once pipelines/ prefix of the artifacts
+    expect(JSON.stringify(bySid.WriteTheCapturedWindowBesideTheCapture?.Resource)).toContain(
+      '/data-capture/churn/promotion-windows/*',
+    );
+    expect(bySid.UseTheDataKeyForTheCapturedWindow?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect(all.filter((s) => JSON.stringify(s.Resource).includes('pipelines/') && s.Action === 's3:PutObject')).toEqual(
+      [],
+    );
   });
 
   test('only a monitored real-time endpoint that captures its requests has a captured window', () => {
@@ -155,6 +161,7 @@ describe('stage 5 champion/challenger gate', () => {
     expect(capturedTrafficOf(model, true, true)).toEqual({
       capture: 'data-capture/churn/',
       groundTruth: 'ground-truth/churn/',
+      windows: 'data-capture/churn/promotion-windows/',
     });
     expect(capturedTrafficOf(model, true, false)).toBeUndefined();
     expect(capturedTrafficOf(model, false, true)).toBeUndefined();

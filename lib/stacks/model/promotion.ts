@@ -1,5 +1,6 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { resolveDrift } from '../../config/drift';
@@ -35,7 +36,12 @@ export function championJobNamePrefix(project: string, environment: string, mode
 export interface CapturedTrafficPrefixes {
   readonly capture: string;
   readonly groundTruth: string;
+  /** Below `capture`: where the gate writes each run's joined rows, which keep the captured data's readers. */
+  readonly windows: string;
 }
+
+/** The folder below a model's capture prefix that holds the gate's joined rows (no endpoint has this name). */
+export const PROMOTION_WINDOWS_FOLDER = 'promotion-windows';
 
 /**
  * Whether the gate also scores the captured traffic of a model (issue 13, ADR 0023): where it has ground truth, that
@@ -47,7 +53,12 @@ export function capturedTrafficOf(
   monitored: boolean,
 ): CapturedTrafficPrefixes | undefined {
   if (!monitored || !servedInRealTime || !platformDriftWatches(model)) return undefined;
-  return { capture: `${DATA_CAPTURE_PREFIX}/${model.name}/`, groundTruth: model.monitoring.groundTruthPrefix };
+  const capture = `${DATA_CAPTURE_PREFIX}/${model.name}/`;
+  return {
+    capture,
+    groundTruth: model.monitoring.groundTruthPrefix,
+    windows: `${capture}${PROMOTION_WINDOWS_FOLDER}/`,
+  };
 }
 
 /** Where the gate reads the captured window and how long it is: the drift job's window, the monitor's label delay. */
@@ -55,12 +66,15 @@ function pipelineCapturedWindow(
   model: ResolvedModel,
   rawDataBucket: s3.IBucket,
   prefixes: CapturedTrafficPrefixes,
+  dataKey: kms.IKey,
 ): PipelineCapturedWindow {
   return {
     captureUri: `s3://${rawDataBucket.bucketName}/${prefixes.capture}`,
     groundTruthUri: `s3://${rawDataBucket.bucketName}/${prefixes.groundTruth}`,
     windowHours: resolveDrift(model).job.windowHours,
     groundTruthDelayHours: model.monitoring.groundTruthDelayHours,
+    inputUri: `s3://${rawDataBucket.bucketName}/${prefixes.windows.replace(/\/$/, '')}`,
+    inputKmsKeyArn: dataKey.keyArn,
   };
 }
 
@@ -89,7 +103,9 @@ export function pipelinePromotion(
     jobNamePrefix: championJobNamePrefix(project, envConfig.name, model.name),
     ...policy,
     manualApproval,
-    ...(captured ? { capturedWindow: pipelineCapturedWindow(model, captured.rawDataBucket, captured.prefixes) } : {}),
+    ...(captured
+      ? { capturedWindow: pipelineCapturedWindow(model, captured.rawDataBucket, captured.prefixes, props.dataKey) }
+      : {}),
   };
 }
 
@@ -232,8 +248,10 @@ export class ModelPromotion extends Construct {
 
   /**
    * The captured window (issue 13): read the endpoint's capture and the labels, exactly those two prefixes of the
-   * raw data bucket, decrypt them with the data key, and write the window's rows for the two batch transforms under
-   * the run's `captured-window` folder.
+   * raw data bucket, decrypt them with the data key, and write the window's joined rows for the two batch transforms
+   * below the capture prefix (the artifacts bucket's `pipelines/` is write-once for all but the pipeline roles, and
+   * joined captured rows belong with the captured data, whose readers are restricted in prod). The pipeline role,
+   * which runs the transforms, already reads the raw data bucket with the data key.
    */
   private grantCapturedTraffic(
     props: ModelPromotionProps,
@@ -261,16 +279,21 @@ export class ModelPromotion extends Construct {
       }),
       "listing is limited to the model's capture and ground-truth prefixes",
     );
-    props.dataKey.grantDecrypt(role);
     role.addWildcardStatement(
       new iam.PolicyStatement({
-        sid: 'WriteTheCapturedWindow',
+        sid: 'WriteTheCapturedWindowBesideTheCapture',
         actions: ['s3:PutObject'],
-        resources: [
-          props.artifactsBucket.arnForObjects(`${pipelineArtifactsPrefix(props.model.name)}*/captured-window/*`),
-        ],
+        resources: [captured.rawDataBucket.arnForObjects(`${captured.prefixes.windows}*`)],
       }),
-      "each pipeline run writes its window's rows under its execution id below the model's prefix",
+      "each pipeline run writes its window's joined rows in a folder named by its execution id",
+    );
+    // the capture and the labels are encrypted with the data key; the joined rows are written with it too
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'UseTheDataKeyForTheCapturedWindow',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [props.dataKey.keyArn],
+      }),
     );
   }
 }

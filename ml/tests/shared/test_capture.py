@@ -47,3 +47,17 @@ def test_the_window_reads_the_delayed_hours_and_labels_up_to_its_end():
         datetime(2026, 12, 8, 9, tzinfo=timezone.utc),
     )
     assert window.rows == [(1, ["1", "2"])] and window.captured == 2
+
+
+def test_the_gates_own_rows_below_the_capture_prefix_are_not_read_as_traffic():
+    objects = {
+        ("raw", "data-capture/churn/ep/AllTraffic/2026/12/08/07/a.jsonl"): capture_record("in", ["1", "2"]).encode(),
+        # an earlier run's joined rows, written beside the capture (lib/stacks/model/promotion.ts)
+        ("raw", "data-capture/churn/promotion-windows/run-1/window.csv"): b"1,1,2\n",
+        ("raw", "ground-truth/churn/2026/12/08/07/g.jsonl"): label_record("in", 1).encode(),
+    }
+    window = capture.read_labelled_window(
+        FakeS3(objects), "s3://raw/data-capture/churn/", "s3://raw/ground-truth/churn/",
+        datetime(2026, 12, 8, 8, tzinfo=timezone.utc), hours=1,
+    )
+    assert window.rows == [(1, ["1", "2"])] and window.captured == 1

@@ -323,6 +323,8 @@ WINDOW_ENVIRON = {
     "PROMOTION_WINDOW_HOURS": "24",
     "PROMOTION_GROUND_TRUTH_DELAY_HOURS": "2",
     "PROMOTION_WINDOW_URI": "s3://artifacts/pipelines/churn/run/captured-window",
+    "PROMOTION_WINDOW_INPUT_URI": "s3://raw/data-capture/churn/promotion-windows/run",
+    "PROMOTION_WINDOW_KMS_KEY_ARN": "arn:aws:kms:eu-west-1:111111111111:key/data",
     "PROMOTION_CHALLENGER_MODEL": "pipelines-run-CreateCandidateModel-abc",
 }
 WINDOW_END = datetime(2026, 12, 8, 11, 40, tzinfo=timezone.utc)
@@ -475,16 +477,16 @@ def test_with_a_labelled_window_both_models_are_scored_on_it_and_it_counts(tmp_p
     test_split, captured = verdict.windows
     assert (test_split.samples, captured.samples, verdict.samples) == (400, 300, 700)
     assert captured.challenger_score > captured.champion_score
-    # the window's rows went up once, label first, encrypted with the job's key, and both models scored them
+    # the window's rows went up once, label first, beside the capture and under its key; both models scored them
     ((bucket, key, options),) = clients["s3"].puts
-    assert (bucket, key) == ("artifacts", "pipelines/churn/run/captured-window/input/window.csv")
-    assert options["SSEKMSKeyId"] == ENVIRON["PROMOTION_KMS_KEY_ARN"]
+    assert (bucket, key) == ("raw", "data-capture/churn/promotion-windows/run/window.csv")
+    assert options["SSEKMSKeyId"] == WINDOW_ENVIRON["PROMOTION_WINDOW_KMS_KEY_ARN"]
     assert len(clients["s3"].objects[(bucket, key)].decode().splitlines()) == 300
     jobs = clients["sagemaker"].named("create_transform_job")
     window_jobs = {
         j["TransformOutput"]["S3OutputPath"].rsplit("/", 1)[-1]: j
         for j in jobs
-        if j["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"].endswith("/captured-window/input/")
+        if j["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"] == "s3://raw/data-capture/churn/promotion-windows/run/"
     }
     assert window_jobs["challenger"]["ModelName"] == WINDOW_ENVIRON["PROMOTION_CHALLENGER_MODEL"]
     assert clients["sagemaker"].models[window_jobs["champion"]["ModelName"]] == CHAMPION
