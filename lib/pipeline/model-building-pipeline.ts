@@ -136,6 +136,31 @@ export interface PipelinePromotion {
   readonly mode: 'enabled' | 'dryRun' | 'off';
   /** A passing version waits for a ModelApprover. */
   readonly manualApproval: boolean;
+  /**
+   * Where the model has ground truth (served in real time with data capture, stage 4 monitoring): the gate also
+   * scores both models on the most recent labelled window of captured traffic.
+   * @default - the test split only
+   */
+  readonly capturedWindow?: PipelineCapturedWindow;
+}
+
+/** The most recent labelled window of captured traffic that the gate reads (mlops_shared/capture.py). */
+export interface PipelineCapturedWindow {
+  /** `s3://<raw bucket>/data-capture/<model>/`: the endpoint's data capture. */
+  readonly captureUri: string;
+  /** `s3://<raw bucket>/<ground truth prefix>`: the labels, by event id. */
+  readonly groundTruthUri: string;
+  /** The window's length. */
+  readonly windowHours: number;
+  /** How late labels arrive: the window ends this many hours before the gate runs. */
+  readonly groundTruthDelayHours: number;
+  /**
+   * Where the gate writes the window's joined rows for the two batch transforms, per execution: below the capture
+   * prefix (`s3://<raw bucket>/data-capture/<model>/promotion-windows`), so they keep the captured data's readers.
+   */
+  readonly inputUri: string;
+  /** The capture's key, which encrypts those rows. */
+  readonly inputKmsKeyArn: string;
 }
 
 const CODE_DIR = '/opt/ml/processing/code';
@@ -541,7 +566,9 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
 
   const gate = props.promotion && [
     new ProcessingStep('ChampionChallenger', {
-      description: 'Scores the new version and the served one on the same test split and writes the verdict on it',
+      description: props.promotion.capturedWindow
+        ? 'Scores the new version and the served one on the test split and the latest labelled captured traffic; writes the verdict'
+        : 'Scores the new version and the served one on the same test split and writes the verdict on it',
       arguments: {
         AppSpecification: {
           ImageUri: props.images.processing,
@@ -560,6 +587,17 @@ export function modelBuildingPipeline(props: ModelBuildingPipelineProps): Pipeli
             // the verdict names the execution that produced the version, so the retraining loop can join it
             '--pipeline-execution-arn',
             ExecutionVariables.PIPELINE_EXECUTION_ARN,
+            // the challenger is scored on the captured window through the model its test-split predictions came from
+            ...(props.promotion.capturedWindow
+              ? [
+                  '--challenger-model',
+                  candidate.properties.modelName,
+                  '--window-input',
+                  Join.on('/', [props.promotion.capturedWindow.inputUri, ExecutionVariables.PIPELINE_EXECUTION_ID]),
+                  '--window-output',
+                  runPrefix('captured-window'),
+                ]
+              : []),
           ],
         },
         Environment: promotionEnvironment(props.promotion, {
@@ -637,6 +675,19 @@ function promotionEnvironment(
     PROMOTION_KMS_KEY_ARN: job.kmsKeyArn,
     PROMOTION_SUBNETS: job.subnets.join(','),
     PROMOTION_SECURITY_GROUPS: job.securityGroups.join(','),
+    ...capturedWindowEnvironment(promotion.capturedWindow),
+  };
+}
+
+/** The captured window's `PROMOTION_*` variables (mlops_shared/promotion.py `window_from_environment`); none without one. */
+function capturedWindowEnvironment(window: PipelineCapturedWindow | undefined): Record<string, string> {
+  if (!window) return {};
+  return {
+    PROMOTION_CAPTURE_URI: window.captureUri,
+    PROMOTION_GROUND_TRUTH_URI: window.groundTruthUri,
+    PROMOTION_WINDOW_HOURS: String(window.windowHours),
+    PROMOTION_GROUND_TRUTH_DELAY_HOURS: String(window.groundTruthDelayHours),
+    PROMOTION_WINDOW_KMS_KEY_ARN: window.inputKmsKeyArn,
   };
 }
 

@@ -12,7 +12,7 @@ import { ModelBudget } from './model/budget';
 import { ModelDrift, platformDriftWatches, retrainingLoopOf } from './model/drift';
 import { ModelMonitoring } from './model/monitoring';
 import type { ModelPartProps, ModelWorkloadProps, PlatformImageSource } from './model/part';
-import { ModelPromotion, pipelinePromotion } from './model/promotion';
+import { capturedTrafficOf, ModelPromotion, pipelinePromotion } from './model/promotion';
 import { ModelRetraining } from './model/retraining';
 import { ModelRolloutPart } from './model/rollout';
 import { ModelServing } from './model/serving';
@@ -127,6 +127,9 @@ export class ModelStack extends PlatformStack {
     }
     // the champion/challenger gate runs in the training pipeline; with mode "off" a ModelApprover judges alone
     const gated = parts.continuousDeployment === true && model.promotion.mode !== 'off';
+    // where the model has ground truth, the gate also reads its latest labelled window of captured traffic
+    const capturedPrefixes = capturedTrafficOf(model, this.serving !== undefined, parts.monitoring);
+    const capturedTraffic = capturedPrefixes && { rawDataBucket: props.rawDataBucket, prefixes: capturedPrefixes };
     if (parts.training) {
       this.training = new ModelTraining(this, MODEL_PART_IDS.training, {
         ...workload,
@@ -136,13 +139,14 @@ export class ModelStack extends PlatformStack {
         alertsTopic: props.alertsTopic,
         featureStore: parts.training.featureStore,
         failureAlarm: parts.training.failureAlarm,
-        promotion: gated ? pipelinePromotion(this, workload) : undefined,
+        promotion: gated ? pipelinePromotion(this, workload, capturedTraffic) : undefined,
       });
       if (gated) {
         this.promotion = new ModelPromotion(this, MODEL_PART_IDS.promotion, {
           ...workload,
           training: this.training,
           artifactsBucket: props.artifactsBucket,
+          capturedTraffic,
         });
       }
       if (parts.retraining) {

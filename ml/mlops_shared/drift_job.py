@@ -16,110 +16,28 @@ them with the approved version's baselines (drift.py), publishes the metric cont
 from __future__ import annotations
 
 import argparse
-import base64
-import csv
 import html
-import io
 import json
 import sys
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
-from urllib.parse import urlparse
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import drift, metrics
+from .capture import (  # the readers the champion/challenger gate shares (mlops_shared/promotion.py)
+    _capture_keys,
+    _lines,
+    _read,
+    _split,
+    hour_prefixes,
+    parse_capture,
+    read_ground_truth,
+)
 
 QUALITY_FUNCTIONS = {
     "auc": metrics.auc,
     **{name: (lambda n: lambda labels, scores: metrics.classification_metrics(labels, scores)[n])(name)
        for name in ("accuracy", "precision", "recall", "f1")},
 }
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Capture records (pure)
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def _decode(section: Dict[str, Any]) -> str:
-    data = section.get("data", "")
-    if section.get("encoding") == "BASE64":
-        return base64.b64decode(data).decode("utf-8")
-    return data if isinstance(data, str) else json.dumps(data)
-
-
-def _csv_rows(text: str) -> List[List[str]]:
-    return [row for row in csv.reader(io.StringIO(text)) if row]
-
-
-def _json_rows(text: str) -> List[List[str]]:
-    document = json.loads(text)
-    if isinstance(document, dict):
-        document = document.get("instances", [document])
-    rows = []
-    for item in document if isinstance(document, list) else [document]:
-        if isinstance(item, dict):
-            item = item.get("features", list(item.values()))
-        rows.append(["" if v is None else str(v) for v in (item if isinstance(item, list) else [item])])
-    return rows
-
-
-def _rows_of(section: Dict[str, Any]) -> List[List[str]]:
-    text = _decode(section)
-    kind = section.get("observedContentType", "")
-    return _json_rows(text) if "json" in kind else _csv_rows(text)
-
-
-def parse_capture(lines: Iterable[str]) -> Tuple[List[List[str]], List[float], Dict[str, float], int]:
-    """Rows of request cells, their scores, score by event id (single-record requests), unreadable lines."""
-    rows: List[List[str]] = []
-    scores: List[float] = []
-    by_event: Dict[str, float] = {}
-    unreadable = 0
-    for line in lines:
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            capture = record["captureData"]
-            inputs = _rows_of(capture["endpointInput"])
-            outputs = _rows_of(capture["endpointOutput"]) if "endpointOutput" in capture else []
-        except (ValueError, KeyError, TypeError):
-            unreadable += 1
-            continue
-        rows.extend(inputs)
-        if len(outputs) == len(inputs):
-            try:
-                values = [float(row[-1]) for row in outputs]
-            except (ValueError, IndexError):
-                values = []
-            scores.extend(values)
-            metadata = record.get("eventMetadata", {})
-            event_id = metadata.get("inferenceId") or metadata.get("eventId")
-            if event_id and len(values) == 1:
-                by_event[str(event_id)] = values[0]
-    return rows, scores, by_event, unreadable
-
-
-def parse_ground_truth(lines: Iterable[str]) -> Dict[str, int]:
-    """Label by event id from ground-truth records (``groundTruthData.data``, ``eventMetadata.eventId``)."""
-    labels: Dict[str, int] = {}
-    for line in lines:
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            label = int(float(_decode(record["groundTruthData"]).strip()))
-            labels[str(record["eventMetadata"]["eventId"])] = label
-        except (ValueError, KeyError, TypeError):
-            continue
-    return labels
-
-
-def hour_prefixes(end: datetime, hours: int) -> List[str]:
-    """``YYYY/MM/DD/HH/`` of each hour of the window [end - hours, end)."""
-    last = (end - timedelta(microseconds=1)).replace(minute=0, second=0, microsecond=0)
-    start = last - timedelta(hours=hours - 1)
-    return [(start + timedelta(hours=h)).strftime("%Y/%m/%d/%H/") for h in range(hours)]
 
 
 def report_html(report: Dict[str, Any]) -> str:
@@ -183,9 +101,7 @@ def run(args: argparse.Namespace, s3: Any, cloudwatch: Any, end: datetime) -> Di
             quality_hours = hour_prefixes(end - timedelta(hours=delay), args.window_hours)
             _, _, by_event, _ = parse_capture(_lines(s3, _capture_keys(s3, args.capture, quality_hours)))
         label_hours = hour_prefixes(end, args.window_hours + delay)
-        bucket, prefix = _split(args.ground_truth)
-        keys = [(bucket, key) for hour in label_hours for key in _list(s3, bucket, prefix + hour)]
-        labels = parse_ground_truth(_lines(s3, keys))
+        labels = read_ground_truth(s3, args.ground_truth, label_hours)
         labelled = [(label, by_event[event]) for event, label in labels.items() if event in by_event]
     thresholds = drift.Thresholds(
         psi=args.psi_threshold,
@@ -225,60 +141,6 @@ def run(args: argparse.Namespace, s3: Any, cloudwatch: Any, end: datetime) -> Di
                   ContentType="application/json")
     s3.put_object(Bucket=bucket, Key=folder + "report.html", Body=report_html(report).encode(), ContentType="text/html")
     return report
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# S3 helpers
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def _split(uri: str) -> Tuple[str, str]:
-    parsed = urlparse(uri)
-    if parsed.scheme != "s3" or not parsed.netloc:
-        raise ValueError(f"expected an s3:// URI, got {uri!r}")
-    prefix = parsed.path.lstrip("/")
-    return parsed.netloc, prefix
-
-
-def _read(s3: Any, uri: str) -> str:
-    bucket, key = _split(uri)
-    return s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
-
-
-def _list(s3: Any, bucket: str, prefix: str, delimiter: Optional[str] = None) -> List[str]:
-    """Keys (or, with a delimiter, sub-folders) under a prefix, every page."""
-    found: List[str] = []
-    token = None
-    while True:
-        kwargs: Dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
-        if delimiter:
-            kwargs["Delimiter"] = delimiter
-        if token:
-            kwargs["ContinuationToken"] = token
-        page = s3.list_objects_v2(**kwargs)
-        if delimiter:
-            found.extend(p["Prefix"] for p in page.get("CommonPrefixes", []))
-        else:
-            found.extend(o["Key"] for o in page.get("Contents", []))
-        token = page.get("NextContinuationToken")
-        if not page.get("IsTruncated") or not token:
-            return found
-
-
-def _capture_keys(s3: Any, uri: str, hours: Sequence[str]) -> List[Tuple[str, str]]:
-    bucket, prefix = _split(uri if uri.endswith("/") else uri + "/")
-    keys = []
-    for endpoint in _list(s3, bucket, prefix, "/"):
-        for variant in _list(s3, bucket, endpoint, "/"):
-            for hour in hours:
-                keys.extend((bucket, key) for key in _list(s3, bucket, variant + hour))
-    return keys
-
-
-def _lines(s3: Any, keys: Sequence[Tuple[str, str]]) -> Iterable[str]:
-    for bucket, key in keys:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
-        yield from body.splitlines()
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -9,10 +9,17 @@ It runs after RegisterModel, with the gate's own role, and:
    test split;
 2. finds the champion, the version the environment serves: the approved-version SSM parameter (``none`` when
    nothing is served yet), and scores it on the same test split through a batch transform of its package;
-3. decides (:func:`decide`, a pure function): approve, reject with a reason, or wait for a ModelApprover;
-4. writes the verdict on the challenger's package: both scores, the window, the sample count, the decision and its
-   reason in ``CustomerMetadataProperties`` (keys ``promotion-*``), a ``ModelLifeCycle`` stage, and the approval
-   status when the gate may act; and publishes a ``Promotion Verdict`` event (source ``mlops.platform``).
+3. where the model has ground truth (``PROMOTION_CAPTURE_URI`` set: served in real time with data capture and
+   stage 4 monitoring), reads the most recent labelled window of captured traffic (mlops_shared/capture.py, the
+   drift job's readers: captured requests joined with their labels by event id; requests without a label are
+   dropped) and, with at least ``minSamples`` rows, scores both models on those same rows by batch transform: the
+   champion through a temporary model of its package, the challenger through the pipeline's candidate model;
+4. decides (:func:`decide_windows`, a pure function): approve, reject with a reason, or wait for a ModelApprover.
+   The challenger must beat the champion by the policy's margins on every window scored;
+5. writes the verdict on the challenger's package: the scores of each window, the windows, the sample count, the
+   decision and its reason in ``CustomerMetadataProperties`` (keys ``promotion-*``), a ``ModelLifeCycle`` stage,
+   and the approval status when the gate may act; and publishes a ``Promotion Verdict`` event (source
+   ``mlops.platform``).
 
 The policy arrives in the job's environment (PROMOTION_* variables, written by lib/pipeline/promotion-step.ts from
 ``models[].promotion``). Every AWS client is injected, so the tests replay each branch without an account.
@@ -27,14 +34,15 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 if __package__ in (None, ""):  # run as a script: make mlops_shared importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from mlops_shared.capture import LabelledWindow, read_labelled_window  # noqa: E402
 from mlops_shared.metrics import classification_metrics, read_labels, read_scores  # noqa: E402
 
 MODES = ("enabled", "dryRun", "off")
@@ -49,6 +57,8 @@ METADATA_PREFIX = "promotion-"
 """Prefix of every CustomerMetadataProperties key the gate writes; the rollout rule matches on promotion-decision."""
 
 WINDOW_TEST_SPLIT = "test-split"
+WINDOW_CAPTURED = "captured"
+"""The most recent labelled window of the endpoint's captured traffic (stage 4 ground truth), beside the test split."""
 
 # Decisions: what the verdict says. Actions: what the gate does about it.
 APPROVE, REJECT = "approve", "reject"
@@ -79,6 +89,22 @@ class PromotionPolicy:
 
 
 @dataclass(frozen=True)
+class WindowScore:
+    """Both models' scores on one window of labelled rows: the test split, or the captured traffic of a span."""
+
+    name: str
+    challenger_score: float
+    champion_score: Optional[float]
+    samples: int
+    span: str = ""
+    """``<from>/<to>`` of a captured window (ISO 8601, UTC); empty for the test split."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}:{self.span}" if self.span else self.name
+
+
+@dataclass(frozen=True)
 class Verdict:
     decision: str
     reason: str
@@ -91,6 +117,8 @@ class Verdict:
     window: str = WINDOW_TEST_SPLIT
     mode: str = "enabled"
     extra: Mapping[str, str] = field(default_factory=dict)
+    windows: Tuple[WindowScore, ...] = ()
+    """Every window the verdict scored, the test split first; empty for a verdict of :func:`decide` alone."""
 
     @property
     def passed(self) -> bool:
@@ -118,49 +146,99 @@ def decide(
     The action follows the decision and the mode: ``off`` and ``dryRun`` only record; a passing verdict waits for
     a ModelApprover where the environment is listed in ``manualApprovalIn``.
     """
-    metric = policy.metric
-    base = dict(
-        metric=metric,
+    decision, reason = _judge(policy, challenger_score, champion_score, samples)
+    action, reason = _act(policy, decision, reason)
+    return Verdict(
+        decision=decision,
+        reason=reason,
+        action=action,
+        metric=policy.metric,
         challenger_score=challenger_score,
         champion_score=champion_score,
         champion_arn=champion_arn,
         samples=samples,
         mode=policy.mode,
     )
-    if samples < policy.min_samples:
-        decision = REJECT
-        reason = f"too few samples: {samples} scored rows, at least {policy.min_samples} needed (promotion.minSamples)"
-    elif champion_score is None:
-        if challenger_score >= policy.threshold:
-            decision = APPROVE
-            reason = f"no champion yet: {metric} {_fmt(challenger_score)} meets the training threshold {_fmt(policy.threshold)}"
-        else:
-            decision = REJECT
-            reason = f"no champion yet: {metric} {_fmt(challenger_score)} is below the training threshold {_fmt(policy.threshold)}"
-    else:
-        gain = challenger_score - champion_score
-        relative = gain / abs(champion_score) if champion_score != 0 else (float("inf") if gain > 0 else 0.0)
-        compared = f"{metric} {_fmt(challenger_score)} against the champion's {_fmt(champion_score)} (gain {gain:+.6f}, {relative:+.2%})"
-        if gain < policy.min_absolute_improvement:
-            decision = REJECT
-            reason = f"{compared}: below the minimum absolute improvement {policy.min_absolute_improvement}"
-        elif relative < policy.min_relative_improvement:
-            decision = REJECT
-            reason = f"{compared}: below the minimum relative improvement {policy.min_relative_improvement:.2%}"
-        else:
-            decision = APPROVE
-            reason = f"{compared}: better than the champion by the required margins"
 
+
+def _judge(policy: PromotionPolicy, challenger_score: float, champion_score: Optional[float], samples: int) -> Tuple[str, str]:
+    """The decision on one window of scored rows, and its reason."""
+    metric = policy.metric
+    if samples < policy.min_samples:
+        return REJECT, f"too few samples: {samples} scored rows, at least {policy.min_samples} needed (promotion.minSamples)"
+    if champion_score is None:
+        if challenger_score >= policy.threshold:
+            return APPROVE, f"no champion yet: {metric} {_fmt(challenger_score)} meets the training threshold {_fmt(policy.threshold)}"
+        return REJECT, f"no champion yet: {metric} {_fmt(challenger_score)} is below the training threshold {_fmt(policy.threshold)}"
+    gain = challenger_score - champion_score
+    relative = gain / abs(champion_score) if champion_score != 0 else (float("inf") if gain > 0 else 0.0)
+    compared = f"{metric} {_fmt(challenger_score)} against the champion's {_fmt(champion_score)} (gain {gain:+.6f}, {relative:+.2%})"
+    if gain < policy.min_absolute_improvement:
+        return REJECT, f"{compared}: below the minimum absolute improvement {policy.min_absolute_improvement}"
+    if relative < policy.min_relative_improvement:
+        return REJECT, f"{compared}: below the minimum relative improvement {policy.min_relative_improvement:.2%}"
+    return APPROVE, f"{compared}: better than the champion by the required margins"
+
+
+def _act(policy: PromotionPolicy, decision: str, reason: str) -> Tuple[str, str]:
+    """What the gate does about a decision, and the reason as recorded."""
     if policy.mode != "enabled":
-        action = ACT_RECORD
-        reason = f"{reason} [mode {policy.mode}: recorded, not acted on]"
-    elif decision == REJECT:
-        action = ACT_REJECT
-    elif policy.manual_approval:
-        action = ACT_AWAIT
+        return ACT_RECORD, f"{reason} [mode {policy.mode}: recorded, not acted on]"
+    if decision == REJECT:
+        return ACT_REJECT, reason
+    return (ACT_AWAIT if policy.manual_approval else ACT_APPROVE), reason
+
+
+def decide_windows(
+    policy: PromotionPolicy,
+    windows: Sequence[WindowScore],
+    champion_arn: Optional[str] = None,
+    note: str = "",
+) -> Verdict:
+    """The decision over the test split and, where the model has ground truth, the captured labelled window.
+
+    The rule: every window scored is judged by :func:`decide`'s rule on its own rows, and the challenger passes only
+    if it passes on each of them (the test split and the captured window alike): a challenger that wins offline
+    but loses on the traffic the champion actually serves is rejected, and the reason names the window. A captured
+    window enters only with at least ``min_samples`` labelled rows (``run_gate`` leaves it out otherwise and says so
+    in ``note``, appended to the reason); ``samples`` is the rows scored over every window. The headline scores
+    (``challenger_score``, ``champion_score``) stay the test split's; each window's are in ``extra`` and
+    ``windows``.
+    """
+    if not windows:
+        raise ValueError("the gate needs at least the test split to decide")
+    judged = [(w, *_judge(policy, w.challenger_score, w.champion_score, w.samples)) for w in windows]
+    rejected = [(w, reason) for w, decision, reason in judged if decision == REJECT]
+    if rejected:
+        decision = REJECT
+        reason = "; ".join(f"{w.label}: {why}" for w, why in rejected)
     else:
-        action = ACT_APPROVE
-    return Verdict(decision=decision, reason=reason, action=action, **base)
+        decision = APPROVE
+        reason = "; ".join(f"{w.label}: {why}" for w, _, why in judged) if len(windows) > 1 else judged[0][2]
+    if note:
+        reason = f"{reason}; {note}"
+    action, reason = _act(policy, decision, reason)
+    first = windows[0]
+    extra: Dict[str, str] = {}
+    if len(windows) > 1:
+        for w in windows:
+            extra[f"{w.name}-challenger-score"] = _fmt(w.challenger_score)
+            extra[f"{w.name}-champion-score"] = NO_CHAMPION if w.champion_score is None else _fmt(w.champion_score)
+            extra[f"{w.name}-samples"] = str(w.samples)
+    return Verdict(
+        decision=decision,
+        reason=reason,
+        action=action,
+        metric=policy.metric,
+        challenger_score=first.challenger_score,
+        champion_score=first.champion_score,
+        champion_arn=champion_arn,
+        samples=sum(w.samples for w in windows),
+        window="+".join(w.label for w in windows),
+        mode=policy.mode,
+        extra=extra,
+        windows=tuple(windows),
+    )
 
 
 def score(labels: Sequence[int], scores: Sequence[float], metric: str) -> float:
@@ -278,6 +356,16 @@ def apply_verdict(sagemaker: Any, events: Any, context: GateContext, verdict: Ve
         "championArn": verdict.champion_arn,
         "window": verdict.window,
         "samples": verdict.samples,
+        "windows": [
+            {
+                "window": w.name,
+                "span": w.span or None,
+                "challengerScore": w.challenger_score,
+                "championScore": w.champion_score,
+                "samples": w.samples,
+            }
+            for w in verdict.windows
+        ],
     }
     out = events.put_events(
         Entries=[{"Source": EVENT_SOURCE, "DetailType": EVENT_TYPE, "Detail": json.dumps(detail)}]
@@ -320,7 +408,10 @@ def champion_scores(
     poll_seconds: float = 30.0,
     max_polls: int = 240,
 ) -> List[float]:
-    """Runs a batch transform of the champion's package over the test split; returns its scores in row order."""
+    """Runs a batch transform of the champion's package over ``settings.test_uri``; returns its scores in row order.
+
+    The champion is served from its package, so the gate makes a temporary model of it and deletes it after.
+    """
     model_name = settings.job_name
     sagemaker.create_model(
         ModelName=model_name,
@@ -330,40 +421,67 @@ def champion_scores(
         VpcConfig={"Subnets": list(settings.subnets), "SecurityGroupIds": list(settings.security_groups)},
     )
     try:
-        sagemaker.create_transform_job(
-            TransformJobName=settings.job_name,
-            ModelName=model_name,
-            TransformInput={
-                "ContentType": "text/csv",
-                "SplitType": "Line",
-                "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": settings.test_uri}},
-            },
-            DataProcessing={"InputFilter": "$[1:]", "JoinSource": "Input", "OutputFilter": "$[0,-1]"},
-            TransformOutput={
-                "S3OutputPath": settings.output_uri,
-                "AssembleWith": "Line",
-                "Accept": "text/csv",
-                "KmsKeyId": settings.kms_key_arn,
-            },
-            TransformResources={
-                "InstanceCount": 1,
-                "InstanceType": settings.instance_type,
-                "VolumeKmsKeyId": settings.kms_key_arn,
-            },
-        )
-        for _ in range(max_polls):
-            job = sagemaker.describe_transform_job(TransformJobName=settings.job_name)
-            status = job["TransformJobStatus"]
-            if status == "Completed":
-                break
-            if status in ("Failed", "Stopped"):
-                raise RuntimeError(f"the champion's batch transform {status}: {job.get('FailureReason', 'no reason')}")
-            sleep(poll_seconds)
-        else:
-            raise RuntimeError(f"the champion's batch transform did not finish in {max_polls} polls")
+        _transform(sagemaker, model_name, settings, "champion", sleep, poll_seconds, max_polls)
     finally:
         sagemaker.delete_model(ModelName=model_name)
     return _read_s3_scores(s3, settings.output_uri)
+
+
+def model_scores(
+    sagemaker: Any,
+    s3: Any,
+    model_name: str,
+    settings: TransformSettings,
+    sleep: Callable[[float], None] = time.sleep,
+    poll_seconds: float = 30.0,
+    max_polls: int = 240,
+) -> List[float]:
+    """Runs a batch transform of an existing model over ``settings.test_uri``: the challenger, through the pipeline's
+    ``CreateCandidateModel`` model, the one whose predictions of the test split the gate already scored."""
+    _transform(sagemaker, model_name, settings, "challenger", sleep, poll_seconds, max_polls)
+    return _read_s3_scores(s3, settings.output_uri)
+
+
+def _transform(
+    sagemaker: Any,
+    model_name: str,
+    settings: TransformSettings,
+    who: str,
+    sleep: Callable[[float], None],
+    poll_seconds: float,
+    max_polls: int,
+) -> None:
+    """One batch transform like the pipeline's PredictTestSet: label-first CSV in, ``label,score`` lines out."""
+    sagemaker.create_transform_job(
+        TransformJobName=settings.job_name,
+        ModelName=model_name,
+        TransformInput={
+            "ContentType": "text/csv",
+            "SplitType": "Line",
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": settings.test_uri}},
+        },
+        DataProcessing={"InputFilter": "$[1:]", "JoinSource": "Input", "OutputFilter": "$[0,-1]"},
+        TransformOutput={
+            "S3OutputPath": settings.output_uri,
+            "AssembleWith": "Line",
+            "Accept": "text/csv",
+            "KmsKeyId": settings.kms_key_arn,
+        },
+        TransformResources={
+            "InstanceCount": 1,
+            "InstanceType": settings.instance_type,
+            "VolumeKmsKeyId": settings.kms_key_arn,
+        },
+    )
+    for _ in range(max_polls):
+        job = sagemaker.describe_transform_job(TransformJobName=settings.job_name)
+        status = job["TransformJobStatus"]
+        if status == "Completed":
+            return
+        if status in ("Failed", "Stopped"):
+            raise RuntimeError(f"the {who}'s batch transform {status}: {job.get('FailureReason', 'no reason')}")
+        sleep(poll_seconds)
+    raise RuntimeError(f"the {who}'s batch transform did not finish in {max_polls} polls")
 
 
 def _split_uri(uri: str) -> tuple:
@@ -403,6 +521,116 @@ def policy_from_environment(environ: Mapping[str, str]) -> PromotionPolicy:
     )
 
 
+@dataclass(frozen=True)
+class CapturedWindowSettings:
+    """Where the gate reads the most recent labelled window (set only for a model served with ground truth)."""
+
+    capture_uri: str
+    ground_truth_uri: str
+    hours: int
+    delay_hours: int
+    input_uri: str
+    """Where the gate writes the window's rows, label first: below the capture prefix, so the joined rows keep the
+    captured data's key and readers (``data-capture/<model>/promotion-windows/<execution>``)."""
+    input_kms_key_arn: str
+    """The capture's key (the data key): the rows are encrypted as the captured requests they come from are."""
+    prefix_uri: str
+    """Where both models' predictions of the window go (under the pipeline run's prefix)."""
+    challenger_model: str
+    """The pipeline's candidate model of the challenger's artifacts."""
+
+
+def window_from_environment(environ: Mapping[str, str]) -> Optional[CapturedWindowSettings]:
+    if not environ.get("PROMOTION_CAPTURE_URI"):
+        return None
+    hours = int(environ["PROMOTION_WINDOW_HOURS"])
+    if hours < 1:
+        raise ValueError(f"PROMOTION_WINDOW_HOURS must be at least 1, got {hours}")
+    return CapturedWindowSettings(
+        capture_uri=environ["PROMOTION_CAPTURE_URI"],
+        ground_truth_uri=environ["PROMOTION_GROUND_TRUTH_URI"],
+        hours=hours,
+        delay_hours=int(environ.get("PROMOTION_GROUND_TRUTH_DELAY_HOURS", "0")),
+        input_uri=environ["PROMOTION_WINDOW_INPUT_URI"].rstrip("/"),
+        input_kms_key_arn=environ["PROMOTION_WINDOW_KMS_KEY_ARN"],
+        prefix_uri=environ["PROMOTION_WINDOW_URI"].rstrip("/"),
+        challenger_model=environ["PROMOTION_CHALLENGER_MODEL"],
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def window_span(window: LabelledWindow) -> str:
+    return f"{_iso(window.start)}/{_iso(window.end)}"
+
+
+def window_csv(window: LabelledWindow) -> str:
+    """The window's rows as the test split's format: the label first, then the request's cells."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for label, cells in window.rows:
+        writer.writerow([label, *cells])
+    return out.getvalue()
+
+
+def usable_window(window: LabelledWindow, policy: PromotionPolicy) -> Optional[str]:
+    """None when the window can be scored; otherwise why the gate judges on the test split only."""
+    rows = len(window.rows)
+    where = f"captured window {window_span(window)}"
+    if rows < policy.min_samples:
+        unlabelled = window.captured - rows
+        return (
+            f"{where}: {rows} labelled rows ({unlabelled} captured without a label), at least {policy.min_samples} "
+            "needed (promotion.minSamples): test split only"
+        )
+    classes = {label for label, _ in window.rows}
+    if policy.metric == "auc" and len(classes) < 2:
+        return f"{where}: every label is {classes.pop()}, auc needs both classes: test split only"
+    return None
+
+
+def score_captured_window(
+    clients: Mapping[str, Any],
+    window: LabelledWindow,
+    settings: CapturedWindowSettings,
+    transform: TransformSettings,
+    champion_arn: str,
+    metric: str,
+    sleep: Callable[[float], None] = time.sleep,
+) -> WindowScore:
+    """Writes the window's rows beside the capture and scores both models on them by batch transform."""
+    bucket, key = _split_uri(f"{settings.input_uri}/window.csv")
+    clients["s3"].put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=window_csv(window).encode("utf-8"),
+        ContentType="text/csv",
+        ServerSideEncryption="aws:kms",
+        SSEKMSKeyId=settings.input_kms_key_arn,
+    )
+    labels = [label for label, _ in window.rows]
+    base = replace(transform, test_uri=f"{settings.input_uri}/")
+    champion_job = replace(base, output_uri=f"{settings.prefix_uri}/champion", job_name=_job_name(transform.job_name, "wc"))
+    challenger_job = replace(base, output_uri=f"{settings.prefix_uri}/challenger", job_name=_job_name(transform.job_name, "wx"))
+    challenger = model_scores(clients["sagemaker"], clients["s3"], settings.challenger_model, challenger_job, sleep)
+    champion = champion_scores(clients["sagemaker"], clients["s3"], champion_arn, champion_job, sleep)
+    return WindowScore(
+        name=WINDOW_CAPTURED,
+        challenger_score=score(labels, challenger, metric),
+        champion_score=score(labels, champion, metric),
+        samples=len(labels),
+        span=window_span(window),
+    )
+
+
+def _job_name(base: str, tag: str) -> str:
+    """A sibling of the test split's job name: same prefix and run, the window's tag after the version."""
+    head, _, stamp = base.rpartition("-")
+    return f"{head}{tag}-{stamp}"[:63]
+
+
 def run_gate(
     clients: Mapping[str, Any],
     environ: Mapping[str, str],
@@ -411,8 +639,14 @@ def run_gate(
     predictions: Path,
     now: Optional[str] = None,
     sleep: Callable[[float], None] = time.sleep,
+    window_end: Optional[datetime] = None,
 ) -> Verdict:
-    """Scores, decides and applies; returns the verdict."""
+    """Scores, decides and applies; returns the verdict.
+
+    Both models are scored on the test split; where the model has ground truth (``PROMOTION_CAPTURE_URI`` set) and
+    a champion serves, also on the most recent labelled window of captured traffic that ends on the last full hour
+    before ``window_end`` (default now), less the ground-truth delay.
+    """
     policy = policy_from_environment(environ)
     now = now or datetime.now(timezone.utc).isoformat(timespec="seconds")
     context = GateContext(
@@ -426,6 +660,8 @@ def run_gate(
     challenger = score(labels, read_scores(predictions), policy.metric)
     champion_arn = read_champion(clients["ssm"], environ["PROMOTION_CHAMPION_PARAMETER"])
     champion: Optional[float] = None
+    windows: List[WindowScore] = []
+    note = ""
     if champion_arn is not None and policy.mode != "off":
         version = package_arn.rsplit("/", 1)[-1]
         settings = TransformSettings(
@@ -439,7 +675,19 @@ def run_gate(
             job_name=f"{environ['PROMOTION_JOB_PREFIX']}-v{version}-{int(time.time())}"[:63],
         )
         champion = score(labels, champion_scores(clients["sagemaker"], clients["s3"], champion_arn, settings, sleep), policy.metric)
-    verdict = decide(policy, challenger, champion, len(labels), champion_arn)
+        captured = window_from_environment(environ)
+        if captured is not None:
+            end = (window_end or datetime.now(timezone.utc)).replace(minute=0, second=0, microsecond=0)
+            window = read_labelled_window(
+                clients["s3"], captured.capture_uri, captured.ground_truth_uri, end, captured.hours, captured.delay_hours
+            )
+            note = usable_window(window, policy) or ""
+            if not note:
+                windows.append(
+                    score_captured_window(clients, window, captured, settings, champion_arn, policy.metric, sleep)
+                )
+    test_split = WindowScore(WINDOW_TEST_SPLIT, challenger, champion, len(labels))
+    verdict = decide_windows(policy, [test_split, *windows], champion_arn, note)
     apply_verdict(clients["sagemaker"], clients["events"], context, verdict, now)
     return verdict
 
@@ -454,6 +702,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument(
         "--pipeline-execution-arn", default="", help="the execution that produced the version (Execution.PipelineExecutionArn)"
     )
+    parser.add_argument("--challenger-model", default="", help="the pipeline's candidate model, for the captured window")
+    parser.add_argument("--window-input", default="", help="S3 prefix the captured window's rows are written to")
+    parser.add_argument("--window-output", default="", help="S3 prefix of both models' predictions of the window")
     args = parser.parse_args(argv)
     import boto3  # the processing image has it; the tests inject fakes instead
 
@@ -464,6 +715,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         "PROMOTION_OUTPUT_URI": args.champion_output,
         "PROMOTION_PIPELINE_EXECUTION_ARN": args.pipeline_execution_arn,
     }
+    if args.challenger_model and args.window_output and args.window_input:
+        environ.update(
+            PROMOTION_CHALLENGER_MODEL=args.challenger_model,
+            PROMOTION_WINDOW_URI=args.window_output,
+            PROMOTION_WINDOW_INPUT_URI=args.window_input,
+        )
     verdict = run_gate(clients, environ, args.package_arn, args.test, args.predictions)
     print(json.dumps({"decision": verdict.decision, "action": verdict.action, "reason": verdict.reason}))
 

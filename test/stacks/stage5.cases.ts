@@ -1,8 +1,11 @@
+import { capturedTrafficOf } from '../../lib/stacks/model/promotion';
 import { APPROVAL_GUARD_SID } from '../../lib/stacks/registry-stack';
+import { threeEnvironmentConfig } from '../support/fixtures';
 import {
   type CloudFormationResource,
   type CloudFormationTemplate,
   modelPart,
+  resolveFixture,
   resourcesOfType,
   synthAtStage,
 } from '../support/platform';
@@ -104,6 +107,76 @@ describe('stage 5 champion/challenger gate', () => {
       ]);
     },
   );
+
+  test.each(ENVIRONMENTS)('%s: the gate also reads the latest labelled window of the captured traffic', (env) => {
+    // WHEN
+    const gate = pipelineSteps(modelStack(env))
+      .find((s) => s.Name === 'CheckMetric')
+      ?.Arguments.IfSteps.find((s: Step) => s.Name === 'ChampionChallenger') as Step | undefined;
+
+    // THEN the window's place, length and label delay travel as PROMOTION_* variables
+    const environment = gate?.Arguments.Environment as Record<string, string>;
+    expect(environment.PROMOTION_CAPTURE_URI).toMatch(/^s3:\/\/.+\/data-capture\/churn\/$/);
+    expect(environment.PROMOTION_GROUND_TRUTH_URI).toMatch(/^s3:\/\/.+\/ground-truth\/churn\/$/);
+    expect(environment).toMatchObject({ PROMOTION_WINDOW_HOURS: '24', PROMOTION_GROUND_TRUTH_DELAY_HOURS: '24' });
+    // and the challenger is scored on it through the pipeline's candidate model
+    expect(gate?.Arguments.AppSpecification.ContainerArguments).toEqual(
+      expect.arrayContaining([
+        '--challenger-model',
+        { Get: 'Steps.CreateCandidateModel.ModelName' },
+        '--window-output',
+      ]),
+    );
+  });
+
+  test('the gate role reads exactly the capture and ground-truth prefixes, and decrypts them', () => {
+    // WHEN
+    const part = modelPart(modelStack('Prod'), 'Promotion');
+    const policy = Object.values(resourcesOfType(part, 'AWS::IAM::ManagedPolicy'))[0];
+    const all = statements(policy);
+    const bySid = Object.fromEntries(all.map((s) => [s.Sid, s]));
+
+    // THEN
+    const read = JSON.stringify(bySid.ReadTheCapturedTrafficAndItsLabels?.Resource);
+    expect(read).toContain('/data-capture/churn/*');
+    expect(read).toContain('/ground-truth/churn/*');
+    expect(bySid.ReadTheCapturedTrafficAndItsLabels?.Action).toBe('s3:GetObject');
+    expect(bySid.ListTheCapturedTrafficAndItsLabels?.Condition).toEqual({
+      StringLike: { 's3:prefix': ['data-capture/churn/*', 'ground-truth/churn/*'] },
+    });
+    // the joined rows are written beside the capture, not under the write-once pipelines/ prefix of the artifacts
+    expect(JSON.stringify(bySid.WriteTheCapturedWindowBesideTheCapture?.Resource)).toContain(
+      '/data-capture/churn/promotion-windows/*',
+    );
+    expect(bySid.UseTheDataKeyForTheCapturedWindow?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect(all.filter((s) => JSON.stringify(s.Resource).includes('pipelines/') && s.Action === 's3:PutObject')).toEqual(
+      [],
+    );
+  });
+
+  test('only a monitored real-time endpoint that captures its requests has a captured window', () => {
+    // GIVEN
+    const prod = resolveFixture(threeEnvironmentConfig()).environments.find((e) => e.name === 'prod');
+    const model = prod?.models.find((m) => m.name === 'churn');
+    if (!model) throw new Error('the fixture has the churn model in prod');
+
+    // THEN
+    expect(capturedTrafficOf(model, true, true)).toEqual({
+      capture: 'data-capture/churn/',
+      groundTruth: 'ground-truth/churn/',
+      windows: 'data-capture/churn/promotion-windows/',
+    });
+    expect(capturedTrafficOf(model, true, false)).toBeUndefined();
+    expect(capturedTrafficOf(model, false, true)).toBeUndefined();
+    expect(capturedTrafficOf({ ...model, dataCapturePercent: 0 }, true, true)).toBeUndefined();
+    expect(
+      capturedTrafficOf(
+        { ...model, serving: { kind: 'serverless', memorySizeInMb: 2048, maxConcurrency: 5 } },
+        true,
+        true,
+      ),
+    ).toBeUndefined();
+  });
 
   test('stage 4 has no gate: the group policy and the gate step come with continuous deployment', () => {
     // WHEN

@@ -1,7 +1,10 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { resolveDrift } from '../../config/drift';
+import type { ResolvedModel } from '../../config/models';
 import { PlatformRole } from '../../constructs/platform-role';
 import {
   grantImagePull,
@@ -16,10 +19,12 @@ import {
   promotionGateRoleName,
 } from '../../naming';
 import { frameworkImageUri, SKLEARN_IMAGE_TAG } from '../../pipeline/images';
-import type { PipelinePromotion } from '../../pipeline/model-building-pipeline';
+import type { PipelineCapturedWindow, PipelinePromotion } from '../../pipeline/model-building-pipeline';
 import { PLATFORM_EVENT_SOURCE } from '../../vocabulary';
+import { platformDriftWatches } from './drift';
 import { trainingImageRepositoryArns } from './image-repositories';
 import type { ModelWorkloadProps } from './part';
+import { DATA_CAPTURE_PREFIX } from './serving';
 import type { ModelTraining } from './training';
 
 /** Prefix of the champion's temporary model and batch transform job that the gate runs. */
@@ -27,11 +32,62 @@ export function championJobNamePrefix(project: string, environment: string, mode
   return `${project}-${environment}-${model}-champion`;
 }
 
+/** The raw data bucket's prefixes the gate reads for the captured window: the endpoint's capture and the labels. */
+export interface CapturedTrafficPrefixes {
+  readonly capture: string;
+  readonly groundTruth: string;
+  /** Below `capture`: where the gate writes each run's joined rows, which keep the captured data's readers. */
+  readonly windows: string;
+}
+
+/** The folder below a model's capture prefix that holds the gate's joined rows (no endpoint has this name). */
+export const PROMOTION_WINDOWS_FOLDER = 'promotion-windows';
+
+/**
+ * Whether the gate also scores the captured traffic of a model (issue 13, ADR 0023): where it has ground truth, that
+ * is where stage 4 monitoring watches a real-time instance endpoint that captures its requests. Undefined otherwise.
+ */
+export function capturedTrafficOf(
+  model: ResolvedModel,
+  servedInRealTime: boolean,
+  monitored: boolean,
+): CapturedTrafficPrefixes | undefined {
+  if (!monitored || !servedInRealTime || !platformDriftWatches(model)) return undefined;
+  const capture = `${DATA_CAPTURE_PREFIX}/${model.name}/`;
+  return {
+    capture,
+    groundTruth: model.monitoring.groundTruthPrefix,
+    windows: `${capture}${PROMOTION_WINDOWS_FOLDER}/`,
+  };
+}
+
+/** Where the gate reads the captured window and how long it is: the drift job's window, the monitor's label delay. */
+function pipelineCapturedWindow(
+  model: ResolvedModel,
+  rawDataBucket: s3.IBucket,
+  prefixes: CapturedTrafficPrefixes,
+  dataKey: kms.IKey,
+): PipelineCapturedWindow {
+  return {
+    captureUri: `s3://${rawDataBucket.bucketName}/${prefixes.capture}`,
+    groundTruthUri: `s3://${rawDataBucket.bucketName}/${prefixes.groundTruth}`,
+    windowHours: resolveDrift(model).job.windowHours,
+    groundTruthDelayHours: model.monitoring.groundTruthDelayHours,
+    inputUri: `s3://${rawDataBucket.bucketName}/${prefixes.windows.replace(/\/$/, '')}`,
+    inputKmsKeyArn: dataKey.keyArn,
+  };
+}
+
 /**
  * What the training pipeline's `ChampionChallenger` step needs of the gate (ADR 0023), known before the gate's role
- * exists: the role is addressed by its fixed name.
+ * exists: the role is addressed by its fixed name. With `captured`, the gate also reads the model's latest labelled
+ * window of captured traffic in the raw data bucket.
  */
-export function pipelinePromotion(scope: Construct, props: ModelWorkloadProps): PipelinePromotion {
+export function pipelinePromotion(
+  scope: Construct,
+  props: ModelWorkloadProps,
+  captured?: { readonly rawDataBucket: s3.IBucket; readonly prefixes: CapturedTrafficPrefixes },
+): PipelinePromotion {
   const { project, envConfig, model } = props;
   const { shadow: _shadow, manualApproval, ...policy } = model.promotion;
   return {
@@ -47,6 +103,9 @@ export function pipelinePromotion(scope: Construct, props: ModelWorkloadProps): 
     jobNamePrefix: championJobNamePrefix(project, envConfig.name, model.name),
     ...policy,
     manualApproval,
+    ...(captured
+      ? { capturedWindow: pipelineCapturedWindow(model, captured.rawDataBucket, captured.prefixes, props.dataKey) }
+      : {}),
   };
 }
 
@@ -54,6 +113,12 @@ export interface ModelPromotionProps extends ModelWorkloadProps {
   /** The model's training part, whose pipeline runs the gate step. */
   readonly training: ModelTraining;
   readonly artifactsBucket: s3.IBucket;
+  /**
+   * The model's captured traffic and labels, where it has ground truth: the gate reads exactly these prefixes of
+   * the raw data bucket, and decrypts them with the data key.
+   * @default - the gate reads the test split only
+   */
+  readonly capturedTraffic?: { readonly rawDataBucket: s3.IBucket; readonly prefixes: CapturedTrafficPrefixes };
 }
 
 /**
@@ -158,6 +223,7 @@ export class ModelPromotion extends Construct {
       }),
       "listing is limited to the model's pipeline prefix",
     );
+    if (props.capturedTraffic) this.grantCapturedTraffic(props, props.capturedTraffic);
     props.training.code.bucket.grantRead(role, props.training.code.s3ObjectKey);
     role.justifyActions(
       ['s3:GetBucket*', 's3:GetObject*', 's3:List*'],
@@ -178,5 +244,56 @@ export class ModelPromotion extends Construct {
     role.grantPassRole(pipelineRole);
     // the step names the role by its fixed name: it exists before the pipeline
     props.training.trainingPipeline.pipeline.node.addDependency(role);
+  }
+
+  /**
+   * The captured window (issue 13): read the endpoint's capture and the labels, exactly those two prefixes of the
+   * raw data bucket, decrypt them with the data key, and write the window's joined rows for the two batch transforms
+   * below the capture prefix (the artifacts bucket's `pipelines/` is write-once for all but the pipeline roles, and
+   * joined captured rows belong with the captured data, whose readers are restricted in prod). The pipeline role,
+   * which runs the transforms, already reads the raw data bucket with the data key.
+   */
+  private grantCapturedTraffic(
+    props: ModelPromotionProps,
+    captured: NonNullable<ModelPromotionProps['capturedTraffic']>,
+  ): void {
+    const role = this.gateRole;
+    const { capture, groundTruth } = captured.prefixes;
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'ReadTheCapturedTrafficAndItsLabels',
+        actions: ['s3:GetObject'],
+        resources: [
+          captured.rawDataBucket.arnForObjects(`${capture}*`),
+          captured.rawDataBucket.arnForObjects(`${groundTruth}*`),
+        ],
+      }),
+      "data capture and ground truth land in hourly folders below the model's two prefixes",
+    );
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'ListTheCapturedTrafficAndItsLabels',
+        actions: ['s3:ListBucket'],
+        resources: [captured.rawDataBucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${capture}*`, `${groundTruth}*`] } },
+      }),
+      "listing is limited to the model's capture and ground-truth prefixes",
+    );
+    role.addWildcardStatement(
+      new iam.PolicyStatement({
+        sid: 'WriteTheCapturedWindowBesideTheCapture',
+        actions: ['s3:PutObject'],
+        resources: [captured.rawDataBucket.arnForObjects(`${captured.prefixes.windows}*`)],
+      }),
+      "each pipeline run writes its window's joined rows in a folder named by its execution id",
+    );
+    // the capture and the labels are encrypted with the data key; the joined rows are written with it too
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'UseTheDataKeyForTheCapturedWindow',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [props.dataKey.keyArn],
+      }),
+    );
   }
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime, timezone
 
 import numpy as np
 import pytest
@@ -364,3 +365,256 @@ def test_the_job_takes_the_execution_from_its_arguments(monkeypatch, tmp_path):
     )
     assert seen["package_arn"] == CHALLENGER
     assert seen["environ"]["PROMOTION_PIPELINE_EXECUTION_ARN"] == EXECUTION
+
+
+# --- the captured labelled window (stage 4 ground truth) ------------------------------------------------------
+
+WINDOW_ENVIRON = {
+    **ENVIRON,
+    "PROMOTION_CAPTURE_URI": "s3://raw/data-capture/churn/",
+    "PROMOTION_GROUND_TRUTH_URI": "s3://raw/ground-truth/churn/",
+    "PROMOTION_WINDOW_HOURS": "24",
+    "PROMOTION_GROUND_TRUTH_DELAY_HOURS": "2",
+    "PROMOTION_WINDOW_URI": "s3://artifacts/pipelines/churn/run/captured-window",
+    "PROMOTION_WINDOW_INPUT_URI": "s3://raw/data-capture/churn/promotion-windows/run",
+    "PROMOTION_WINDOW_KMS_KEY_ARN": "arn:aws:kms:eu-west-1:111111111111:key/data",
+    "PROMOTION_CHALLENGER_MODEL": "pipelines-run-CreateCandidateModel-abc",
+}
+WINDOW_END = datetime(2026, 12, 8, 11, 40, tzinfo=timezone.utc)
+"""The gate runs at 11:40: the window is the 24 hours before 09:00 (the last full hour less the 2-hour delay)."""
+
+
+class FakeS3:
+    """In-memory S3: listing (with delimiters and paginators), reads and writes."""
+
+    def __init__(self, objects):
+        self.objects = dict(objects)
+        self.puts = []
+
+    def get_object(self, Bucket, Key):
+        return {"Body": io.BytesIO(self.objects[(Bucket, Key)])}
+
+    def put_object(self, Bucket, Key, Body, **kwargs):
+        self.puts.append((Bucket, Key, kwargs))
+        self.objects[(Bucket, Key)] = Body
+
+    def list_objects_v2(self, Bucket, Prefix, Delimiter=None, ContinuationToken=None):
+        keys = sorted(k for b, k in self.objects if b == Bucket and k.startswith(Prefix))
+        if Delimiter:
+            rest = [k[len(Prefix):] for k in keys if Delimiter in k[len(Prefix):]]
+            folders = sorted({Prefix + r.split(Delimiter)[0] + Delimiter for r in rest})
+            return {"CommonPrefixes": [{"Prefix": f} for f in folders], "IsTruncated": False}
+        return {"Contents": [{"Key": k} for k in keys], "IsTruncated": False}
+
+    def get_paginator(self, _name):
+        return Paginator_(self)
+
+
+class Paginator_:
+    def __init__(self, s3):
+        self.s3 = s3
+
+    def paginate(self, Bucket, Prefix):
+        return [self.s3.list_objects_v2(Bucket=Bucket, Prefix=Prefix)]
+
+
+class FakeSageMaker(Recorder):
+    """Runs each batch transform for real on the fake S3: the model's scoring function over the input's cells."""
+
+    def __init__(self, s3, scorers):
+        super().__init__({"describe_transform_job": {"TransformJobStatus": "Completed"}})
+        self.s3, self.scorers, self.models = s3, scorers, {}
+
+    def create_model(self, **kwargs):
+        self.calls.append(("create_model", kwargs))
+        self.models[kwargs["ModelName"]] = kwargs["Containers"][0]["ModelPackageName"]
+
+    def create_transform_job(self, **kwargs):
+        self.calls.append(("create_transform_job", kwargs))
+        scorer = self.scorers[self.models.get(kwargs["ModelName"], kwargs["ModelName"])]
+        source = kwargs["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"]
+        bucket, prefix = promotion._split_uri(source.rstrip("/") + "/")
+        for (b, key), body in list(self.s3.objects.items()):
+            if b != bucket or not key.startswith(prefix):
+                continue
+            rows = [line.split(",") for line in body.decode().splitlines() if line]
+            out = "".join(f"{row[0]},{scorer(row[1:])!r}\n" for row in rows)
+            target, out_prefix = promotion._split_uri(kwargs["TransformOutput"]["S3OutputPath"].rstrip("/") + "/")
+            self.s3.objects[(target, out_prefix + key.rsplit("/", 1)[-1] + ".out")] = out.encode()
+
+
+def capture_record(event_id, cells, score=0.5):
+    return json.dumps(
+        {
+            "captureData": {
+                "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": ",".join(cells), "encoding": "CSV"},
+                "endpointOutput": {"observedContentType": "text/csv", "mode": "OUTPUT", "data": str(score), "encoding": "CSV"},
+            },
+            "eventMetadata": {"eventId": event_id, "inferenceId": event_id, "inferenceTime": "2026-12-07T10:00:00Z"},
+            "eventVersion": "0",
+        }
+    )
+
+
+def label_record(event_id, label):
+    return json.dumps({"groundTruthData": {"data": str(label), "encoding": "CSV"}, "eventMetadata": {"eventId": event_id}})
+
+
+def captured_traffic(labelled=300, unlabelled=40, seed=11):
+    """Captured requests of the window (cells x, z; x tells the label apart, z is noise) and the labels of some."""
+    rng = np.random.default_rng(seed)
+    objects = {}
+    captures, labels = [], []
+    for i in range(labelled + unlabelled):
+        y = int(rng.integers(0, 2))
+        x, z = y + rng.normal(0, 0.5), rng.normal(0, 1)
+        captures.append(capture_record(f"e{i}", [f"{x:.4f}", f"{z:.4f}"]))
+        if i < labelled:
+            labels.append(label_record(f"e{i}", y))
+    half = len(captures) // 2
+    objects[("raw", "data-capture/churn/ep/AllTraffic/2026/12/08/08/a.jsonl")] = "\n".join(captures[:half]).encode()
+    objects[("raw", "data-capture/churn/ep/AllTraffic/2026/12/07/10/b.jsonl")] = "\n".join(captures[half:]).encode()
+    # labels land up to the gate's run, later than the requests
+    objects[("raw", "ground-truth/churn/2026/12/08/10/g.jsonl")] = "\n".join(labels).encode()
+    # outside the window: captured after 09:00, labelled, and must not count
+    objects[("raw", "data-capture/churn/ep/AllTraffic/2026/12/08/09/late.jsonl")] = capture_record("late", ["9", "9"]).encode()
+    objects[("raw", "ground-truth/churn/2026/12/08/10/late.jsonl")] = label_record("late", 1).encode()
+    return objects
+
+
+def good(cells):
+    return float(cells[0])
+
+
+def poor(cells):
+    return 0.3 * float(cells[0]) + float(cells[1])
+
+
+def window_clients(tmp_path, objects, champion_scorer=poor, challenger_scorer=good):
+    test, predictions, champion_csv = generated_split(tmp_path)
+    s3 = FakeS3(objects)
+    # the champion's test-split predictions: already what a transform of the test split would write
+    s3.objects[("artifacts", "pipelines/churn/run/preprocess/test/test.csv")] = b""
+    sagemaker = FakeSageMaker(s3, {CHAMPION: champion_scorer, WINDOW_ENVIRON["PROMOTION_CHALLENGER_MODEL"]: challenger_scorer})
+    # the test split's transform of the champion: answer with the fixture's predictions
+    original = sagemaker.create_transform_job
+
+    def transform(**kwargs):
+        if kwargs["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"] == ENVIRON["PROMOTION_TEST_URI"]:
+            sagemaker.calls.append(("create_transform_job", kwargs))
+            s3.objects[("artifacts", "pipelines/churn/run/champion/test.csv.out")] = champion_csv.encode()
+            return
+        original(**kwargs)
+
+    sagemaker.create_transform_job = transform
+    clients = {
+        "ssm": Recorder({"get_parameter": {"Parameter": {"Value": CHAMPION}}}),
+        "sagemaker": sagemaker,
+        "s3": s3,
+        "events": Recorder({"put_events": {"FailedEntryCount": 0}}),
+    }
+    return clients, test, predictions
+
+
+def run_window_gate(clients, test, predictions, environ=WINDOW_ENVIRON):
+    return promotion.run_gate(clients, environ, CHALLENGER, test, predictions, NOW, sleep=lambda _: None, window_end=WINDOW_END)
+
+
+def test_with_a_labelled_window_both_models_are_scored_on_it_and_it_counts(tmp_path):
+    clients, test, predictions = window_clients(tmp_path, captured_traffic())
+
+    verdict = run_window_gate(clients, test, predictions)
+
+    assert verdict.decision == APPROVE and verdict.action == ACT_APPROVE
+    assert verdict.window == "test-split+captured:2026-12-07T09:00:00Z/2026-12-08T09:00:00Z"
+    test_split, captured = verdict.windows
+    assert (test_split.samples, captured.samples, verdict.samples) == (400, 300, 700)
+    assert captured.challenger_score > captured.champion_score
+    # the window's rows went up once, label first, beside the capture and under its key; both models scored them
+    ((bucket, key, options),) = clients["s3"].puts
+    assert (bucket, key) == ("raw", "data-capture/churn/promotion-windows/run/window.csv")
+    assert options["SSEKMSKeyId"] == WINDOW_ENVIRON["PROMOTION_WINDOW_KMS_KEY_ARN"]
+    assert len(clients["s3"].objects[(bucket, key)].decode().splitlines()) == 300
+    jobs = clients["sagemaker"].named("create_transform_job")
+    window_jobs = {
+        j["TransformOutput"]["S3OutputPath"].rsplit("/", 1)[-1]: j
+        for j in jobs
+        if j["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"] == "s3://raw/data-capture/churn/promotion-windows/run/"
+    }
+    assert window_jobs["challenger"]["ModelName"] == WINDOW_ENVIRON["PROMOTION_CHALLENGER_MODEL"]
+    assert clients["sagemaker"].models[window_jobs["champion"]["ModelName"]] == CHAMPION
+    names = {j["TransformJobName"] for j in jobs}
+    assert len(names) == 3 and all(n.startswith("mlops-dev-churn-champion-") for n in names)
+    created = clients["sagemaker"].named("create_model")
+    assert [m["Containers"] for m in created] == [[{"ModelPackageName": CHAMPION}]] * 2, "the challenger needs no new model"
+    metadata = clients["sagemaker"].named("update_model_package")[0]["CustomerMetadataProperties"]
+    assert metadata["promotion-window"] == verdict.window
+    assert metadata["promotion-captured-samples"] == "300" and metadata["promotion-test-split-samples"] == "400"
+    assert metadata["promotion-captured-challenger-score"] == f"{captured.challenger_score:.6f}"
+    detail = json.loads(clients["events"].named("put_events")[0]["Entries"][0]["Detail"])
+    assert [w["window"] for w in detail["windows"]] == ["test-split", "captured"]
+    assert detail["windows"][1]["span"] == "2026-12-07T09:00:00Z/2026-12-08T09:00:00Z"
+    assert detail["samples"] == 700
+
+
+def test_a_challenger_that_wins_offline_but_loses_on_captured_traffic_is_rejected(tmp_path):
+    clients, test, predictions = window_clients(tmp_path, captured_traffic(), champion_scorer=good, challenger_scorer=poor)
+
+    verdict = run_window_gate(clients, test, predictions)
+
+    assert verdict.decision == REJECT and verdict.action == ACT_REJECT
+    assert verdict.windows[0].challenger_score > verdict.windows[0].champion_score, "it wins on the test split"
+    assert verdict.reason.startswith("captured:2026-12-07T09:00:00Z/2026-12-08T09:00:00Z: auc")
+    assert "test-split" not in verdict.reason
+
+
+def test_without_captured_traffic_the_test_split_decides_and_the_reason_says_so(tmp_path):
+    clients, test, predictions = window_clients(tmp_path, {})
+
+    verdict = run_window_gate(clients, test, predictions)
+
+    assert verdict.decision == APPROVE and verdict.window == "test-split" and verdict.samples == 400
+    assert "captured window 2026-12-07T09:00:00Z/2026-12-08T09:00:00Z: 0 labelled rows" in verdict.reason
+    assert verdict.reason.endswith("test split only")
+    assert clients["s3"].puts == [] and len(clients["sagemaker"].named("create_transform_job")) == 1
+
+
+def test_a_window_below_the_minimum_rows_is_left_out(tmp_path):
+    clients, test, predictions = window_clients(tmp_path, captured_traffic(labelled=60, unlabelled=200))
+
+    verdict = run_window_gate(clients, test, predictions)
+
+    assert verdict.window == "test-split" and verdict.samples == 400
+    assert "60 labelled rows (200 captured without a label), at least 100 needed" in verdict.reason
+    assert clients["s3"].puts == []
+
+
+def test_a_window_of_one_class_cannot_be_scored_by_auc_and_is_left_out(tmp_path):
+    objects = captured_traffic()
+    objects[("raw", "ground-truth/churn/2026/12/08/10/g.jsonl")] = "\n".join(label_record(f"e{i}", 1) for i in range(300)).encode()
+    clients, test, predictions = window_clients(tmp_path, objects)
+
+    verdict = run_window_gate(clients, test, predictions)
+
+    assert verdict.window == "test-split" and "every label is 1, auc needs both classes" in verdict.reason
+
+
+def test_without_a_champion_the_window_is_not_read(tmp_path):
+    clients, test, predictions = window_clients(tmp_path, captured_traffic())
+    clients["ssm"] = Recorder({"get_parameter": {"Parameter": {"Value": "none"}}})
+
+    verdict = run_window_gate(clients, test, predictions)
+
+    assert verdict.window == "test-split" and clients["sagemaker"].named("create_transform_job") == []
+
+
+def test_the_rule_needs_a_win_on_every_window():
+    passing = promotion.WindowScore("test-split", 0.86, 0.82, 400)
+    losing = promotion.WindowScore("captured", 0.70, 0.75, 150, "a/b")
+    winning = promotion.WindowScore("captured", 0.80, 0.75, 150, "a/b")
+    assert promotion.decide_windows(policy(), [passing, losing], CHAMPION).decision == REJECT
+    both = promotion.decide_windows(policy(), [passing, winning], CHAMPION)
+    assert (both.decision, both.samples, both.window) == (APPROVE, 550, "test-split+captured:a/b")
+    assert both.reason.startswith("test-split: auc 0.860000") and "captured:a/b: auc 0.800000" in both.reason
+    alone = promotion.decide_windows(policy(), [passing], CHAMPION)
+    assert alone.reason == decide(policy(), 0.86, 0.82, 400, CHAMPION).reason and alone.extra == {}
