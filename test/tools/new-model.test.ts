@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { resolveConfig } from '../../lib/config/loader';
 import { modelCodeProblems } from '../../lib/config/model-code';
 import { DEFAULT_CONFIG_PATH } from '../../lib/vocabulary';
+import { main } from '../../tools/new-model/cli';
 import { formatJson } from '../../tools/new-model/json-style';
 import {
   nameProblems,
@@ -208,6 +209,13 @@ describe('the command line', () => {
       cwd: root,
       encoding: 'utf8',
     });
+  /** The command in this process, with its output captured (the spawned runs above cover the entry point). */
+  const run = (root: string, ...args: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const status = main(args, root, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    return { status, stdout, stderr };
+  };
 
   test('GIVEN a name WHEN run THEN it prints what it wrote and the next steps, exit 0; run again, it refuses with exit 1', () => {
     const root = givenARepository();
@@ -217,7 +225,7 @@ describe('the command line', () => {
     expect(first.stdout).toContain(`wrote ${CONFIG}`);
     expect(first.stdout).toContain('python3 -m pytest ml -q');
     expect(first.stdout).toContain('npx cdk synth -c maturity=3');
-    const second = cli(root, 'fraud');
+    const second = run(root, 'fraud');
     expect(second.status).toBe(1);
     expect(second.stderr).toContain('error: ml/fraud already exists');
     expect(second.stderr).toContain('nothing was written');
@@ -230,7 +238,7 @@ describe('the command line', () => {
     [['fraud', '--config', 'missing.json'], 'error: --config: file not found'],
     [['Fraud'], 'error: model name: expected lowercase letters'],
   ])('GIVEN %j WHEN run THEN a usage error, exit 2', (args, message) => {
-    const result = cli(givenARepository(), ...args);
+    const result = run(givenARepository(), ...args);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(message);
     expect(result.stderr).toContain('usage: npm run new-model -- <name>');

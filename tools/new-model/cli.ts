@@ -15,8 +15,16 @@ Creates a model from the sample of its framework, with the package name derived 
   ml/tests/<package>/      the sample's tests
 and appends the model to the config (default config/platform.json). Writes nothing if any check fails.`;
 
-const print = (line: string) => process.stdout.write(`${line}\n`);
-const printError = (message: string) => process.stderr.write(`error: ${message}\n`);
+/** Where the command writes: the process's streams, or a test's buffers. */
+export interface Output {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+const PROCESS_OUTPUT: Output = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
 
 interface Args {
   readonly name?: string;
@@ -53,8 +61,10 @@ export function parseArgs(argv: readonly string[]): Args {
   return { name: names[0], framework, config, help };
 }
 
-function main(argv: readonly string[]): number {
-  const root = process.cwd();
+/** Runs the command in `root`; returns its exit code. */
+export function main(argv: readonly string[], root = process.cwd(), out: Output = PROCESS_OUTPUT): number {
+  const print = (line: string) => out.stdout(`${line}\n`);
+  const printError = (message: string) => out.stderr(`error: ${message}\n`);
   try {
     const args = parseArgs(argv);
     if (args.help || args.name === undefined) {
@@ -74,8 +84,8 @@ function main(argv: readonly string[]): number {
   } catch (error) {
     if (error instanceof ScaffoldError) {
       for (const problem of error.problems) printError(problem);
-      if (error.exitCode === 2) process.stderr.write(`${USAGE}\n`);
-      else process.stderr.write('nothing was written\n');
+      if (error.exitCode === 2) out.stderr(`${USAGE}\n`);
+      else out.stderr('nothing was written\n');
       return error.exitCode;
     }
     printError(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
