@@ -52,7 +52,7 @@ export type Change =
       readonly status: string;
       /** When the execution started: the newest run is the one that started last. */
       readonly startedAt: string;
-      /** The run's trigger reason (schedule, new-data, drift, delivery-test, ...), when the starter recorded one. */
+      /** The run's trigger reason (schedule, new-data, drift, quality, manual, manual-delivery-test, ...), when the starter recorded one. */
       readonly triggerReason?: string;
     }
   | {

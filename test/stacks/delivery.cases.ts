@@ -271,7 +271,7 @@ describe('DeliveryStack GIVEN the reference fixture at stage 3 WHEN the app is s
     expect(variables).toMatchObject({
       TRAINING_PIPELINES: 'mlops-test-churn-training',
       TARGET_REGION: 'eu-west-1',
-      TRIGGER_REASON: 'delivery-test',
+      TRIGGER_REASON: 'manual-delivery-test',
       TIMEOUT_SECONDS: '7200',
     });
     expect(variables.RUNNER_ROLE_ARN).toBe(`arn:${PARTITION}:iam::222222222222:role/mlops-test-pipeline-runner`);
@@ -958,7 +958,7 @@ const hasShell = spawnSync('sh', ['-c', 'exit 0']).status === 0;
         RUNNER_ROLE_ARN: `arn:${PARTITION}:iam::222222222222:role/mlops-test-pipeline-runner`,
         TARGET_REGION: 'eu-west-1',
         TRAINING_PIPELINES: 'mlops-test-churn-training mlops-test-fraud-training',
-        TRIGGER_REASON: 'delivery-test',
+        TRIGGER_REASON: 'manual-delivery-test',
         TIMEOUT_SECONDS: String(timeoutSeconds),
         POLL_SECONDS: '0',
         CODEBUILD_BUILD_NUMBER: '42',
@@ -974,8 +974,8 @@ const hasShell = spawnSync('sh', ['-c', 'exit 0']).status === 0;
       expect.arrayContaining([
         `configure set profile.runner.role_arn arn:${PARTITION}:iam::222222222222:role/mlops-test-pipeline-runner`,
         'configure set profile.runner.credential_source EcsContainer',
-        'sagemaker start-pipeline-execution --pipeline-name mlops-test-churn-training --pipeline-parameters Name=TriggerReason,Value=delivery-test --pipeline-execution-display-name delivery-42 --query PipelineExecutionArn --output text',
-        'sagemaker start-pipeline-execution --pipeline-name mlops-test-fraud-training --pipeline-parameters Name=TriggerReason,Value=delivery-test --pipeline-execution-display-name delivery-42 --query PipelineExecutionArn --output text',
+        'sagemaker start-pipeline-execution --pipeline-name mlops-test-churn-training --pipeline-parameters Name=TriggerReason,Value=manual-delivery-test --pipeline-execution-display-name delivery-42 --query PipelineExecutionArn --output text',
+        'sagemaker start-pipeline-execution --pipeline-name mlops-test-fraud-training --pipeline-parameters Name=TriggerReason,Value=manual-delivery-test --pipeline-execution-display-name delivery-42 --query PipelineExecutionArn --output text',
       ]),
     );
     expect(calls.filter((c) => c.startsWith('sagemaker describe-pipeline-execution'))).toHaveLength(2);
