@@ -297,7 +297,9 @@ describe('formatReport', () => {
     const lines = formatReport(report(refused, baseline));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}stacks\s+2\s+refused$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}most actions in one pipeline stage\s+22\s+-\s+50$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^ {2}synth seconds\s+2\.0\s+5\.0 \(refused\)\s+15x baseline$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^ {2}synth seconds\s+2\.0\s+5\.0 \(refused\)\s+1\.5x per model$/),
+    );
     expect(lines).toContain('time: refusing 20 models took 2.5x the time of 1 model (5.0 s / 2.0 s); CPU time 1.5x');
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}synth CPU seconds\s+4\.0\s+6\.0$/));
     expect(lines).toContain('delivery pipeline mlops-delivery (1 model): 2 stages, 23 actions');
@@ -345,18 +347,30 @@ describe('scalingProblems', () => {
     ),
   });
 
-  test('GIVEN shared stacks plus one per model, within the ratio guard THEN nothing is wrong', () => {
+  test('GIVEN shared stacks plus one per model, each model costing the same at every size THEN nothing is wrong', () => {
+    // GIVEN 1.4 s per model up to 50 models and 1.3 s from 50 to 100: linear, whatever the ratio to one model
     const baseline = run(1, 10, { dev: 7, prod: 7, tooling: 1 });
-    const scaled = run(100, 150, { dev: 106, prod: 106, tooling: 2 });
-    expect(scalingProblems(baseline, scaled)).toEqual([]);
+    const half = run(50, 10 + 49 * 1.4, { dev: 56, prod: 56, tooling: 2 });
+    const scaled = run(100, 10 + 49 * 1.4 + 50 * 1.3, { dev: 106, prod: 106, tooling: 2 });
+
+    // THEN
+    expect(scalingProblems(baseline, scaled, half)).toEqual([]);
   });
 
-  test('GIVEN a model that adds two stacks and a slow synthesis THEN each is named with its figures', () => {
+  test('GIVEN a model that adds two stacks and models that cost more the more there are THEN each is named with its figures', () => {
+    // GIVEN 1 s per model up to 50, then 2 s each: a cost that grows faster than the models
     const baseline = run(1, 10, { dev: 7 });
-    const scaled = run(100, 151, { dev: 205 });
-    expect(scalingProblems(baseline, scaled)).toEqual([
+    const half = run(50, 59, { dev: 105 });
+    const scaled = run(100, 159, { dev: 205 });
+
+    // THEN
+    expect(scalingProblems(baseline, scaled, half)).toEqual([
       'dev: 205 stacks for 100 models, expected 106 (6 shared stacks and one per model)',
-      'synthesizing 100 models took 15.1x the time of 1 model (151.0 s / 10.0 s), above 15x',
+      'each model from 50 to 100 took 2.00 s to synthesize, 2.0x the 1.00 s of each from 1 to 50 (at most 1.5x): the synthesis grows faster than the models',
     ]);
+  });
+
+  test('GIVEN no run at half the models THEN only the stack counts are checked', () => {
+    expect(scalingProblems(run(1, 10, { dev: 7 }), run(100, 500, { dev: 106 }))).toEqual([]);
   });
 });

@@ -27,7 +27,8 @@ MODELS copies of its first model (a whole number from 1 to 9999, default ${DEFAU
 one model as the baseline, each in a new process of the app as cdk synth runs it. Prints stacks per environment,
 the delivery pipelines' actions per stage, the largest template and managed policy, cdk-nag findings, synth seconds
 and peak memory, and fails past the limits, when an environment holds more than its shared stacks and one stack
-per model, when the synthesis takes more than 15x the baseline's (6x is the target, printed), or when synth refuses the config.
+per model, when each model added in the second half of the models costs more than 1.5x what one of the first half
+cost to synthesize (the ratio to one model is printed against its 6x target), or when synth refuses the config.
   --with-pipeline   add a placeholder tooling.connection when the config has none, to synthesize the delivery pipeline`;
 
 const print = (line = '') => process.stdout.write(`${line}\n`);
@@ -106,10 +107,13 @@ async function main(argv: readonly string[]): Promise<number> {
       synthesize({ input: scale(models).input, models, source: args.config, baseDir: root, context, maturity });
     // a first run brings the modules into the file cache: it would make the baseline look slow
     process.stderr.write(
-      `synthesizing ${modelsLabel(1)} (warm-up), ${modelsLabel(1)} (baseline)${args.models === 1 ? '' : `, then ${modelsLabel(args.models)}`} ...\n`,
+      `synthesizing ${modelsLabel(1)} (warm-up), ${modelsLabel(1)} (baseline)${args.models === 1 ? '' : `, then ${args.models > 2 ? `${modelsLabel(Math.ceil(args.models / 2))} and ` : ''}${modelsLabel(args.models)}`} ...\n`,
     );
     const warmup = run(1);
     const baseline = run(1);
+    // a run at half the models shows whether each model costs the same at every size (LIMITS.marginalCostGrowth)
+    const halfModels = Math.ceil(args.models / 2);
+    const half = halfModels > 1 && halfModels < args.models ? run(halfModels) : undefined;
     const result = args.models === 1 ? baseline : run(args.models);
     for (const warning of new Set([...baseline.warnings, ...result.warnings])) printError(`[WARNING] ${warning}`);
 
@@ -128,6 +132,13 @@ async function main(argv: readonly string[]): Promise<number> {
     })) {
       print(line);
     }
+    if (half?.run.outcome === 'synthesized' && baseline.run.outcome === 'synthesized') {
+      const perModel = (from: { models: number; seconds: number }, to: { models: number; seconds: number }) =>
+        ((to.seconds - from.seconds) / (to.models - from.models)).toFixed(2);
+      print(
+        `linearity: ${modelsLabel(half.run.models)} took ${half.run.seconds.toFixed(1)} s; each model cost ${perModel(baseline.run, half.run)} s from ${baseline.run.models} to ${half.run.models} and ${perModel(half.run, result.run)} s from ${half.run.models} to ${result.run.models}`,
+      );
+    }
     let failed = false;
     // the baseline is the scaled run when MODELS is 1: each problem is said once
     const runs = result === baseline ? [result.run] : [baseline.run, result.run];
@@ -145,7 +156,7 @@ async function main(argv: readonly string[]): Promise<number> {
               .map((p) => `(${modelsLabel(r.models)}) ${p}`)
           : [],
       ),
-      ...scalingProblems(baseline.run, result.run),
+      ...scalingProblems(baseline.run, result.run, half?.run),
     ];
     if (problems.length > 0) {
       printError(`\n${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
