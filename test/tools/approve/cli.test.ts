@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseApproveArgs } from '../../../tools/approve/cli';
+import { threeEnvironmentConfig } from '../../support/fixtures';
 import { expectNoAwsCalls, REPO_ROOT, resetApproveMocks, usageErrorOf, VERSION_3 } from './support';
 
 // The command line and the command itself (tools/approve/cli.ts).
@@ -90,11 +93,20 @@ describe('the command line', () => {
 });
 
 describe('the command', () => {
+  // a fixture config of its own: the command's default, config/platform.json, is the fork's to edit
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'approve-cli-'));
+  const config = path.join(dir, 'platform.json');
+  writeFileSync(config, JSON.stringify(threeEnvironmentConfig()));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const run = (...argv: string[]) =>
-    spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['tools/approve/cli.ts', ...argv], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    });
+    spawnSync(
+      path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+      ['tools/approve/cli.ts', ...argv, '--config', config],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+      },
+    );
 
   test('exits 2 on a usage error, with the message and the usage line and no stack trace', () => {
     // WHEN
