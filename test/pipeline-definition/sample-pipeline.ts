@@ -1,3 +1,4 @@
+import type { ModelBuildingPipelineProps } from '../../lib/pipeline/model-building-pipeline';
 import {
   Condition,
   ConditionStep,
@@ -256,3 +257,24 @@ export function samplePipeline(props: SamplePipelineProps = FIXTURE) {
     checkAuc,
   };
 }
+
+/** The props of churn's model-building pipeline in dev, for the tests that render it (digests, card, gate window). */
+export const MODEL_BUILDING_PIPELINE_PROPS: ModelBuildingPipelineProps = {
+  modelName: 'churn',
+  roleArn: FIXTURE.roleArn,
+  artifactsBucketName: FIXTURE.bucketName,
+  inputDataUrl: 's3://mlops-dev-raw/training-data/churn/',
+  codeUri: 's3://mlops-dev-assets/code.zip',
+  codePackage: 'churn',
+  images: { processing: SKLEARN_IMAGE, training: XGBOOST_IMAGE, monitor: MODEL_MONITOR_IMAGE },
+  security: {
+    volumeKmsKeyArn: 'volume',
+    outputKmsKeyArn: 'output',
+    subnetIds: ['subnet-1'],
+    securityGroupIds: ['sg-1'],
+  },
+  modelPackageGroupName: 'mlops-dev-churn',
+  gate: { metric: 'auc', threshold: 0.75 },
+  instanceTypes: { processing: 'ml.m5.large', training: 'ml.m5.xlarge', inference: 'ml.m5.large' },
+  contentType: 'text/csv',
+};

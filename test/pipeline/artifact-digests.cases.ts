@@ -3,34 +3,12 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  ARTIFACT_DIGEST_KEYS,
-  type ModelBuildingPipelineProps,
-  modelBuildingPipeline,
-} from '../../lib/pipeline/model-building-pipeline';
-import { FIXTURE, MODEL_MONITOR_IMAGE, SKLEARN_IMAGE, XGBOOST_IMAGE } from '../pipeline-definition/sample-pipeline';
+import { ARTIFACT_DIGEST_KEYS, modelBuildingPipeline } from '../../lib/pipeline/model-building-pipeline';
+import { MODEL_BUILDING_PIPELINE_PROPS } from '../pipeline-definition/sample-pipeline';
 
 // Issue 12, finding 1: a registered version did not record what it serves, so a changed tarball went unnoticed.
 
-const PROPS: ModelBuildingPipelineProps = {
-  modelName: 'churn',
-  roleArn: FIXTURE.roleArn,
-  artifactsBucketName: FIXTURE.bucketName,
-  inputDataUrl: 's3://mlops-dev-raw/training-data/churn/',
-  codeUri: 's3://mlops-dev-assets/code.zip',
-  codePackage: 'churn',
-  images: { processing: SKLEARN_IMAGE, training: XGBOOST_IMAGE, monitor: MODEL_MONITOR_IMAGE },
-  security: {
-    volumeKmsKeyArn: 'volume',
-    outputKmsKeyArn: 'output',
-    subnetIds: ['subnet-1'],
-    securityGroupIds: ['sg-1'],
-  },
-  modelPackageGroupName: 'mlops-dev-churn',
-  gate: { metric: 'auc', threshold: 0.75 },
-  instanceTypes: { processing: 'ml.m5.large', training: 'ml.m5.xlarge', inference: 'ml.m5.large' },
-  contentType: 'text/csv',
-};
+const PROPS = MODEL_BUILDING_PIPELINE_PROPS;
 
 interface StepJson {
   readonly Name: string;

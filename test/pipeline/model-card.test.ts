@@ -1,27 +1,9 @@
 // The schema check of the rendered definition (with its ModelCard extension) runs in .ci/run over every stage-5
 // definition, against the public schema beside the checkout; npm test needs nothing outside the repository.
 import { type ModelBuildingPipelineProps, modelBuildingPipeline } from '../../lib/pipeline/model-building-pipeline';
-import { FIXTURE, MODEL_MONITOR_IMAGE, SKLEARN_IMAGE, XGBOOST_IMAGE } from '../pipeline-definition/sample-pipeline';
+import { MODEL_BUILDING_PIPELINE_PROPS } from '../pipeline-definition/sample-pipeline';
 
-const PROPS: ModelBuildingPipelineProps = {
-  modelName: 'churn',
-  roleArn: FIXTURE.roleArn,
-  artifactsBucketName: FIXTURE.bucketName,
-  inputDataUrl: 's3://mlops-dev-raw/training-data/churn/',
-  codeUri: 's3://mlops-dev-assets/code.zip',
-  codePackage: 'churn',
-  images: { processing: SKLEARN_IMAGE, training: XGBOOST_IMAGE, monitor: MODEL_MONITOR_IMAGE },
-  security: {
-    volumeKmsKeyArn: 'volume',
-    outputKmsKeyArn: 'output',
-    subnetIds: ['subnet-1'],
-    securityGroupIds: ['sg-1'],
-  },
-  modelPackageGroupName: 'mlops-dev-churn',
-  gate: { metric: 'auc', threshold: 0.75 },
-  instanceTypes: { processing: 'ml.m5.large', training: 'ml.m5.xlarge', inference: 'ml.m5.large' },
-  contentType: 'text/csv',
-};
+const PROPS = MODEL_BUILDING_PIPELINE_PROPS;
 
 const CARD = {
   owner: 'churn-team@example.com',

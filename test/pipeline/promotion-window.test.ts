@@ -1,9 +1,5 @@
-import {
-  type ModelBuildingPipelineProps,
-  modelBuildingPipeline,
-  type PipelinePromotion,
-} from '../../lib/pipeline/model-building-pipeline';
-import { FIXTURE, MODEL_MONITOR_IMAGE, SKLEARN_IMAGE, XGBOOST_IMAGE } from '../pipeline-definition/sample-pipeline';
+import { modelBuildingPipeline, type PipelinePromotion } from '../../lib/pipeline/model-building-pipeline';
+import { FIXTURE, MODEL_BUILDING_PIPELINE_PROPS } from '../pipeline-definition/sample-pipeline';
 
 // Issue 13: where the model has ground truth, the gate step also reads the latest labelled window of captured
 // traffic (ml/mlops_shared/promotion.py `window_from_environment`).
@@ -22,25 +18,7 @@ const PROMOTION: PipelinePromotion = {
   manualApproval: false,
 };
 
-const PROPS: ModelBuildingPipelineProps = {
-  modelName: 'churn',
-  roleArn: FIXTURE.roleArn,
-  artifactsBucketName: FIXTURE.bucketName,
-  inputDataUrl: 's3://mlops-dev-raw/training-data/churn/',
-  codeUri: 's3://mlops-dev-assets/code.zip',
-  codePackage: 'churn',
-  images: { processing: SKLEARN_IMAGE, training: XGBOOST_IMAGE, monitor: MODEL_MONITOR_IMAGE },
-  security: {
-    volumeKmsKeyArn: 'volume',
-    outputKmsKeyArn: 'output',
-    subnetIds: ['subnet-1'],
-    securityGroupIds: ['sg-1'],
-  },
-  modelPackageGroupName: 'mlops-dev-churn',
-  gate: { metric: 'auc', threshold: 0.75 },
-  instanceTypes: { processing: 'ml.m5.large', training: 'ml.m5.xlarge', inference: 'ml.m5.large' },
-  contentType: 'text/csv',
-};
+const PROPS = MODEL_BUILDING_PIPELINE_PROPS;
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered JSON is read by path
 type Json = any;
