@@ -3,7 +3,7 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildPlatform } from '../lib/app';
-import { failedValidations } from '../lib/compliance/report';
+import { failedValidations, formatFinding, validationFindings } from '../lib/compliance/report';
 import { ConfigError, loadConfig } from '../lib/config/loader';
 import { summarizeEnvironment, synthSummary } from '../lib/synth-summary';
 
@@ -33,6 +33,9 @@ function removeAssembliesWrittenSince(outdir: string, startedMs: number): void {
   }
 }
 
+/** Context the CDK CLI sets to false: it reports the validation findings itself. */
+const CLI_REPORTS_VALIDATION = '@aws-cdk/core:failSynthOnValidationErrors';
+
 const startedMs = Date.now();
 // No tree.json: nothing that deploys reads it, and at 100 models writing it took seconds.
 const app = new App({ treeMetadata: false });
@@ -53,6 +56,13 @@ try {
     );
     process.exitCode = 1;
   } else {
+    // Under the CDK CLI the app leaves the report to the CLI, which shows only the stacks named on its command line:
+    // none for a plain `cdk synth` of an app made of Stages. The warnings would go unseen, so the app names them.
+    if (app.node.tryGetContext(CLI_REPORTS_VALIDATION) === false) {
+      for (const finding of validationFindings(assembly.directory)) {
+        process.stderr.write(`[WARNING] template validation: ${finding.plugin}: ${formatFinding(finding)}\n`);
+      }
+    }
     const summary = synthSummary(
       config,
       environments.map((stage, i) => summarizeEnvironment(stage, config.environments[i])),

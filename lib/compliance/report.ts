@@ -13,24 +13,53 @@ interface ValidationReport {
   }>;
 }
 
+/** One finding of a validation plugin on one construct. */
+export interface ValidationFinding {
+  readonly plugin: string;
+  readonly rule: string;
+  /** `error`, `fatal`, `warning` or `info`; cdk-nag's packs give none, and theirs fail synth. */
+  readonly severity?: string;
+  readonly constructPath?: string;
+  /** Whether it fails synth: an error (or a finding without severity) of a plugin that concluded in failure. */
+  readonly failing: boolean;
+}
+
+/**
+ * Every unacknowledged finding of the validation plugins in a synthesized cloud assembly, whatever its severity.
+ * Acknowledged findings are not in the report's violations.
+ */
+export function validationFindings(assemblyDir: string): ValidationFinding[] {
+  const file = path.join(assemblyDir, 'validation-report.json');
+  if (!existsSync(file)) return [];
+  const report = JSON.parse(readFileSync(file, 'utf8')) as ValidationReport;
+  return report.pluginReports.flatMap((plugin) =>
+    plugin.violations.flatMap((violation) =>
+      violation.violatingConstructs.map((construct) => ({
+        plugin: plugin.pluginName,
+        rule: violation.ruleName,
+        severity: violation.severity,
+        constructPath: construct.constructPath,
+        failing:
+          plugin.conclusion === 'failure' &&
+          (violation.severity === undefined || ['error', 'fatal'].includes(violation.severity)),
+      })),
+    ),
+  );
+}
+
+/** A finding as one line: `W3010 (warning) at Dev/Network/Vpc/PrivateSubnet1/Subnet`. */
+export function formatFinding(finding: ValidationFinding): string {
+  const severity = finding.severity === undefined ? '' : ` (${finding.severity})`;
+  return `${finding.rule}${severity} at ${finding.constructPath ?? '(unknown construct)'}`;
+}
+
 /**
  * Failing findings of the validation plugins in a synthesized cloud assembly, one line each. The CDK CLI
  * filters the report to the stacks selected on its command line, and a plain `cdk synth` of an app made of
  * Stages selects none, so the app checks the report itself to make `cdk synth` fail on any finding.
  */
 export function failedValidations(assemblyDir: string): string[] {
-  const file = path.join(assemblyDir, 'validation-report.json');
-  if (!existsSync(file)) return [];
-  const report = JSON.parse(readFileSync(file, 'utf8')) as ValidationReport;
-  const lines: string[] = [];
-  for (const plugin of report.pluginReports) {
-    if (plugin.conclusion !== 'failure') continue;
-    for (const violation of plugin.violations) {
-      if (violation.severity !== undefined && !['error', 'fatal'].includes(violation.severity)) continue;
-      for (const construct of violation.violatingConstructs) {
-        lines.push(`${violation.ruleName} at ${construct.constructPath ?? '(unknown construct)'}`);
-      }
-    }
-  }
-  return lines;
+  return validationFindings(assemblyDir)
+    .filter((f) => f.failing)
+    .map((f) => `${f.rule} at ${f.constructPath ?? '(unknown construct)'}`);
 }

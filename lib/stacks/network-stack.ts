@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
 import { SUBNET_PREFIX } from '../config/defaults';
 import { PlatformRole } from '../constructs/platform-role';
 import { sourceConditions } from '../constructs/principals';
@@ -119,6 +120,13 @@ export class NetworkStack extends PlatformStack {
         },
       });
       this.vpc = vpc;
+      for (const subnet of vpc.isolatedSubnets) {
+        acknowledge(
+          subnet,
+          'CloudFormation-Validate::W3010',
+          'the zones are named in config (network.availabilityZones) on purpose: synth looks nothing up, and a named zone keeps each subnet where it is when the account gains a zone',
+        );
+      }
       bindDefaultSecurityGroupProvider(this);
       this.workloadSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
 

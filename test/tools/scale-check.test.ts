@@ -7,6 +7,7 @@ import {
   formatReport,
   LIMITS,
   limitProblems,
+  linearityLine,
   measure,
   pipelineNote,
   pipelinesOf,
@@ -17,6 +18,7 @@ import {
   type SynthesizedStack,
   scaleConfig,
   scalingProblems,
+  synthPhases,
   table,
 } from '../../tools/scale-check/measure';
 import { threeEnvironmentConfig } from '../support/fixtures';
@@ -234,14 +236,14 @@ describe('measure and limitProblems', () => {
     ]);
   });
 
-  test('GIVEN too many resources, a large policy and cdk-nag findings THEN one problem each', () => {
+  test('GIVEN too many resources, a large policy and validation findings THEN one problem each', () => {
     const problems = limitProblems(
       measure([stackOf('Dev/Big', 'dev', 401), stackOf('Dev/Policy', 'dev', 1, 6145)], ['AwsSolutions-IAM5 at Dev/X']),
     );
     expect(problems).toEqual([
       'Dev/Big: 401 resources (limit 400)',
       'Dev/Policy/Policy: policy of 6145 characters (limit 6144)',
-      'cdk-nag: AwsSolutions-IAM5 at Dev/X',
+      'validation: AwsSolutions-IAM5 at Dev/X',
     ]);
   });
 });
@@ -281,6 +283,36 @@ describe('formatReport', () => {
       'time: synthesizing 11 models took 6.0x the time of 1 model (12.0 s / 2.0 s), 1.00 s per added model; CPU time 6.0x (target 6x: met)',
     );
     expect(lines.some((l) => l.includes('delivery pipeline stages'))).toBe(false);
+  });
+
+  test('GIVEN CDK phase counters THEN each phase has a row, and each added model its cost per phase', () => {
+    // GIVEN CDK's counters (milliseconds) of one model and of eleven
+    const counters = (ms: number) => ({
+      'phase:Load': 1000,
+      'phase:Construction': 2000 + ms,
+      'bundle:NodejsFunction': 500,
+      'phase:Synthesis': 1000 + 3 * ms,
+      validateTemplates: 500 + 2 * ms,
+      'CloudFormationValidate.validate': 200 + ms,
+    });
+    const baseline = { ...synthesized(1, 5, [stackOf('Dev/A', 'dev', 10)]), phases: synthPhases(counters(0)) };
+    const scaled = { ...synthesized(11, 45, [stackOf('Dev/A', 'dev', 10)]), phases: synthPhases(counters(10000)) };
+
+    // WHEN
+    const lines = formatReport(report(scaled, baseline));
+
+    // THEN
+    expect(lines).toContainEqual(expect.stringMatching(/^ {4}loading the modules\s+1\.0\s+1\.0$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {4}building the constructs\s+2\.0\s+12\.0$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {6}of which template validation\s+0\.2\s+10\.2$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {6}of which compliance packs, etc\.\s+0\.3\s+10\.3$/));
+    expect(lines).toContain(
+      '  each added model: 1.00 s building, 1.00 s synthesizing, 1.00 s template validation, 1.00 s compliance packs, etc.',
+    );
+  });
+
+  test('GIVEN counters without the phases (the app stopped before it synthesized) THEN there are no phases', () => {
+    expect(synthPhases({ 'phase:Load': 1000 })).toBeUndefined();
   });
 
   test('GIVEN a refused run THEN its cells say so, its time is the time to the refusal, and it is a problem', () => {
@@ -366,8 +398,35 @@ describe('scalingProblems', () => {
     // THEN
     expect(scalingProblems(baseline, scaled, half)).toEqual([
       'dev: 205 stacks for 100 models, expected 106 (6 shared stacks and one per model)',
-      'each model from 50 to 100 took 2.00 s to synthesize, 2.0x the 1.00 s of each from 1 to 50 (at most 1.5x): the synthesis grows faster than the models',
+      'each model from 50 to 100 took 2.00 CPU seconds to synthesize, 2.0x the 1.00 s of each from 1 to 50 (at most 1.5x): the synthesis grows faster than the models',
     ]);
+  });
+
+  test('GIVEN a second half slower by the wall clock only THEN nothing is wrong: CPU seconds decide', () => {
+    // GIVEN 1 CPU second per model in both halves, while the wall clock of the second half doubled
+    const baseline = run(1, 10, { dev: 7 });
+    const half = run(50, 59, { dev: 56 });
+    const scaled = { ...run(100, 109, { dev: 106 }), seconds: 159 };
+
+    // THEN
+    expect(scalingProblems(baseline, scaled, half)).toEqual([]);
+    expect(linearityLine(baseline, half, scaled)).toBe(
+      'linearity: 50 models took 59.0 s; each model cost 1.00 s (1.00 CPU s) from 1 to 50 and 2.00 s (1.00 CPU s) from 50 to 100',
+    );
+  });
+
+  test('GIVEN CDK phase counters THEN the linearity line says what template validation took in each half', () => {
+    const phased = (r: Run, validation: number): Run => ({
+      ...r,
+      phases: { load: 1, construction: 1, bundling: 0, synthesis: 1, validation, templateValidation: validation },
+    });
+    const line = linearityLine(
+      phased(run(1, 10, { dev: 7 }), 1),
+      phased(run(50, 59, { dev: 56 }), 25.5),
+      phased(run(100, 109, { dev: 106 }), 55.5),
+    );
+    expect(line).toContain('1.00 s (1.00 CPU s, 0.50 s of it template validation) from 1 to 50');
+    expect(line).toContain('1.00 s (1.00 CPU s, 0.60 s of it template validation) from 50 to 100');
   });
 
   test('GIVEN no run at half the models THEN only the stack counts are checked', () => {

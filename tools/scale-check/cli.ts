@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG_PATH, jsonSyntaxProblem } from '../../lib/config/loader'
 import { highestImplementedStage } from '../../lib/maturity';
 import {
   formatReport,
+  linearityLine,
   modelsLabel,
   pipelineNote,
   runProblems,
@@ -133,11 +134,7 @@ async function main(argv: readonly string[]): Promise<number> {
       print(line);
     }
     if (half?.run.outcome === 'synthesized' && baseline.run.outcome === 'synthesized') {
-      const perModel = (from: { models: number; seconds: number }, to: { models: number; seconds: number }) =>
-        ((to.seconds - from.seconds) / (to.models - from.models)).toFixed(2);
-      print(
-        `linearity: ${modelsLabel(half.run.models)} took ${half.run.seconds.toFixed(1)} s; each model cost ${perModel(baseline.run, half.run)} s from ${baseline.run.models} to ${half.run.models} and ${perModel(half.run, result.run)} s from ${half.run.models} to ${result.run.models}`,
-      );
+      print(linearityLine(baseline.run, half.run, result.run));
     }
     let failed = false;
     // the baseline is the scaled run when MODELS is 1: each problem is said once

@@ -14,7 +14,8 @@ export const LIMITS = {
   actionsPerPipeline: CODEPIPELINE_QUOTAS.actionsPerPipeline,
   /**
    * A regression guard on linearity: each model added between half the models and all of them may cost at most
-   * this many times what each model added between one and half cost. Time grows linearly with the stacks, so a
+   * this many times the CPU seconds each model added between one and half cost (CPU time: steadier than the wall
+   * clock on a shared machine). Time grows linearly with the stacks, so a
    * growth past it means a cost that grows faster (one model's resources built for every model, say). Comparing two
    * large runs keeps the one-model baseline's fixed cost (loading the modules, 9.5-11.5 s here) and its noise out.
    * Measured at stage 5: 1.37 s per added model up to 50 models, 1.27-1.34 s from 50 to 100, on this 2-core machine.
@@ -234,7 +235,10 @@ export interface Measurement {
   readonly pipelines: readonly PipelineShape[];
   /** The busiest stage of any pipeline. */
   readonly busiestStage?: Largest;
-  /** Unacknowledged cdk-nag findings, one line each. */
+  /**
+   * Unacknowledged findings of the validation plugins (the cdk-nag packs and CDK's template validation), of any
+   * severity, one line each: a warning would show in every fork's synth.
+   */
   readonly findings: readonly string[];
 }
 
@@ -244,7 +248,7 @@ function largest<T>(items: readonly T[], id: (item: T) => string, value: (item: 
   return best;
 }
 
-/** The measures of every synthesized stack, and the cdk-nag findings of the assembly. */
+/** The measures of every synthesized stack, and the validation findings of the assembly. */
 export function measure(stacks: readonly SynthesizedStack[], findings: readonly string[]): Measurement {
   const perGroup = new Map<string, number>();
   for (const stack of stacks) perGroup.set(stack.group, (perGroup.get(stack.group) ?? 0) + 1);
@@ -309,7 +313,7 @@ export function limitProblems(measurement: Measurement): string[] {
         );
     }
   }
-  problems.push(...measurement.findings.map((f) => `cdk-nag: ${f}`));
+  problems.push(...measurement.findings.map((f) => `validation: ${f}`));
   return problems;
 }
 
@@ -327,6 +331,40 @@ interface RunBase {
   readonly cpuSeconds: number;
   /** The largest resident set size sampled during the run. */
   readonly peakRssBytes: number;
+  /** Where the time went, by CDK's own counters; absent when the app stopped before it synthesized. */
+  readonly phases?: SynthPhases;
+}
+
+/**
+ * The phases of a synthesis in seconds, as CDK's performance counters record them (`CDK_PERF_COUNTERS_FILE`).
+ * Construction includes bundling and the delivery pipeline's synthesis of each environment; validation is part of
+ * synthesis, and template validation part of validation.
+ */
+export interface SynthPhases {
+  /** From the start of the process to the App: loading the modules. */
+  readonly load: number;
+  readonly construction: number;
+  /** esbuild bundling the Lambda functions. */
+  readonly bundling: number;
+  readonly synthesis: number;
+  /** Every validation plugin: the compliance packs and the template validation. */
+  readonly validation: number;
+  /** CDK's template validation engine, template by template (its start-up is outside). */
+  readonly templateValidation: number;
+}
+
+/** The phases from the counters CDK writes (milliseconds by name); undefined without the phase counters. */
+export function synthPhases(counters: Readonly<Record<string, number>>): SynthPhases | undefined {
+  const seconds = (name: string) => (counters[name] ?? 0) / 1000;
+  if (counters['phase:Construction'] === undefined || counters['phase:Synthesis'] === undefined) return undefined;
+  return {
+    load: seconds('phase:Load'),
+    construction: seconds('phase:Construction'),
+    bundling: seconds('bundle:NodejsFunction'),
+    synthesis: seconds('phase:Synthesis'),
+    validation: seconds('validateTemplates'),
+    templateValidation: seconds('CloudFormationValidate.validate'),
+  };
 }
 export interface SynthesizedRun extends RunBase {
   readonly outcome: 'synthesized';
@@ -372,15 +410,39 @@ export function scalingProblems(baseline: Run, scaled: Run, half?: Run): string[
     }
   }
   if (half?.outcome === 'synthesized' && half.models > baseline.models && scaled.models > half.models) {
-    const first = (half.seconds - baseline.seconds) / (half.models - baseline.models);
-    const second = (scaled.seconds - half.seconds) / (scaled.models - half.models);
+    const first = perAddedModel(baseline, half, (r) => r.cpuSeconds);
+    const second = perAddedModel(half, scaled, (r) => r.cpuSeconds);
     if (first > 0 && second > first * LIMITS.marginalCostGrowth) {
       problems.push(
-        `each model from ${half.models} to ${scaled.models} took ${second.toFixed(2)} s to synthesize, ${(second / first).toFixed(1)}x the ${first.toFixed(2)} s of each from ${baseline.models} to ${half.models} (at most ${LIMITS.marginalCostGrowth}x): the synthesis grows faster than the models`,
+        `each model from ${half.models} to ${scaled.models} took ${second.toFixed(2)} CPU seconds to synthesize, ${(second / first).toFixed(1)}x the ${first.toFixed(2)} s of each from ${baseline.models} to ${half.models} (at most ${LIMITS.marginalCostGrowth}x): the synthesis grows faster than the models`,
       );
     }
   }
   return problems;
+}
+
+/** What each model between two runs added to a figure of the run. */
+export function perAddedModel(from: Run, to: Run, figure: (run: Run) => number): number {
+  return (figure(to) - figure(from)) / (to.models - from.models);
+}
+
+/**
+ * The linearity line: the cost of each added model in each half of the models, in wall and CPU seconds, and what
+ * the template validation took of it when CDK's counters say.
+ */
+export function linearityLine(baseline: Run, half: Run, scaled: Run): string {
+  const halves = [
+    [baseline, half],
+    [half, scaled],
+  ] as const;
+  const cost = ([from, to]: readonly [Run, Run]) => {
+    const validation =
+      from.phases && to.phases
+        ? `, ${perAddedModel(from, to, (r) => r.phases?.templateValidation ?? 0).toFixed(2)} s of it template validation`
+        : '';
+    return `${perAddedModel(from, to, (r) => r.seconds).toFixed(2)} s (${perAddedModel(from, to, (r) => r.cpuSeconds).toFixed(2)} CPU s${validation}) from ${from.models} to ${to.models}`;
+  };
+  return `linearity: ${modelsLabel(half.models)} took ${half.seconds.toFixed(1)} s; each model cost ${halves.map(cost).join(' and ')}`;
 }
 
 export const modelsLabel = (n: number) => `${n} ${n === 1 ? 'model' : 'models'}`;
@@ -416,6 +478,24 @@ export interface ReportInput {
   readonly warmupSeconds?: number;
   readonly baseline: Run;
   readonly scaled: Run;
+}
+
+/** The phases of each run under its synth seconds; none when no run has them. */
+function phaseRows(runs: readonly Run[]): string[][] {
+  if (!runs.some((r) => r.phases)) return [];
+  const row = (label: string, value: (p: SynthPhases) => number) => [
+    label,
+    ...runs.map((r) => (r.phases ? value(r.phases).toFixed(1) : '-')),
+    '',
+  ];
+  return [
+    row('  loading the modules', (p) => p.load),
+    row('  building the constructs', (p) => p.construction),
+    row('    of which bundling', (p) => p.bundling),
+    row('  synthesizing', (p) => p.synthesis),
+    row('    of which template validation', (p) => p.templateValidation),
+    row('    of which compliance packs, etc.', (p) => p.validation - p.templateValidation),
+  ];
 }
 
 function cells(run: Run, value: (m: Measurement) => string): string {
@@ -479,12 +559,13 @@ export function formatReport(report: ReportInput): string[] {
       ...runs.map((r) => cells(r, (m) => String(m.largestPolicy?.value ?? 0))),
       String(LIMITS.policyCharacters),
     ],
-    ['cdk-nag findings', ...runs.map((r) => cells(r, (m) => String(m.findings.length))), '0'],
+    ['validation findings', ...runs.map((r) => cells(r, (m) => String(m.findings.length))), '0'],
     [
       'synth seconds',
       ...runs.map((r) => `${r.seconds.toFixed(1)}${r.outcome === 'refused' ? ' (refused)' : ''}`),
       `${LIMITS.marginalCostGrowth}x per model`,
     ],
+    ...phaseRows(runs),
     ['synth CPU seconds', ...runs.map((r) => r.cpuSeconds.toFixed(1)), ''],
     ['peak RSS', ...runs.map((r) => mb(r.peakRssBytes)), ''],
   );
@@ -504,6 +585,16 @@ export function formatReport(report: ReportInput): string[] {
         : '') +
       `; CPU time ${cpuRatio.toFixed(1)}x${target}`,
   );
+  if (scaled.phases && baseline.phases && scaled.models > baseline.models) {
+    const { phases: from } = baseline;
+    const { phases: to } = scaled;
+    const perModel = (value: (p: SynthPhases) => number) =>
+      // a phase that does not grow can come out a hair below zero with the noise
+      Math.max(0, (value(to) - value(from)) / (scaled.models - baseline.models)).toFixed(2);
+    lines.push(
+      `  each added model: ${perModel((p) => p.construction)} s building, ${perModel((p) => p.synthesis - p.validation)} s synthesizing, ${perModel((p) => p.templateValidation)} s template validation, ${perModel((p) => p.validation - p.templateValidation)} s compliance packs, etc.`,
+    );
+  }
   if (report.warmupSeconds !== undefined) {
     lines.push(
       `  (each a new process of the app, as cdk synth runs it, after an uncounted warm-up run of ${modelsLabel(baseline.models)} that brings the modules into the file cache: ${report.warmupSeconds.toFixed(1)} s)`,

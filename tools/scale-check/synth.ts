@@ -6,12 +6,14 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { failedValidations } from '../../lib/compliance/report';
+import { formatFinding, validationFindings } from '../../lib/compliance/report';
 import { FEATURE_GROUP_LOCK_FILE } from '../../lib/feature-store/schema-guard';
 import { environmentStageId } from '../../lib/naming';
-import { measure, type Run, type SynthesizedStack, type Template } from './measure';
+import { measure, type Run, type SynthesizedStack, synthPhases, type Template } from './measure';
 
 const USAGE_HOOK = path.join(__dirname, 'usage-hook.cjs');
+/** CDK's context key (aws-cdk-lib/core/lib/app.js) for the average time per stack past which it writes its counters. */
+const SLOW_SYNTH_THRESHOLD = '@aws-cdk/core.slowSynthThreshold';
 
 export interface SynthOptions {
   /** The scaled config input (scaleConfig). */
@@ -53,6 +55,7 @@ export function synthesize(options: SynthOptions): SynthResult {
     if (existsSync(lock)) copyFileSync(lock, path.join(dir, FEATURE_GROUP_LOCK_FILE));
     const outdir = path.join(dir, 'cdk.out');
     const usageFile = path.join(dir, 'usage.json');
+    const countersFile = path.join(dir, 'counters.json');
 
     const started = process.hrtime.bigint();
     const child = spawnSync(process.execPath, ['--require', USAGE_HOOK, '--import', 'tsx', 'bin/platform.ts'], {
@@ -62,7 +65,14 @@ export function synthesize(options: SynthOptions): SynthResult {
       env: {
         ...process.env,
         CDK_OUTDIR: outdir,
-        CDK_CONTEXT_JSON: JSON.stringify({ ...options.context, config: configFile, maturity: options.maturity }),
+        CDK_CONTEXT_JSON: JSON.stringify({
+          ...options.context,
+          config: configFile,
+          maturity: options.maturity,
+          // CDK writes its phase counters when a stack took longer than this (ms) on average: always, here
+          [SLOW_SYNTH_THRESHOLD]: 0,
+        }),
+        CDK_PERF_COUNTERS_FILE: countersFile,
         SCALE_CHECK_USAGE: usageFile,
       },
     });
@@ -77,6 +87,9 @@ export function synthesize(options: SynthOptions): SynthResult {
       seconds,
       cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
       peakRssBytes: usage.maxRSS * 1024,
+      phases: existsSync(countersFile)
+        ? synthPhases((JSON.parse(readFileSync(countersFile, 'utf8')) as { counters: Record<string, number> }).counters)
+        : undefined,
     };
     const warnings = stderr.split('\n').flatMap((line) => (line.startsWith('[WARNING] ') ? [line.slice(10)] : []));
     if (!existsSync(path.join(outdir, 'manifest.json'))) {
@@ -106,12 +119,17 @@ export function synthesize(options: SynthOptions): SynthResult {
       stacks.push({ id: stack.hierarchicalId, group: 'tooling', template: stack.template as Template });
     }
     return {
-      run: { ...base, outcome: 'synthesized', measurement: measure(stacks, failedValidations(assembly.directory)) },
+      run: { ...base, outcome: 'synthesized', measurement: measure(stacks, findingsOf(assembly.directory)) },
       warnings,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Every unacknowledged validation finding, of any severity: `AwsSolutions: AwsSolutions-SQS3 at Dev/...`. */
+function findingsOf(assemblyDir: string): string[] {
+  return validationFindings(assemblyDir).map((f) => `${f.plugin}: ${formatFinding(f)}`);
 }
 
 /** How many CloudFormation templates a directory holds, nested assemblies included. */
