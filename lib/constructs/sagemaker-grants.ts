@@ -129,12 +129,12 @@ export function grantSageMakerLogsAndMetrics(role: PlatformRole, logGroupName: s
 }
 
 /**
- * Lets the role's jobs encrypt and decrypt with `key`, and lets SageMaker create the grants it uses to attach the
- * key to the job's volumes (only grants for AWS resources).
+ * Lets the jobs of the grantee (a role, or one policy of it) encrypt and decrypt with `key`, and lets SageMaker create
+ * the grants it uses to attach the key to the job's volumes (only grants for AWS resources).
  */
-export function grantSageMakerJobKey(role: PlatformRole, key: kms.IKey): void {
-  key.grantEncryptDecrypt(role);
-  role.addToPrincipalPolicy(
+export function grantSageMakerJobKey(grantee: iam.IGrantable, key: kms.IKey): void {
+  key.grantEncryptDecrypt(grantee);
+  grantee.grantPrincipal.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['kms:CreateGrant', 'kms:DescribeKey'],
       resources: [key.keyArn],

@@ -223,21 +223,24 @@ export class TrainingPipeline extends Construct {
         conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
       }),
     );
+    // The data's grants get a policy of their own: with the job grants above, one policy passed IAM's 6,144
+    // characters at the longest project and model names the config allows.
+    const data = role.withPolicy('DataPolicy', `${props.pipelineName} reads its data and code, writes its artifacts`);
     for (const bucket of props.inputBuckets) {
       role.justifyGrant(
-        bucket.grantRead(role),
+        bucket.grantRead(data),
         "read-only, and the bucket holds only this environment's data, the data its models are trained on",
       );
     }
     for (const bucket of props.codeBuckets ?? []) {
-      role.justifyGrant(bucket.grantRead(role), 'processing jobs download the code asset, named by its content hash');
+      role.justifyGrant(bucket.grantRead(data), 'processing jobs download the code asset, named by its content hash');
     }
     const prefix = props.artifactsPrefix ?? 'pipelines/';
     role.justifyGrant(
-      props.artifactsBucket.grantReadWrite(role, `${prefix}*`),
+      props.artifactsBucket.grantReadWrite(data, `${prefix}*`),
       `each execution writes its artifacts under ${prefix}, one folder per execution id, with generated names`,
     );
-    for (const key of props.jobKeys) grantSageMakerJobKey(role, key);
+    for (const key of props.jobKeys) grantSageMakerJobKey(data, key);
     role.justifyActions(
       BUCKET_AND_KEY_GRANT_ACTIONS,
       'the bucket and key grants of the job data need every variant of these read, write and data-key actions',
