@@ -2,7 +2,7 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { buildPlatform } from '../lib/app';
+import { APP_CONTEXT, buildPlatform } from '../lib/app';
 import { failedValidations, formatFinding, validationFindings } from '../lib/compliance/report';
 import { ConfigError, loadConfig } from '../lib/config/loader';
 import { summarizeEnvironment, synthSummary } from '../lib/synth-summary';
@@ -38,7 +38,7 @@ const CLI_REPORTS_VALIDATION = '@aws-cdk/core:failSynthOnValidationErrors';
 
 const startedMs = Date.now();
 // No tree.json: nothing that deploys reads it, and at 100 models writing it took seconds.
-const app = new App({ treeMetadata: false });
+const app = new App({ treeMetadata: false, context: { ...APP_CONTEXT } });
 try {
   // The app reads config only here (and the operations commands): -c config, -c maturity, -c environments.
   const config = loadConfig({

@@ -1,4 +1,5 @@
 import type { App } from 'aws-cdk-lib';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { enforceCompliance } from './compliance/nag-packs';
 import { ConfigError, type ResolvedPlatformConfig } from './config/loader';
 import { portfolioLocation } from './config/portfolio-location';
@@ -13,6 +14,13 @@ import {
 import { layOutDelivery, type PipelineQuotas } from './stacks/delivery-plan';
 import { DeliveryStack, environmentToDeliver, type PlatformEnvironmentFactory } from './stacks/delivery-stack';
 import { PortfolioStack } from './stacks/portfolio-stack';
+
+/**
+ * Context the app sets itself, under cdk.json's and the command line's. No construct records the stack trace of its
+ * creation: at 100 models that cost seconds. The key is reserved (`aws:`), so in cdk.json the CDK CLI would warn of
+ * it on every command.
+ */
+export const APP_CONTEXT: Readonly<Record<string, unknown>> = { [cxapi.DISABLE_CREATION_STACK_TRACES]: true };
 
 /**
  * The Stage of one environment: the one already in `scope`, or a new one with id `environment.stageId`. Both

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { buildPlatform } from '../../lib/app';
+import { APP_CONTEXT, buildPlatform } from '../../lib/app';
 import { failedValidations } from '../../lib/compliance/report';
 import { type ConfigOverrides, type ResolvedPlatformConfig, resolveConfig } from '../../lib/config/loader';
 import type { PlatformConfigInput } from '../../lib/config/schema';
@@ -14,7 +14,8 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /** The feature flags and settings of cdk.json, so tests synthesize exactly what `cdk synth` does. */
 export function cdkJsonContext(): Record<string, unknown> {
-  return JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
+  // the app's own context first, as bin/platform.ts passes it to its App under cdk.json's
+  return { ...APP_CONTEXT, ...JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')).context };
 }
 
 /**
