@@ -112,7 +112,7 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     const warmup = run(1);
     const baseline = run(1);
-    // a run at half the models shows whether each model costs the same at every size (LIMITS.marginalCostGrowth)
+    // a run at half the models shows whether each model costs the same at every size (LIMITS.marginalGrowth)
     const halfModels = Math.ceil(args.models / 2);
     const half = halfModels > 1 && halfModels < args.models ? run(halfModels) : undefined;
     const result = args.models === 1 ? baseline : run(args.models);

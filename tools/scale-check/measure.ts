@@ -13,14 +13,14 @@ export const LIMITS = {
   stagesPerPipeline: CODEPIPELINE_QUOTAS.stagesPerPipeline,
   actionsPerPipeline: CODEPIPELINE_QUOTAS.actionsPerPipeline,
   /**
-   * A regression guard on linearity: each model added between half the models and all of them may cost at most
-   * this many times the CPU seconds each model added between one and half cost (CPU time: steadier than the wall
-   * clock on a shared machine). Time grows linearly with the stacks, so a
-   * growth past it means a cost that grows faster (one model's resources built for every model, say). Comparing two
-   * large runs keeps the one-model baseline's fixed cost (loading the modules, 9.5-11.5 s here) and its noise out.
-   * Measured at stage 5: 1.37 s per added model up to 50 models, 1.27-1.34 s from 50 to 100, on this 2-core machine.
+   * A regression guard on linearity: each model added between half the models and all of them may add at most this
+   * many times the resources and template bytes that each model added between one and half did. A model built into
+   * every other model's stack, or anything that grows with the square of the models, passes it at once. It counts
+   * what is built, not seconds: on this shared 2-core machine the CPU seconds of each added model in the second half
+   * came out at 0.98x, 1.43x and 1.7x of the first half in three runs of the same tree (ADR 0031), so time is
+   * printed (`linearity:`), not checked.
    */
-  marginalCostGrowth: 1.5,
+  marginalGrowth: 1.1,
 } as const;
 
 /** The figure the platform aims at (issue 11), printed next to the measured ratio; not yet reached. */
@@ -393,8 +393,8 @@ export function runProblems(run: Run): string[] {
 /**
  * What scaling from the baseline to the scaled run must keep: each environment holds its shared stacks plus one
  * stack per model (the baseline has one model, so its count less one is the shared stacks), and, given a run at
- * about half the models, the models added in the second half cost at most {@link LIMITS.marginalCostGrowth} times
- * each what those of the first half did.
+ * about half the models, each model added in the second half adds at most {@link LIMITS.marginalGrowth} times the
+ * resources and template bytes of each added in the first half.
  */
 export function scalingProblems(baseline: Run, scaled: Run, half?: Run): string[] {
   if (baseline.outcome !== 'synthesized' || scaled.outcome !== 'synthesized' || scaled === baseline) return [];
@@ -410,16 +410,27 @@ export function scalingProblems(baseline: Run, scaled: Run, half?: Run): string[
     }
   }
   if (half?.outcome === 'synthesized' && half.models > baseline.models && scaled.models > half.models) {
-    const first = perAddedModel(baseline, half, (r) => r.cpuSeconds);
-    const second = perAddedModel(half, scaled, (r) => r.cpuSeconds);
-    if (first > 0 && second > first * LIMITS.marginalCostGrowth) {
-      problems.push(
-        `each model from ${half.models} to ${scaled.models} took ${second.toFixed(2)} CPU seconds to synthesize, ${(second / first).toFixed(1)}x the ${first.toFixed(2)} s of each from ${baseline.models} to ${half.models} (at most ${LIMITS.marginalCostGrowth}x): the synthesis grows faster than the models`,
-      );
+    for (const [what, figure] of STRUCTURE) {
+      const first = perAddedModel(baseline, half, figure);
+      const second = perAddedModel(half, scaled, figure);
+      if (first > 0 && second > first * LIMITS.marginalGrowth) {
+        problems.push(
+          `each model from ${half.models} to ${scaled.models} added ${second.toFixed(0)} ${what}, ${(second / first).toFixed(2)}x the ${first.toFixed(0)} of each from ${baseline.models} to ${half.models} (at most ${LIMITS.marginalGrowth}x): what is built grows faster than the models`,
+        );
+      }
     }
   }
   return problems;
 }
+
+const sum = (run: Run, value: (size: StackSize) => number) =>
+  run.outcome === 'synthesized' ? run.measurement.sizes.reduce((total, size) => total + value(size), 0) : 0;
+
+/** What the linearity guard counts in a run: every stack's resources, and their templates' bytes. */
+const STRUCTURE: ReadonlyArray<readonly [string, (run: Run) => number]> = [
+  ['resources', (run) => sum(run, (s) => s.resources)],
+  ['template bytes', (run) => sum(run, (s) => s.bytes)],
+];
 
 /** What each model between two runs added to a figure of the run. */
 export function perAddedModel(from: Run, to: Run, figure: (run: Run) => number): number {
@@ -442,7 +453,16 @@ export function linearityLine(baseline: Run, half: Run, scaled: Run): string {
         : '';
     return `${perAddedModel(from, to, (r) => r.seconds).toFixed(2)} s (${perAddedModel(from, to, (r) => r.cpuSeconds).toFixed(2)} CPU s${validation}) from ${from.models} to ${to.models}`;
   };
-  return `linearity: ${modelsLabel(half.models)} took ${half.seconds.toFixed(1)} s; each model cost ${halves.map(cost).join(' and ')}`;
+  const [resources, bytes] = STRUCTURE.map(([, figure]) => figure);
+  const built = halves.map(
+    ([from, to]) =>
+      `${perAddedModel(from, to, resources).toFixed(0)} resources and ${(perAddedModel(from, to, bytes) / 1024).toFixed(1)} KB of templates`,
+  );
+  const added =
+    built[0] === built[1]
+      ? `${built[0]} in both halves`
+      : `${built[0]} from ${baseline.models} to ${half.models}, ${built[1]} from ${half.models} to ${scaled.models}`;
+  return `linearity: ${modelsLabel(half.models)} took ${half.seconds.toFixed(1)} s; each model cost ${halves.map(cost).join(' and ')}; each added ${added}`;
 }
 
 export const modelsLabel = (n: number) => `${n} ${n === 1 ? 'model' : 'models'}`;
@@ -560,11 +580,7 @@ export function formatReport(report: ReportInput): string[] {
       String(LIMITS.policyCharacters),
     ],
     ['validation findings', ...runs.map((r) => cells(r, (m) => String(m.findings.length))), '0'],
-    [
-      'synth seconds',
-      ...runs.map((r) => `${r.seconds.toFixed(1)}${r.outcome === 'refused' ? ' (refused)' : ''}`),
-      `${LIMITS.marginalCostGrowth}x per model`,
-    ],
+    ['synth seconds', ...runs.map((r) => `${r.seconds.toFixed(1)}${r.outcome === 'refused' ? ' (refused)' : ''}`), ''],
     ...phaseRows(runs),
     ['synth CPU seconds', ...runs.map((r) => r.cpuSeconds.toFixed(1)), ''],
     ['peak RSS', ...runs.map((r) => mb(r.peakRssBytes)), ''],
