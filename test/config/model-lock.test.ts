@@ -119,14 +119,14 @@ describe('the models lock (retire before removing)', () => {
     writeFileSync(config, JSON.stringify({ ...threeEnvironmentConfig(), models: [upsellModel()] }));
     writeFileSync(path.join(dir, 'models.lock.json'), JSON.stringify(locked(['upsell', 'active']).lock));
     // WHEN
-    const plan = planModelLock({ config, remove: [] });
-    const refused = planModelLock({ config, remove: ['nope'] });
+    const plan = planModelLock({ config, removed: [] });
+    const refused = planModelLock({ config, removed: ['nope'] });
     // THEN
     expect(plan).toEqual(expect.objectContaining({ kind: 'write', changes: [] }));
     expect(refused).toEqual(
       expect.objectContaining({ kind: 'refused', problems: [expect.stringContaining('--remove nope')] }),
     );
     expect(parseArgs(['--remove'])).toBe('--remove needs a value');
-    expect(parseArgs(['--remove', 'churn'])).toEqual({ config: 'config/platform.json', remove: ['churn'] });
+    expect(parseArgs(['--remove', 'churn'])).toEqual({ config: 'config/platform.json', removed: ['churn'] });
   });
 });

@@ -9,7 +9,8 @@ import {
 } from '../../../lib/feature-store/schema-guard';
 import { DEFAULT_CONFIG_PATH } from '../../../lib/vocabulary';
 import { parseArgs, USAGE } from '../../../tools/feature-groups-lock/cli';
-import { planFeatureGroupLock, writeFeatureGroupLock } from '../../../tools/feature-groups-lock/lock';
+import { planFeatureGroupLock } from '../../../tools/feature-groups-lock/lock';
+import { writeLock } from '../../../tools/shared/lock-command';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -48,13 +49,13 @@ function configFile(content: unknown): string {
 
 describe('the command line', () => {
   test('defaults to the default config path and no drops', () => {
-    expect(parseArgs([])).toEqual({ config: DEFAULT_CONFIG_PATH, drop: [] });
+    expect(parseArgs([])).toEqual({ config: DEFAULT_CONFIG_PATH, removed: [] });
   });
 
   test('takes --config and any number of --drop', () => {
     expect(parseArgs(['--config', 'conf/acme.json', '--drop', 'a', '--drop', 'b'])).toEqual({
       config: 'conf/acme.json',
-      drop: ['a', 'b'],
+      removed: ['a', 'b'],
     });
   });
 
@@ -74,9 +75,9 @@ describe('the lock job', () => {
     const file = configFile(config([group(['tenure_months'])]));
 
     // WHEN
-    const plan = planFeatureGroupLock({ config: file, drop: [] });
+    const plan = planFeatureGroupLock({ config: file, removed: [] });
     if (plan.kind !== 'write') throw new Error(`expected a lock to write, got ${JSON.stringify(plan)}`);
-    writeFeatureGroupLock(plan);
+    writeLock(plan);
 
     // THEN
     const lockFile = path.join(path.dirname(file), FEATURE_GROUP_LOCK_FILE);
@@ -91,13 +92,13 @@ describe('the lock job', () => {
   test('GIVEN a lock WHEN a feature is removed THEN the plan is refused and nothing is written', () => {
     // GIVEN
     const file = configFile(config([group(['tenure_months', 'monthly_charges'])]));
-    const first = planFeatureGroupLock({ config: file, drop: [] });
+    const first = planFeatureGroupLock({ config: file, removed: [] });
     if (first.kind !== 'write') throw new Error('expected a lock to write');
-    writeFeatureGroupLock(first);
+    writeLock(first);
     writeFileSync(file, JSON.stringify(config([group(['tenure_months'])])));
 
     // WHEN
-    const plan = planFeatureGroupLock({ config: file, drop: [] });
+    const plan = planFeatureGroupLock({ config: file, removed: [] });
 
     // THEN
     expect(plan.kind).toBe('refused');
@@ -108,13 +109,13 @@ describe('the lock job', () => {
   test('GIVEN a lock WHEN the group is dropped on purpose THEN the plan records the drop', () => {
     // GIVEN
     const file = configFile(config([group(['tenure_months'])]));
-    const first = planFeatureGroupLock({ config: file, drop: [] });
+    const first = planFeatureGroupLock({ config: file, removed: [] });
     if (first.kind !== 'write') throw new Error('expected a lock to write');
-    writeFeatureGroupLock(first);
+    writeLock(first);
     writeFileSync(file, JSON.stringify(config([])));
 
     // WHEN
-    const plan = planFeatureGroupLock({ config: file, drop: ['churn-customers'] });
+    const plan = planFeatureGroupLock({ config: file, removed: ['churn-customers'] });
 
     // THEN
     expect(plan.kind).toBe('write');
@@ -123,15 +124,15 @@ describe('the lock job', () => {
 
   test('GIVEN an invalid config WHEN planned THEN it throws the config error', () => {
     const file = configFile({ project: 'acme', environments: [] });
-    expect(() => planFeatureGroupLock({ config: file, drop: [] })).toThrow(ConfigError);
+    expect(() => planFeatureGroupLock({ config: file, removed: [] })).toThrow(ConfigError);
   });
 });
 
 describe('the layers', () => {
-  test('GIVEN the lock command THEN it imports from lib/ only the config loader and the schema guard, from tools/ only the shared argument parser, and no CDK', () => {
+  test('GIVEN the lock command THEN it imports from lib/ only the schema guard, from tools/ only the shared lock command, and no CDK', () => {
     // GIVEN
     const tool = path.join(REPO_ROOT, 'tools', 'feature-groups-lock');
-    const allowed = ['../../lib/config/loader', '../../lib/feature-store/schema-guard', '../shared/lock-args'];
+    const allowed = ['../../lib/feature-store/schema-guard', '../shared/lock-command'];
 
     // WHEN
     const offending = readdirSync(tool)
