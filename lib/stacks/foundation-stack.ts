@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { AdoptedLogGroups } from '../constructs/adopted-log-group';
 import { AlarmRouting } from '../constructs/alarm-routing';
+import { allowAlarmsAndEvents, allowCloudWatchLogs } from '../constructs/key-policies';
 import { AccessLogsBucket, SecureBucket } from '../constructs/secure-bucket';
 import {
   alertsNotifierName,
@@ -75,24 +76,7 @@ export class FoundationStack extends PlatformStack {
       description: `CloudWatch Logs of ${this.project} ${this.envConfig.name}`,
     });
     // CloudWatch Logs encrypts with the key only for log groups of this account and region.
-    this.logsKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchLogsOfThisAccount',
-        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': this.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    allowCloudWatchLogs(this.logsKey);
 
     // Step Functions delivers the execution logs of a state machine encrypted with this key through CloudWatch's
     // vended log delivery, which decrypts the execution data first; only for this account's deliveries.
@@ -116,18 +100,7 @@ export class FoundationStack extends PlatformStack {
     );
 
     // Alarms and EventBridge rules publish to the encrypted alerts topic, only for this account.
-    this.logsKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowAlarmsAndEventsToPublishAlerts',
-        principals: [
-          new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
-          new iam.ServicePrincipal('events.amazonaws.com'),
-        ],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-    );
+    allowAlarmsAndEvents(this.logsKey, 'AllowAlarmsAndEventsToPublishAlerts');
     this.alertsTopic = new sns.Topic(this, 'AlertsTopic', {
       displayName: `${this.project} ${this.envConfig.name} alerts`,
       masterKey: this.logsKey,

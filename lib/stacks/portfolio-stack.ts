@@ -1,5 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -7,6 +6,7 @@ import type { Construct } from 'constructs';
 import type { Catalog } from '../../lambda/portfolio-inventory/catalog';
 import { type NotificationsConfig, notificationsBySeverity, reachesAnyone } from '../config/notifications';
 import { AlarmRouting } from '../constructs/alarm-routing';
+import { allowAlarmsAndEvents, allowCloudWatchLogs } from '../constructs/key-policies';
 import { PortfolioInventory, type PortfolioSender } from '../constructs/portfolio-inventory';
 import { portfolioBusName, portfolioKeyAlias, portfolioStackName, portfolioTableName } from '../naming';
 import { applyPlatformTags } from '../tagging';
@@ -59,37 +59,9 @@ export class PortfolioStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // CloudWatch Logs encrypts the updater's log group with the key, only for log groups of this account and region
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchLogsOfThisAccount',
-        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': this.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    allowCloudWatchLogs(this.key);
     // alarms publish to the encrypted topic, and EventBridge leaves undeliverable events in the encrypted queue
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowAlarmsAndEventsOfThisAccount',
-        principals: [
-          new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
-          new iam.ServicePrincipal('events.amazonaws.com'),
-        ],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-    );
+    allowAlarmsAndEvents(this.key, 'AllowAlarmsAndEventsOfThisAccount');
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
       displayName: `${project} portfolio alarms`,
       masterKey: this.key,
