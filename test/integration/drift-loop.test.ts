@@ -1,9 +1,7 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  CreatePipelineCommand,
   ListPipelineExecutionsCommand,
   ListPipelineParametersForExecutionCommand,
-  SageMakerClient,
+  type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import type { Context } from 'aws-lambda';
 import { CLOUDWATCH, jsonProtocolClient } from '../../lambda/shared/aws-call';
@@ -11,14 +9,12 @@ import { DRIFT_METRICS } from '../../lib/vocabulary';
 import { lambdaContext } from '../support/lambda';
 import { bundledHandler } from './bundle';
 import { type MotoServer, startMotoServer } from './moto-server';
+import { createTriggerResources, PIPELINE, REGION, useTriggerEnvironment } from './retraining-trigger-fixture';
 
 // GIVEN a moto_server with the model's pipeline, the trigger's state table and the drift contract's metrics of the
 // last windows in CloudWatch, and the trigger bundled as it is deployed (esbuild, minified, the AWS SDK left to the
 // runtime) with its closed loop configured as the stage 5 construct configures it, pointed at moto through
 // AWS_ENDPOINT_URL. The CloudWatch and EventBridge calls go through the function's own signed client.
-const PIPELINE = 'mlops-dev-churn-training';
-const TABLE = 'mlops-dev-churn-retraining-state';
-const REGION = 'eu-west-1';
 const ALARM = 'mlops-dev-churn-data-drift';
 const DIMENSIONS = { Environment: 'dev', Model: 'churn' };
 
@@ -86,21 +82,7 @@ async function publishWindow(end: Date, drift: number, samples: number): Promise
 
 beforeAll(async () => {
   moto = await startMotoServer();
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    PIPELINE_NAME: PIPELINE,
-    MODEL_NAME: 'churn',
-    STATE_TABLE_NAME: TABLE,
-    INPUT_BUCKET: 'mlops-dev-raw',
-    INPUT_PREFIX: 'training-data/churn/',
-    MIN_NEW_OBJECTS: '2',
-    MIN_NEW_BYTES: '0',
-    COOLDOWN_MINUTES: '60',
-    MAX_RUNS_PER_DAY: '3',
-    ALLOWED_WINDOW: '',
+  useTriggerEnvironment(moto, {
     PROJECT_NAME: 'mlops',
     ENVIRONMENT_NAME: 'dev',
     LOOP_POLICY: JSON.stringify({
@@ -126,33 +108,8 @@ beforeAll(async () => {
       },
     }),
     LOOP_ALARMS: `${ALARM},mlops-dev-churn-quality-violation`,
-    POWERTOOLS_METRICS_NAMESPACE: 'MLOps/RetrainingTriggers',
-    POWERTOOLS_SERVICE_NAME: 'retraining-trigger',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    POWERTOOLS_DEV: 'false',
-    POWERTOOLS_METRICS_DISABLED: 'true',
   });
-  const clientConfig = { endpoint: moto.endpoint, region: REGION };
-  sageMaker = new SageMakerClient(clientConfig);
-  await new DynamoDBClient(clientConfig).send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await sageMaker.send(
-    new CreatePipelineCommand({
-      PipelineName: PIPELINE,
-      RoleArn: ['arn', 'aws', 'iam', '', '123456789012', 'role/pipeline'].join(':'),
-      PipelineDefinition: JSON.stringify({
-        Version: '2020-12-01',
-        Parameters: [{ Name: 'TriggerReason', Type: 'String', DefaultValue: 'manual' }],
-        Steps: [],
-      }),
-    }),
-  );
+  sageMaker = await createTriggerResources(moto, [{ Name: 'TriggerReason', Type: 'String', DefaultValue: 'manual' }]);
   handler = bundledHandler<Handler>('retraining-trigger');
 }, 120_000);
 

@@ -1,15 +1,12 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreatePipelineCommand, ListPipelineExecutionsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { ListPipelineExecutionsCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { Context } from 'aws-lambda';
 import { lambdaContext } from '../support/lambda';
 import { bundledHandler } from './bundle';
 import { type MotoServer, startMotoServer } from './moto-server';
+import { createTriggerResources, PIPELINE, REGION, useTriggerEnvironment } from './retraining-trigger-fixture';
 
 // GIVEN a moto_server with the model's pipeline and the trigger's state table, and the trigger bundled as it is
 // deployed (esbuild, minified, the AWS SDK left to the runtime), pointed at moto through the standard AWS_ENDPOINT_URL variable.
-const PIPELINE = 'mlops-dev-churn-training';
-const TABLE = 'mlops-dev-churn-retraining-state';
-const REGION = 'eu-west-1';
 
 type Handler = (event: unknown, context: Context) => Promise<{ action: string; reason: string }>;
 
@@ -47,45 +44,8 @@ async function executions(): Promise<number> {
 
 beforeAll(async () => {
   moto = await startMotoServer();
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    PIPELINE_NAME: PIPELINE,
-    MODEL_NAME: 'churn',
-    STATE_TABLE_NAME: TABLE,
-    INPUT_BUCKET: 'mlops-dev-raw',
-    INPUT_PREFIX: 'training-data/churn/',
-    MIN_NEW_OBJECTS: '2',
-    MIN_NEW_BYTES: '0',
-    COOLDOWN_MINUTES: '60',
-    MAX_RUNS_PER_DAY: '3',
-    ALLOWED_WINDOW: '',
-    POWERTOOLS_METRICS_NAMESPACE: 'MLOps/RetrainingTriggers',
-    POWERTOOLS_SERVICE_NAME: 'retraining-trigger',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    POWERTOOLS_DEV: 'false',
-    // decisions are asserted through the executions moto records; the unit tests cover the metrics
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  });
-  const clientConfig = { endpoint: moto.endpoint, region: REGION };
-  sageMaker = new SageMakerClient(clientConfig);
-  await new DynamoDBClient(clientConfig).send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await sageMaker.send(
-    new CreatePipelineCommand({
-      PipelineName: PIPELINE,
-      RoleArn: ['arn', 'aws', 'iam', '', '123456789012', 'role/pipeline'].join(':'),
-      PipelineDefinition: JSON.stringify({ Version: '2020-12-01', Parameters: [], Steps: [] }),
-    }),
-  );
+  useTriggerEnvironment(moto);
+  sageMaker = await createTriggerResources(moto);
 
   handler = bundledHandler<Handler>('retraining-trigger');
 }, 120_000);
