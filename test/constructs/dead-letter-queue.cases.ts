@@ -1,12 +1,13 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DeadLetterQueue } from '../../lib/constructs/dead-letter-queue';
+import { testApp } from '../support/platform';
 
 test('GIVEN a dead-letter queue THEN it is KMS-encrypted, keeps 14 days and alarms to SNS on the first message', () => {
   // GIVEN
-  const stack = new Stack(new App(), 'S');
+  const stack = new Stack(testApp(), 'S');
   const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
   const topic = new sns.Topic(stack, 'Topic');
 

@@ -7,11 +7,11 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import { DriftJob, type DriftJobProps } from '../../lib/constructs/drift-job';
 import { DRIFT_METRICS } from '../../lib/vocabulary';
-import { constructTestContext } from '../support/platform';
+import { constructTestContext, SKIP_BUILTIN_VALIDATION } from '../support/platform';
 
 /** A stack with the drift job of churn under the approved-version condition, like a model stack at stage 5. */
 function givenADriftStack(overrides: Partial<DriftJobProps> = {}) {
-  const app = new App({ context: constructTestContext() });
+  const app = new App({ ...SKIP_BUILTIN_VALIDATION, context: constructTestContext() });
   const stack = new Stack(app, 'Drift', { env: { account: '123456789012', region: 'eu-west-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', {
     availabilityZones: ['eu-west-1a', 'eu-west-1b'],

@@ -7,11 +7,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import { ModelRollout, type ModelRolloutProps } from '../../lib/constructs/model-rollout';
-import { constructTestContext } from '../support/platform';
+import { constructTestContext, SKIP_BUILTIN_VALIDATION } from '../support/platform';
 
 /** A model stack of `mlops-prod` with the rollout of churn; the key and topic come from a shared stack. */
 function givenARollout(overrides: Partial<ModelRolloutProps> = {}, options: { bundle?: boolean } = {}) {
   const app = new App({
+    ...SKIP_BUILTIN_VALIDATION,
     context: { ...constructTestContext(), ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
   });
   const env = { account: '333333333333', region: 'eu-west-1' };

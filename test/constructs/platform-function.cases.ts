@@ -7,13 +7,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import { PlatformFunction, type PlatformFunctionProps } from '../../lib/constructs/platform-function';
-import { cdkJsonContext, REPO_ROOT } from '../support/platform';
+import { cdkJsonContext, REPO_ROOT, SKIP_BUILTIN_VALIDATION } from '../support/platform';
 
 const ENTRY = path.join(REPO_ROOT, 'lambda', 'retraining-trigger', 'handler.ts');
 
 /** A stack holding only the function; the logs key and the alerts topic come from a shared stack. */
 function givenAStack(options: { bundle?: boolean } = {}) {
   const app = new App({
+    ...SKIP_BUILTIN_VALIDATION,
     context: { ...cdkJsonContext(), ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
   });
   const shared = new Stack(app, 'Shared');

@@ -6,11 +6,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { PortfolioInventory, type PortfolioInventoryProps } from '../../lib/constructs/portfolio-inventory';
-import { cdkJsonContext } from '../support/platform';
+import { cdkJsonContext, SKIP_BUILTIN_VALIDATION } from '../support/platform';
 
 /** A tooling stack holding only the inventory; two senders in two accounts. Bundling is skipped unless asked. */
 function givenAStack(options: { bundle?: boolean } = {}) {
   const app = new App({
+    ...SKIP_BUILTIN_VALIDATION,
     context: { ...cdkJsonContext(), ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
   });
   const stack = new Stack(app, 'Tooling', { env: { account: '444444444444', region: 'eu-west-1' } });

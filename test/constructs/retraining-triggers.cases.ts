@@ -7,14 +7,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import { RetrainingTriggers, type RetrainingTriggersProps } from '../../lib/constructs/retraining-triggers';
 import { SecureBucket } from '../../lib/constructs/secure-bucket';
-import { cdkJsonContext } from '../support/platform';
+import { cdkJsonContext, SKIP_BUILTIN_VALIDATION } from '../support/platform';
 
 /**
  * A retraining stack holding only the triggers of churn, as a per-model stack would; the keys, the raw bucket
  * (sending its events to EventBridge) and the alerts topic come from a shared stack. Lambda bundling is skipped.
  */
 function givenAStack(options: { bucketEvents?: boolean } = {}) {
-  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ ...SKIP_BUILTIN_VALIDATION, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
   const shared = new Stack(app, 'Shared');
   const key = (id: string) => new kms.Key(shared, id, { enableKeyRotation: true });
   const dataKey = key('DataKey');

@@ -39,6 +39,7 @@ import {
   cdkJsonContext,
   REPO_ROOT,
   resourcesOfType,
+  SKIP_BUILTIN_VALIDATION,
   synthPlatform,
   testApp,
 } from '../support/platform';
@@ -91,6 +92,7 @@ interface DeliveryApp {
 function synthDeliveryApp(): DeliveryApp {
   const config = resolveConfig(stageThreeConfig());
   const app = new App({
+    ...SKIP_BUILTIN_VALIDATION,
     context: {
       ...cdkJsonContext(),
       '@aws-cdk/core:failSynthOnValidationErrors': false,

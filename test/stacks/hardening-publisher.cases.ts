@@ -10,6 +10,7 @@ import {
   cdkJsonContext,
   resolveFixture,
   resourcesOfType,
+  SKIP_BUILTIN_VALIDATION,
   synthAtStage,
   synthPlatform,
 } from '../support/platform';
@@ -137,7 +138,10 @@ describe('GIVEN the reference fixture WHEN synthesized THEN dev has no write pat
     const config = resolveFixture(threeEnvironmentConfig(), { maturity: 3 });
     const prod = config.environments.find((e) => e.name === 'prod');
     if (!prod) throw new Error('no prod environment in the fixture');
-    const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({
+      ...SKIP_BUILTIN_VALIDATION,
+      context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] },
+    });
     const dev = [{ account: DEV_ACCOUNT, environment: 'dev' }];
 
     // WHEN
