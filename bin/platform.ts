@@ -3,7 +3,7 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { APP_CONTEXT, buildPlatform } from '../lib/app';
-import { failedValidations, formatFinding, validationFindings } from '../lib/compliance/report';
+import { failedValidations, findingLine, validationFindings } from '../lib/compliance/report';
 import { ConfigError, loadConfig } from '../lib/config/loader';
 import { summarizeEnvironment, synthSummary } from '../lib/synth-summary';
 
@@ -60,7 +60,7 @@ try {
     // none for a plain `cdk synth` of an app made of Stages. The warnings would go unseen, so the app names them.
     if (app.node.tryGetContext(CLI_REPORTS_VALIDATION) === false) {
       for (const finding of validationFindings(assembly.directory)) {
-        process.stderr.write(`[WARNING] template validation: ${finding.plugin}: ${formatFinding(finding)}\n`);
+        process.stderr.write(`[WARNING] template validation: ${findingLine(finding)}\n`);
       }
     }
     const summary = synthSummary(

@@ -47,6 +47,11 @@ export function validationFindings(assemblyDir: string): ValidationFinding[] {
   );
 }
 
+/** A finding as one line, after the plugin that reported it: `CloudFormation Validate: W3010 (warning) at ...`. */
+export function findingLine(finding: ValidationFinding): string {
+  return `${finding.plugin}: ${formatFinding(finding)}`;
+}
+
 /** A finding as one line: `W3010 (warning) at Dev/Network/Vpc/PrivateSubnet1/Subnet`. */
 export function formatFinding(finding: ValidationFinding): string {
   const severity = finding.severity === undefined ? '' : ` (${finding.severity})`;

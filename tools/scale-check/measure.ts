@@ -602,11 +602,12 @@ export function formatReport(report: ReportInput): string[] {
       `; CPU time ${cpuRatio.toFixed(1)}x${target}`,
   );
   if (scaled.phases && baseline.phases && scaled.models > baseline.models) {
-    const { phases: from } = baseline;
-    const { phases: to } = scaled;
     const perModel = (value: (p: SynthPhases) => number) =>
       // a phase that does not grow can come out a hair below zero with the noise
-      Math.max(0, (value(to) - value(from)) / (scaled.models - baseline.models)).toFixed(2);
+      Math.max(
+        0,
+        perAddedModel(baseline, scaled, (r) => (r.phases ? value(r.phases) : 0)),
+      ).toFixed(2);
     lines.push(
       `  each added model: ${perModel((p) => p.construction)} s building, ${perModel((p) => p.synthesis - p.validation)} s synthesizing, ${perModel((p) => p.templateValidation)} s template validation, ${perModel((p) => p.validation - p.templateValidation)} s compliance packs, etc.`,
     );

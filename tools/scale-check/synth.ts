@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { formatFinding, validationFindings } from '../../lib/compliance/report';
+import { findingLine, validationFindings } from '../../lib/compliance/report';
 import { FEATURE_GROUP_LOCK_FILE } from '../../lib/feature-store/schema-guard';
 import { environmentStageId } from '../../lib/naming';
 import { measure, type Run, type SynthesizedStack, synthPhases, type Template } from './measure';
@@ -119,17 +119,16 @@ export function synthesize(options: SynthOptions): SynthResult {
       stacks.push({ id: stack.hierarchicalId, group: 'tooling', template: stack.template as Template });
     }
     return {
-      run: { ...base, outcome: 'synthesized', measurement: measure(stacks, findingsOf(assembly.directory)) },
+      run: {
+        ...base,
+        outcome: 'synthesized',
+        measurement: measure(stacks, validationFindings(assembly.directory).map(findingLine)),
+      },
       warnings,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Every unacknowledged validation finding, of any severity: `AwsSolutions: AwsSolutions-SQS3 at Dev/...`. */
-function findingsOf(assemblyDir: string): string[] {
-  return validationFindings(assemblyDir).map((f) => `${f.plugin}: ${formatFinding(f)}`);
 }
 
 /** How many CloudFormation templates a directory holds, nested assemblies included. */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, type ResolvedPlatformConfig, resolveConfig } from '../../lib/config/loader';
-import { parseLockArgs } from './lock-args';
+import { DEFAULT_CONFIG_PATH } from '../../lib/vocabulary';
 
 // What the lock commands (`feature-groups:lock`, `models:lock`) share: the lock beside the config file is planned
 // from the config and the lock's rules (which synth checks too), then written, and the command's run from its
@@ -80,10 +80,25 @@ export interface LockCommand<Lock, LockFile extends { readonly path: string }> {
   readonly rules: LockRules<Lock, LockFile>;
 }
 
-/** The arguments after `npm run <command> --`, or the usage problem as a string. */
+/**
+ * The arguments after `npm run <command> --`: `--config <file>` and any number of `<removeFlag> <name>`; or the usage
+ * problem as a string.
+ */
 export function parseLockRequest(argv: readonly string[], removeFlag: string): LockRequest | string {
-  const args = parseLockArgs(argv, removeFlag);
-  return typeof args === 'string' ? args : { config: args.config, removed: args.names };
+  let config = DEFAULT_CONFIG_PATH;
+  const removed: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = argv[i + 1];
+    if ((arg === '--config' || arg === removeFlag) && (value === undefined || value.startsWith('--'))) {
+      return `${arg} needs a value`;
+    }
+    if (arg === '--config') config = value as string;
+    else if (arg === removeFlag) removed.push(value as string);
+    else return `unknown argument ${JSON.stringify(arg)}`;
+    i++;
+  }
+  return { config, removed };
 }
 
 /** Runs a lock command. Exit codes: 0 written, 1 refused or an invalid config (the message says why), 2 usage error. */
